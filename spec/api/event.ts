@@ -1,0 +1,133 @@
+// step: one event of a trace applied to the abstract kernel. Sets up the trap the way the
+// thread's code would (registers, IPC buffer words), enters the kernel, takes pending
+// interrupts at kernel exit, schedules, and returns the new state and its observation.
+
+import { produce, setAutoFreeze } from 'immer';
+import { match } from 'ts-pattern';
+import type { KernelEvent, Observation, SyscallEvent } from '../../abi/events';
+import { IPC_BUFFER, msgOffset } from '../../abi/ipcbuffer';
+import { CAP_REGISTER, MSG_INFO_REGISTER, MSG_REGISTERS, SYSCALL_NUMBER_REGISTER } from '../../abi/registers';
+import type { KernelState } from '../model/state';
+import { getTCB } from '../model/state';
+import { loadFrameWord, storeFrameWord } from '../model/memory';
+import type { PPtr } from './types';
+import { handleSyscall } from './syscall';
+import { observe } from './observation';
+import { lookupCap } from '../kernel/cspace';
+import { handleFault } from '../kernel/faulthandler';
+import { activateThread, schedule } from '../kernel/thread';
+import { lookupIPCBuffer, userTranslate } from '../kernel/vspace';
+import { handleInterrupt } from '../object/interrupt';
+
+export interface StepResult {
+  state: KernelState;
+  observation: Observation;
+}
+
+/**
+ * Freezing of states (immer auto-freeze): on by default, so that tests catch any mutation
+ * outside `step`; checked runs turn it off for speed (DESIGN §6).
+ */
+export function setSpecFreeze(on: boolean): void {
+  setAutoFreeze(on);
+}
+
+/** Writes the trap's registers and the IPC buffer words the event gives (trace-format.md). */
+function setupTrap(s: KernelState, thread: PPtr, e: SyscallEvent): void {
+  const regs = getTCB(s, thread).registers;
+  regs[CAP_REGISTER] = e.cap;
+  regs[MSG_INFO_REGISTER] = e.info;
+  for (let i = 0; i < MSG_REGISTERS.length; i++) regs[MSG_REGISTERS[i]] = e.mrs[i] ?? 0;
+  regs[SYSCALL_NUMBER_REGISTER] = e.number;
+  const buf = lookupIPCBuffer(s, false, thread);
+  if (buf === null) return;
+  for (let i = MSG_REGISTERS.length; i < e.mrs.length; i++) storeFrameWord(s, buf.frame, buf.offset + msgOffset(i), e.mrs[i]);
+  if (e.extraCaps) {
+    e.extraCaps.forEach((c, i) => storeFrameWord(s, buf.frame, buf.offset + (IPC_BUFFER.capsOrBadges + i) * 4, c));
+  }
+  storeFrameWord(s, buf.frame, buf.offset + IPC_BUFFER.receiveCNode * 4, e.receive.root);
+  storeFrameWord(s, buf.frame, buf.offset + IPC_BUFFER.receiveIndex * 4, e.receive.index);
+  storeFrameWord(s, buf.frame, buf.offset + IPC_BUFFER.receiveDepth * 4, e.receive.depth);
+}
+
+/** The lowest-numbered line that is pending and not masked, or -1. */
+function activeIRQ(s: KernelState): number {
+  for (let i = 0; i < s.irqPending.length; i++) if (s.irqPending[i] && !s.irqMasked[i]) return i;
+  return -1;
+}
+
+/** Kernel exit: schedule and activate; then each pending unmasked IRQ is its own kernel entry. */
+function exitKernel(s: KernelState): void {
+  schedule(s);
+  activateThread(s);
+  takeInterrupts(s);
+}
+
+/** Interrupt entries: each pending unmasked line (lowest first) is handled, then scheduling. */
+function takeInterrupts(s: KernelState): void {
+  for (let irq = activeIRQ(s); irq >= 0; irq = activeIRQ(s)) {
+    s.irqPending[irq] = false;
+    handleInterrupt(s, irq);
+    schedule(s);
+    activateThread(s);
+  }
+}
+
+/** DebugNameThread: names the TCB `cap` names in the current thread's CSpace; otherwise nothing. */
+function debugNameThread(s: KernelState, cap: number, name: string): void {
+  const r = lookupCap(s, s.curThread, cap);
+  if (!r.ok || r.value.cap.tag !== 'ThreadCap') return;
+  const target = r.value.cap.ptr;
+  for (const [p, o] of Object.entries(s.objects)) {
+    if (o.tag === 'TCB' && o.name === name && Number(p) !== target) return;
+  }
+  getTCB(s, target).name = name;
+}
+
+/** Applies one event. `stepNo` is the observation's step number. Never throws for any event. */
+export function step(state: KernelState, event: KernelEvent, stepNo: number): StepResult {
+  const idle = state.curThread === state.idleThread;
+  if (idle && event.tag !== 'irq' && event.tag !== 'tick') {
+    return { state, observation: { ...observe(state, stepNo), skipped: true } };
+  }
+  let loaded: number | undefined;
+  const next = produce(state, (s) => {
+    match(event)
+      .with({ tag: 'syscall' }, (e) => {
+        setupTrap(s, s.curThread, e);
+        handleSyscall(s, e.number);
+        exitKernel(s);
+      })
+      .with({ tag: 'debugName' }, (e) => debugNameThread(s, e.cap, e.name))
+      .with({ tag: 'load' }, { tag: 'store' }, (e) => {
+        const write = e.tag === 'store';
+        const t = userTranslate(s, s.curThread, e.vaddr, write);
+        if (!t.ok) {
+          handleFault(s, s.curThread, t.fault);
+          exitKernel(s);
+        } else if (e.tag === 'store') {
+          storeFrameWord(s, t.frame, t.offset, e.value);
+        } else {
+          loaded = loadFrameWord(s, t.frame, t.offset);
+        }
+      })
+      .with({ tag: 'exception' }, (e) => {
+        handleFault(s, s.curThread, { tag: 'UserException', number: e.code, code: 0 });
+        exitKernel(s);
+      })
+      .with({ tag: 'irq' }, (e) => {
+        s.irqPending[e.line] = true;
+        if (!s.irqMasked[e.line]) takeInterrupts(s);
+      })
+      .with({ tag: 'tick' }, (e) => {
+        for (let i = 0; i < e.count; i++) {
+          s.irqPending[0] = true;
+          takeInterrupts(s);
+        }
+      })
+      .exhaustive();
+  });
+  const observation = observe(next, stepNo);
+  if (loaded !== undefined) observation.threads[observation.current].loaded = loaded;
+  return { state: next, observation };
+}

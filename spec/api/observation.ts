@@ -1,0 +1,52 @@
+// The user-visible observation of a state (trace-format.md "Observations"): the current thread
+// and, per existing TCB, its state, priority and what the kernel last delivered to it.
+
+import type { BootInfoObservation, Observation, ThreadObservation, ThreadStateName } from '../../abi/events';
+import { defaultThreadName } from '../../abi/events';
+import { ROOT_SLOTS } from '../../abi/boot';
+import type { PPtr, ThreadState } from './types';
+import type { KernelState } from '../model/state';
+import type { TCB } from '../object/structures';
+
+export function threadStateName(st: ThreadState): ThreadStateName {
+  return st.tag;
+}
+
+export function threadName(s: KernelState, p: PPtr): string {
+  const t = s.objects[p] as TCB;
+  return t.name ?? defaultThreadName(p);
+}
+
+function observeThread(s: KernelState, p: PPtr, t: TCB): ThreadObservation {
+  const o: ThreadObservation = { state: threadStateName(t.state) };
+  if (p !== s.idleThread) o.priority = t.priority;
+  const d = t.delivered;
+  if (d.badge !== undefined) o.badge = d.badge;
+  if (d.info !== undefined) o.info = { ...d.info };
+  if (d.mrs !== undefined) o.mrs = [...d.mrs];
+  if (d.error !== undefined) o.error = d.error;
+  return o;
+}
+
+/** Thread observations in address order, the idle thread last. */
+export function observe(s: KernelState, step: number): Observation {
+  const threads: Record<string, ThreadObservation> = {};
+  const addrs = Object.keys(s.objects).map(Number).sort((a, b) => a - b);
+  for (const p of addrs) {
+    const o = s.objects[p];
+    if (o.tag === 'TCB' && p !== s.idleThread) threads[threadName(s, p)] = observeThread(s, p, o);
+  }
+  threads[threadName(s, s.idleThread)] = observeThread(s, s.idleThread, s.objects[s.idleThread] as TCB);
+  return { step, current: threadName(s, s.curThread), threads };
+}
+
+export function bootInfo(s: KernelState): BootInfoObservation {
+  const untyped = s.config.untyped.map((u, i) => ({ slot: ROOT_SLOTS.firstUntyped + i, paddr: u.paddr, sizeBits: u.sizeBits }));
+  return { untyped, empty: [ROOT_SLOTS.firstUntyped + untyped.length, 2 ** s.config.rootCNodeBits - 1] };
+}
+
+/** Step 0's line: the boot observation with the bootinfo it describes. */
+export function observeBoot(s: KernelState): Observation {
+  const o = observe(s, 0);
+  return { step: 0, bootinfo: bootInfo(s), current: o.current, threads: o.threads };
+}
