@@ -1,0 +1,35 @@
+// Short human-readable descriptions of events and observations for tables and reports.
+
+import type { Observation, ThreadObservation } from '../abi/events';
+
+/** One line for an event as written in a trace file. */
+export function describeRawEvent(raw: unknown): string {
+  const e = raw as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(e)) {
+    if (k === 'as' || k === 'comment') continue;
+    parts.push(k === 'syscall' || k === 'invoke' ? String(v) : `${k}=${JSON.stringify(v)}`);
+  }
+  return parts.join(' ');
+}
+
+function describeThread(t: ThreadObservation): string {
+  const bits: string[] = [t.state];
+  if (t.error !== undefined) bits.push(`error=${t.error}`);
+  if (t.badge !== undefined) bits.push(`badge=${t.badge}`);
+  if (t.info !== undefined) bits.push(`label=${t.info.label}`);
+  if (t.mrs !== undefined && t.mrs.length > 0) bits.push(`mrs=[${t.mrs.join(',')}]`);
+  if (t.loaded !== undefined) bits.push(`loaded=${t.loaded}`);
+  return bits.join(' ');
+}
+
+/** The threads whose observation changed from `prev` to `cur`. */
+export function describeChanges(prev: Observation | undefined, cur: Observation): string {
+  const out: string[] = [];
+  for (const [name, t] of Object.entries(cur.threads)) {
+    const before = prev?.threads[name];
+    if (!before || JSON.stringify(before) !== JSON.stringify(t)) out.push(`${name}: ${describeThread(t)}`);
+  }
+  for (const name of Object.keys(prev?.threads ?? {})) if (!(name in cur.threads)) out.push(`${name}: gone`);
+  return out.join('; ');
+}

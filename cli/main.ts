@@ -1,0 +1,98 @@
+// The l4check command line. Exit codes: 0 success, 1 a check failed, 2 bad input, 3 a bug of the model.
+
+import { Command, CommanderError, Option } from 'commander';
+import pc from 'picocolors';
+import { describeFailure, replaySpec } from '../properties/replay';
+import { setSpecFreeze } from '../spec';
+import { describeChanges, describeRawEvent } from './describe';
+import { regressCommand } from './regress';
+import { benchCommand } from './bench';
+import { UsageError, checkMutant, loadTrace } from './input';
+
+interface ReplayOpts {
+  json?: boolean;
+  kernel: string;
+  check?: boolean;
+  allowMutant?: boolean;
+}
+
+function replayCommand(file: string, opts: ReplayOpts): number {
+  if (opts.kernel !== 'spec' || opts.check) {
+    throw new UsageError(opts.check ? '--check needs the concrete kernel, which is not built yet' : `--kernel ${opts.kernel}: the concrete kernel is not built yet (only "spec")`);
+  }
+  const trace = loadTrace(file);
+  checkMutant(trace, file, opts.allowMutant ?? false);
+  setSpecFreeze(false);
+  let prev: (typeof r.observations)[number] | undefined;
+  const r = replaySpec(trace, {
+    onObservation: (o) => {
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(o) + '\n');
+      } else {
+        const ev = o.step === 0 ? 'boot' : describeRawEvent(trace.events[o.step - 1].raw);
+        const changes = describeChanges(prev, o);
+        process.stdout.write(`${String(o.step).padStart(4)}  ${ev.padEnd(36).slice(0, 36)}  ${o.current.padEnd(10)}  ${o.skipped ? pc.dim('(skipped) ') : ''}${changes}\n`);
+      }
+      prev = o;
+    },
+  });
+  if (!r.failure) {
+    if (!opts.json) process.stderr.write(pc.green(`${file}: ${trace.events.length} events, all checks passed\n`));
+    return 0;
+  }
+  process.stderr.write(`${file}: ${describeFailure(r.failure)}\n`);
+  return r.failure.kind === 'internal' ? 3 : 1;
+}
+
+function buildProgram(): Command {
+  const program = new Command('l4check')
+    .description('An executable, checkable model of the seL4 microkernel')
+    .exitOverride()
+    .configureOutput({ writeErr: () => {} })
+    .showHelpAfterError(false);
+  program
+    .command('replay')
+    .description('replay a trace file and print one observation per step')
+    .argument('<file>', 'an l4check-trace/1 file')
+    .option('--json', 'one JSON observation per line on stdout')
+    .addOption(new Option('--kernel <kernel>', 'the kernel to run').choices(['spec', 'impl']).default('spec'))
+    .option('--check', 'run both kernels with refinement and every invariant')
+    .option('--allow-mutant', 'honour config.mutant')
+    .action((file: string, opts: ReplayOpts) => {
+      program.setOptionValue('exitCode', replayCommand(file, opts));
+    });
+  program
+    .command('regress')
+    .description('replay scenarios/ and regressions/ (or the given files) and report')
+    .argument('[files...]', 'trace files or folders')
+    .action((files: string[]) => {
+      program.setOptionValue('exitCode', regressCommand(files));
+    });
+  program
+    .command('bench')
+    .description('measure throughput (machine word accesses, translations, kernel steps)')
+    .action(() => {
+      program.setOptionValue('exitCode', benchCommand());
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return (program.getOptionValue('exitCode') as number | undefined) ?? 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      process.stderr.write(`l4check: ${e.message.replace(/^error: /, '')}\n`);
+      return 2;
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`l4check: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`l4check: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    return 3;
+  }
+}
