@@ -1,0 +1,87 @@
+/**
+ * The interrupt controller: `lines` lines (2..256), each with a pending bit and a mask bit.
+ * A device (or the timer, line 0) raises a line: it becomes pending, whether masked or not; the
+ * kernel asks for the active line — the lowest-numbered line that is pending and unmasked, as a
+ * fixed-priority controller answers — masks, unmasks and acknowledges (clears pending). Every line
+ * starts masked, as a GIC starts disabled: the kernel unmasks the timer at boot.
+ */
+
+import { MachineException } from './exception';
+
+export const TIMER_IRQ = 0;
+/** activeIrq() when no line is pending and unmasked (seL4's irqInvalid). */
+export const NO_IRQ = -1;
+
+export class InterruptController {
+  readonly lines: number;
+  private readonly pending: Uint8Array;
+  private readonly masked: Uint8Array;
+  /** Number of lines pending and unmasked, so that activeIrq() is O(1) when there are none. */
+  private live = 0;
+
+  constructor(lines: number) {
+    if (!Number.isInteger(lines) || lines < 2 || lines > 256) {
+      throw new RangeError(`irqLines must be an integer in 2..256, got ${lines}`);
+    }
+    this.lines = lines;
+    this.pending = new Uint8Array(lines);
+    this.masked = new Uint8Array(lines).fill(1);
+  }
+
+  raise(line: number): void {
+    this.check(line);
+    if (this.pending[line] === 1) return;
+    this.pending[line] = 1;
+    if (this.masked[line] === 0) this.live++;
+  }
+
+  /** The timer fires: line 0 becomes pending. */
+  timerFire(): void {
+    this.raise(TIMER_IRQ);
+  }
+
+  mask(line: number): void {
+    this.check(line);
+    if (this.masked[line] === 1) return;
+    this.masked[line] = 1;
+    if (this.pending[line] === 1) this.live--;
+  }
+
+  unmask(line: number): void {
+    this.check(line);
+    if (this.masked[line] === 0) return;
+    this.masked[line] = 0;
+    if (this.pending[line] === 1) this.live++;
+  }
+
+  /** Clears the pending bit (end of interrupt). */
+  ack(line: number): void {
+    this.check(line);
+    if (this.pending[line] === 0) return;
+    this.pending[line] = 0;
+    if (this.masked[line] === 0) this.live--;
+  }
+
+  isPending(line: number): boolean {
+    this.check(line);
+    return this.pending[line] === 1;
+  }
+
+  isMasked(line: number): boolean {
+    this.check(line);
+    return this.masked[line] === 1;
+  }
+
+  /** The lowest-numbered pending unmasked line, or NO_IRQ. */
+  activeIrq(): number {
+    if (this.live === 0) return NO_IRQ;
+    for (let i = 0; i < this.lines; i++) if (this.pending[i] === 1 && this.masked[i] === 0) return i;
+    return NO_IRQ;
+  }
+
+  private check(line: number): void {
+    if (!Number.isInteger(line) || line < 0 || line >= this.lines) {
+      throw new MachineException('bad-irq', line, `interrupt line ${line} is outside [0, ${this.lines})`);
+    }
+  }
+}

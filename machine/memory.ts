@@ -1,0 +1,232 @@
+/**
+ * Physical memory: 2^memoryBits bytes as 32-bit little-endian words in a Uint32Array.
+ *
+ * Every access the kernel makes goes through load32/store32/load8/store8/zero/copy, which count
+ * loads and stores, count the distinct 64-byte lines touched in the current counter window
+ * (an epoch stamp per line: a stamp other than the current epoch means a new line, so nothing is
+ * cleared between windows), and record written 16-byte chunks (seL4's smallest object) in a
+ * dirty set: a byte per chunk plus a list of dirty chunk indices, so that taking or resetting the
+ * set costs O(number dirty). An access outside memory or misaligned throws MachineException.
+ *
+ * peek32 reads without counting: for abstraction functions and diagnostics, never for the kernel.
+ */
+
+import type { Counters } from './counters';
+import { MachineException } from './exception';
+
+export const LINE_BITS = 6;
+export const LINE_BYTES = 1 << LINE_BITS;
+export const DIRTY_CHUNK_BITS = 4;
+export const DIRTY_CHUNK_BYTES = 1 << DIRTY_CHUNK_BITS;
+
+export class PhysicalMemory {
+  readonly bytes: number;
+  private readonly words: Uint32Array;
+  private readonly counters: Counters;
+  private readonly lineStamp: Uint32Array;
+  private epoch = 1;
+  private readonly dirtyMap: Uint8Array;
+  private dirtyList: Uint32Array;
+  private dirtyN = 0;
+
+  constructor(memoryBits: number, counters: Counters) {
+    this.bytes = 2 ** memoryBits;
+    this.words = new Uint32Array(this.bytes >>> 2);
+    this.counters = counters;
+    this.lineStamp = new Uint32Array(this.bytes >>> LINE_BITS);
+    this.dirtyMap = new Uint8Array(this.bytes >>> DIRTY_CHUNK_BITS);
+    this.dirtyList = new Uint32Array(1024);
+  }
+
+  // ---- counted access (the kernel's) ----
+
+  load32(paddr: number): number {
+    if ((paddr & 3) !== 0 || paddr >>> 0 !== paddr || paddr >= this.bytes) this.bad(paddr, 3);
+    this.counters.loads++;
+    const line = paddr >>> LINE_BITS;
+    if (this.lineStamp[line] !== this.epoch) this.newLine(line);
+    return this.words[paddr >>> 2];
+  }
+
+  /** Stores value mod 2^32 (negative numbers wrap, as a register would). */
+  store32(paddr: number, value: number): void {
+    if ((paddr & 3) !== 0 || paddr >>> 0 !== paddr || paddr >= this.bytes) this.bad(paddr, 3);
+    this.counters.stores++;
+    const line = paddr >>> LINE_BITS;
+    if (this.lineStamp[line] !== this.epoch) this.newLine(line);
+    const chunk = paddr >>> DIRTY_CHUNK_BITS;
+    if (this.dirtyMap[chunk] === 0) this.markDirty(chunk);
+    this.words[paddr >>> 2] = value;
+  }
+
+  load8(paddr: number): number {
+    if (paddr >>> 0 !== paddr || paddr >= this.bytes) this.bad(paddr, 0);
+    this.counters.loads++;
+    const line = paddr >>> LINE_BITS;
+    if (this.lineStamp[line] !== this.epoch) this.newLine(line);
+    return (this.words[paddr >>> 2] >>> ((paddr & 3) << 3)) & 0xff;
+  }
+
+  store8(paddr: number, value: number): void {
+    if (paddr >>> 0 !== paddr || paddr >= this.bytes) this.bad(paddr, 0);
+    this.counters.stores++;
+    const line = paddr >>> LINE_BITS;
+    if (this.lineStamp[line] !== this.epoch) this.newLine(line);
+    const chunk = paddr >>> DIRTY_CHUNK_BITS;
+    if (this.dirtyMap[chunk] === 0) this.markDirty(chunk);
+    const i = paddr >>> 2;
+    const shift = (paddr & 3) << 3;
+    this.words[i] = (this.words[i] & ~(0xff << shift)) | ((value & 0xff) << shift);
+  }
+
+  /** Zeroes [paddr, paddr+bytes): both word-aligned. Counts one store per word. */
+  zero(paddr: number, bytes: number): void {
+    this.checkRange(paddr, bytes);
+    if (bytes === 0) return;
+    this.counters.stores += bytes >>> 2;
+    this.touchRange(paddr, bytes, true);
+    this.words.fill(0, paddr >>> 2, (paddr + bytes) >>> 2);
+  }
+
+  /** Copies [src, src+bytes) to dst (memmove: overlap allowed), word-aligned. One load and one store per word. */
+  copy(dst: number, src: number, bytes: number): void {
+    this.checkRange(src, bytes);
+    this.checkRange(dst, bytes);
+    if (bytes === 0) return;
+    this.counters.loads += bytes >>> 2;
+    this.counters.stores += bytes >>> 2;
+    this.touchRange(src, bytes, false);
+    this.touchRange(dst, bytes, true);
+    this.words.copyWithin(dst >>> 2, src >>> 2, (src + bytes) >>> 2);
+  }
+
+  /** load32 without the address checks: for the MMU, which has checked the address already. */
+  loadTrusted(paddr: number): number {
+    this.counters.loads++;
+    const line = paddr >>> LINE_BITS;
+    if (this.lineStamp[line] !== this.epoch) this.newLine(line);
+    return this.words[paddr >>> 2];
+  }
+
+  /** store32 without the address checks: for the MMU, which has checked the address already. */
+  storeTrusted(paddr: number, value: number): void {
+    this.counters.stores++;
+    const line = paddr >>> LINE_BITS;
+    if (this.lineStamp[line] !== this.epoch) this.newLine(line);
+    const chunk = paddr >>> DIRTY_CHUNK_BITS;
+    if (this.dirtyMap[chunk] === 0) this.markDirty(chunk);
+    this.words[paddr >>> 2] = value;
+  }
+
+  // ---- uncounted access ----
+
+  /** Reads a word without counting or stamping anything (abstraction, diagnostics). */
+  peek32(paddr: number): number {
+    if ((paddr & 3) !== 0 || paddr >>> 0 !== paddr || paddr >= this.bytes) this.bad(paddr, 3);
+    return this.words[paddr >>> 2];
+  }
+
+  /** True when [paddr, paddr+bytes) is inside memory (no exception, no counting). */
+  contains(paddr: number, bytes: number): boolean {
+    return Number.isInteger(paddr) && Number.isInteger(bytes) && paddr >= 0 && bytes >= 0 && paddr + bytes <= this.bytes;
+  }
+
+  // ---- counter windows ----
+
+  /** Starts a new window for distinct-line counting (every line counts again once). */
+  newEpoch(): void {
+    this.epoch = (this.epoch + 1) >>> 0;
+    if (this.epoch === 0) {
+      this.lineStamp.fill(0);
+      this.epoch = 1;
+    }
+  }
+
+  // ---- dirty tracking ----
+
+  get dirtyCount(): number {
+    return this.dirtyN;
+  }
+
+  /** Was any byte of the 16-byte chunk holding paddr written since the last reset? */
+  isDirty(paddr: number): boolean {
+    return this.dirtyMap[paddr >>> DIRTY_CHUNK_BITS] === 1;
+  }
+
+  /** The dirty chunk indices (chunk i = bytes [16i, 16i+16)), in order of first write. A view: valid until the next store or reset. */
+  dirtyChunks(): Uint32Array {
+    return this.dirtyList.subarray(0, this.dirtyN);
+  }
+
+  /** The dirty chunk indices (a copy, in order of first write), and resets the set. */
+  takeDirty(): Uint32Array {
+    const out = this.dirtyList.slice(0, this.dirtyN);
+    this.resetDirty();
+    return out;
+  }
+
+  /** The dirty bytes as sorted, merged [start, end) ranges. */
+  dirtyRanges(): Array<[number, number]> {
+    const chunks = Array.from(this.dirtyChunks()).sort((a, b) => a - b);
+    const out: Array<[number, number]> = [];
+    for (const c of chunks) {
+      const start = c * DIRTY_CHUNK_BYTES;
+      const last = out[out.length - 1];
+      if (last && last[1] === start) last[1] = start + DIRTY_CHUNK_BYTES;
+      else out.push([start, start + DIRTY_CHUNK_BYTES]);
+    }
+    return out;
+  }
+
+  /** Empties the dirty set in O(number dirty). */
+  resetDirty(): void {
+    for (let i = 0; i < this.dirtyN; i++) this.dirtyMap[this.dirtyList[i]] = 0;
+    this.dirtyN = 0;
+  }
+
+  // ---- cold paths ----
+
+  private newLine(line: number): void {
+    this.lineStamp[line] = this.epoch;
+    this.counters.lines++;
+  }
+
+  private markDirty(chunk: number): void {
+    this.dirtyMap[chunk] = 1;
+    if (this.dirtyN === this.dirtyList.length) {
+      const grown = new Uint32Array(this.dirtyList.length * 2);
+      grown.set(this.dirtyList);
+      this.dirtyList = grown;
+    }
+    this.dirtyList[this.dirtyN++] = chunk;
+  }
+
+  /** Stamps every line of a range, and marks its chunks dirty when `write`. */
+  private touchRange(paddr: number, bytes: number, write: boolean): void {
+    const end = paddr + bytes;
+    for (let line = paddr >>> LINE_BITS; line <= (end - 1) >>> LINE_BITS; line++) {
+      if (this.lineStamp[line] !== this.epoch) this.newLine(line);
+    }
+    if (!write) return;
+    for (let c = paddr >>> DIRTY_CHUNK_BITS; c <= (end - 1) >>> DIRTY_CHUNK_BITS; c++) {
+      if (this.dirtyMap[c] === 0) this.markDirty(c);
+    }
+  }
+
+  private checkRange(paddr: number, bytes: number): void {
+    if (!Number.isInteger(paddr) || paddr < 0 || paddr >= 2 ** 32) this.bad(paddr, 0);
+    if (!Number.isInteger(bytes) || bytes < 0 || (bytes & 3) !== 0 || (paddr & 3) !== 0) {
+      throw new MachineException('unaligned', paddr, `range 0x${paddr.toString(16)}+${bytes} is not word-aligned`);
+    }
+    if (paddr + bytes > this.bytes) throw new MachineException('out-of-range', paddr + bytes - 1, `range 0x${paddr.toString(16)}+${bytes} is outside memory`);
+  }
+
+  /** Throws the MachineException for a bad address (alignMask 3 for word access, 0 for bytes). */
+  private bad(paddr: number, alignMask: number): never {
+    if (typeof paddr !== 'number' || paddr >>> 0 !== paddr) {
+      throw new MachineException('bad-address', paddr, `physical address ${String(paddr)} is not a u32`);
+    }
+    if ((paddr & alignMask) !== 0) throw new MachineException('unaligned', paddr);
+    throw new MachineException('out-of-range', paddr);
+  }
+}
