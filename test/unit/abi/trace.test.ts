@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { TraceError, parseTrace } from '../../../abi/trace';
+import { messageInfoFromWord } from '../../../abi/messageinfo';
+import { SYSCALLS } from '../../../abi/syscalls';
+
+const base = (events: unknown[], extra: Record<string, unknown> = {}) => ({ format: 'l4check-trace/1', events, ...extra });
+
+function problem(json: unknown): string {
+  try {
+    parseTrace(json);
+  } catch (e) {
+    expect(e).toBeInstanceOf(TraceError);
+    return (e as Error).message;
+  }
+  throw new Error('parsed without error');
+}
+
+describe('trace parsing', () => {
+  it('rejects a wrong or missing format', () => {
+    expect(problem({ format: 'l4check-trace/2', events: [] })).toBe('format: unsupported format "l4check-trace/2"');
+    expect(problem({ events: [] })).toMatch(/^format: missing/);
+  });
+
+  it('names the JSON path of a bad argument', () => {
+    const t = base([{}, {}, {}, { invoke: 'CNode_Mint', cap: 2, args: { destIndex: 1, destDepth: 32, srcRoot: 2, srcIndex: 3, srcDepth: 32, rights: 'RW', badge: -1 } }]);
+    t.events[0] = t.events[1] = t.events[2] = { tick: 1 };
+    expect(problem(t)).toBe('events[3].args.badge: expected u32, got -1');
+  });
+
+  it('closes every object', () => {
+    expect(problem(base([], { extra: 1 }))).toBe('extra: unknown key');
+    expect(problem(base([], { config: { memoryBits: 24, colour: 'red' } }))).toBe('config.colour: unknown key');
+    expect(problem(base([], { config: { variant: { scheduler: 'benno', fast: true } } }))).toBe('config.variant.fast: unknown key');
+    expect(problem(base([{ syscall: 'Send', info: { label: 1, size: 2 } }]))).toBe('events[0].info.size: unknown key');
+    expect(problem(base([{ syscall: 'Recv', receive: { root: 1, slot: 2 } }]))).toBe('events[0].receive.slot: unknown key');
+    expect(problem(base([{ tick: 1, value: 3 }]))).toBe('events[0].value: unknown key');
+    expect(problem(base([{ invoke: 'TCB_Suspend', cap: 1, args: { x: 1 } }]))).toBe('events[0].args.x: unknown key');
+    expect(problem(base([{ tick: 1 }], { expect: [{ step: 1, threads: { root: { colour: 1 } } }] }))).toBe('expect[0].threads.root.colour: unknown key');
+    expect(problem(base([{ tick: 1 }], { expect: [{ step: 1, foo: 1 }] }))).toBe('expect[0].foo: unknown key');
+  });
+
+  it('checks value types and ranges', () => {
+    expect(problem(base([{ tick: 0 }]))).toBe('events[0].tick: expected 1..65536, got 0');
+    expect(problem(base([{ irq: 0 }]))).toBe('events[0].irq: expected 1..31, got 0');
+    expect(parseTrace(base([{ irq: 40 }], { config: { irqLines: 64 } })).events[0].event).toEqual({ tag: 'irq', line: 40 });
+    expect(problem(base([{ load: '12' }]))).toBe('events[0].load: expected u32, got "12"');
+    expect(problem(base([{ load: 1.5 }]))).toBe('events[0].load: expected u32, got 1.5');
+    expect(problem(base([{ load: 1e12 }]))).toBe('events[0].load: expected u32, got 1000000000000');
+    expect(problem(base([], { config: { tlbEntries: 48 } }))).toBe('config.tlbEntries: expected a power of two, got 48');
+    expect(problem(base([], { config: { memoryBits: 30 } }))).toBe('config.memoryBits: expected 22..28, got 30');
+    expect(problem(base([], { config: { seed: 2 ** 31 } }))).toMatch(/^config.seed: expected a signed 32-bit integer/);
+    expect(problem(base([{ invoke: 'CNode_Copy', cap: 2, args: { destIndex: 1, destDepth: 32, srcRoot: 2, srcIndex: 3, srcDepth: 32, rights: 'RR' } }])))
+      .toMatch(/^events\[0\].args.rights: expected rights letters/);
+    expect(problem(base([{ invoke: 'TCB_Suspend' , cap: 1}, { invoke: 'Nope', cap: 1 }]))).toBe('events[1].invoke: unknown method "Nope"');
+    expect(problem(base([{ invoke: 'TCB_SetPriority', cap: 1, args: { authority: 1 } }]))).toBe('events[0].args.priority: missing argument');
+    expect(problem(base([{ tick: 1, load: 4 }]))).toBe('events[0]: more than one event kind (load, tick)');
+  });
+
+  it('validates untyped regions', () => {
+    expect(problem(base([], { config: { untyped: [{ paddr: '0x00300000', sizeBits: 21 }] } }))).toMatch(/^config.untyped\[0\]: 0x300000 is not aligned/);
+    expect(problem(base([], { config: { untyped: [{ paddr: '0x00100000', sizeBits: 20 }] } }))).toMatch(/^config.untyped\[0\]: region lies outside/);
+    expect(problem(base([], { config: { untyped: [{ paddr: '0x00400000', sizeBits: 22 }, { paddr: '0x00500000', sizeBits: 20 }] } })))
+      .toBe('config.untyped[1]: overlaps config.untyped[0]');
+  });
+
+  it('validates expect blocks and thread names', () => {
+    expect(problem(base([{ tick: 1 }], { expect: [{ step: 2 }] }))).toBe('expect[0].step: step 2 is after the last event (1)');
+    expect(problem(base([{ tick: 1 }], { expect: [{ step: 1 }, { step: 1 }] }))).toBe('expect[1].step: a second expectation for step 1');
+    expect(problem(base([{ invoke: 'DebugNameThread', cap: 1, args: { name: 'tcbx' } }]))).toMatch(/^events\[0\].args.name: invalid thread name/);
+    expect(problem(base([{ invoke: 'DebugNameThread', cap: 1, args: { name: 'idle' } }]))).toMatch(/invalid thread name/);
+  });
+
+  it('fills defaults and marshals a syscall', () => {
+    const t = parseTrace(base([{ syscall: 'Call', cap: '0x14', info: { label: 7 }, mrs: [11, 22] }, { syscall: -9 }]));
+    const e = t.events[0].event;
+    expect(e.tag).toBe('syscall');
+    if (e.tag !== 'syscall') return;
+    expect(e.number).toBe(SYSCALLS.Call >>> 0);
+    expect(e.cap).toBe(0x14);
+    expect(messageInfoFromWord(e.info)).toEqual({ label: 7, capsUnwrapped: 0, extraCaps: 0, length: 2 });
+    expect(e.receive).toEqual({ root: 0, index: 0, depth: 0 });
+    const u = t.events[1].event;
+    expect(u.tag === 'syscall' && u.number).toBe((-9) >>> 0);
+    expect(t.config.untyped).toEqual([
+      { paddr: 0x00200000, sizeBits: 21 }, { paddr: 0x00400000, sizeBits: 22 }, { paddr: 0x00800000, sizeBits: 23 },
+    ]);
+  });
+});
