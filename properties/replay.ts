@@ -1,10 +1,10 @@
 // Replaying a trace file on a kernel: `as` assertions, `expect` matching, observation lines.
 // Used by `l4check replay`, `l4check regress` and the scenario tests.
 
-import type { Observation } from '../abi/events';
+import type { Observation, TraceEvent } from '../abi/events';
 import { matchExpected, type Mismatch } from '../abi/expect';
 import type { Trace } from '../abi/trace';
-import { bootState, observeBoot, step } from '../spec';
+import { type KernelState, bootState, observeBoot, step } from '../spec';
 
 export type ReplayFailure =
   | { kind: 'as'; step: number; expected: string; running: string }
@@ -19,6 +19,8 @@ export interface ReplayResult {
 export interface ReplayOptions {
   /** Called with each observation as it is made (for streaming output). */
   onObservation?: (o: Observation) => void;
+  /** Called after each event with the states around it (coverage, invariants). */
+  onStep?: (event: TraceEvent, before: KernelState, after: KernelState) => void;
 }
 
 /** Replays on the abstract kernel; stops at the first failed check. */
@@ -53,6 +55,7 @@ export function replaySpec(trace: Trace, opts: ReplayOptions = {}): ReplayResult
     } catch (e) {
       return { observations, failure: { kind: 'internal', step: i + 1, error: e as Error } };
     }
+    opts.onStep?.(ev, state, r.state);
     state = r.state;
     current = r.observation.current;
     failure = emit(r.observation);
