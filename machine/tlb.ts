@@ -2,8 +2,10 @@
  * The TLB: `entries` slots (a power of two), direct-mapped, each holding one translation at its own
  * page size (4 KiB, 64 KiB, 1 MiB or 16 MiB), tagged with an ASID.
  *
- * Organisation: an entry of page size 2^s lives in slot (vaddr >>> s) & (entries - 1). A lookup
- * probes the slot for each size, smallest first, and takes the first entry whose tag (size, the
+ * Organisation: an entry of page size 2^s lives in slot ((vaddr >>> s) ^ asid) & (entries - 1)
+ * (the ASID in the index lets address spaces that use the same addresses — every seL4 thread has
+ * its IPC buffer near the same place — keep their entries side by side). A lookup probes the slot
+ * for each size, smallest first, and takes the first entry whose tag (size, the
  * vaddr bits above s, ASID) matches: O(1), at most four probes. Insertion overwrites whatever the
  * slot held. Nothing is ever invalidated except by the flushes: an entry stays, stale, after the
  * page tables change, until flushByAddress / flushByASID / flushAll removes it — as on hardware.
@@ -62,13 +64,13 @@ export class Tlb {
   lookup(vaddr: number, asid: number): number {
     const m = this.mask;
     const tag = this.tag;
-    let i = (vaddr >>> 12) & m;
+    let i = ((vaddr >>> 12) ^ asid) & m;
     if (tag[i] === ((vaddr & 0xfffff000) | 1) && this.asid[i] === asid) return i;
-    i = (vaddr >>> 16) & m;
+    i = ((vaddr >>> 16) ^ asid) & m;
     if (tag[i] === ((vaddr & 0xffff0000) | 2) && this.asid[i] === asid) return i;
-    i = (vaddr >>> 20) & m;
+    i = ((vaddr >>> 20) ^ asid) & m;
     if (tag[i] === ((vaddr & 0xfff00000) | 3) && this.asid[i] === asid) return i;
-    i = (vaddr >>> 24) & m;
+    i = ((vaddr >>> 24) ^ asid) & m;
     if (tag[i] === ((vaddr & 0xff000000) | 4) && this.asid[i] === asid) return i;
     return -1;
   }
@@ -76,7 +78,7 @@ export class Tlb {
   /** Caches a translation; returns its slot. `pbase` is aligned to the page size. */
   insert(vaddr: number, asid: number, size: SizeCode, pbase: number, rights: number, pageLevel: boolean): number {
     const shift = SHIFT_BY_SIZE_CODE[size];
-    const i = (vaddr >>> shift) & this.mask;
+    const i = ((vaddr >>> shift) ^ asid) & this.mask;
     const vbase = ((vaddr >>> shift) << shift) >>> 0;
     this.tag[i] = vbase | size;
     this.asid[i] = asid;
@@ -90,7 +92,7 @@ export class Tlb {
     vaddr = vaddr >>> 0;
     for (let size = 1; size <= 4; size++) {
       const shift = SHIFT_BY_SIZE_CODE[size];
-      const i = (vaddr >>> shift) & this.mask;
+      const i = ((vaddr >>> shift) ^ asid) & this.mask;
       if (this.tag[i] === (((vaddr >>> shift) << shift) | size) && this.asid[i] === asid) this.tag[i] = 0;
     }
   }
