@@ -143,7 +143,7 @@ export const METHODS = {
   TCB_SetIPCBuffer: {
     label: 'TCBSetIPCBuffer', interface: 'TCB',
     args: [w('buffer'), cap('bufferFrame')],
-    errors: ['TruncatedMessage', 'IllegalOperation', 'AlignmentError'],
+    errors: ['TruncatedMessage', 'IllegalOperation', 'AlignmentError', 'RevokeFirst'],
   },
   TCB_SetSpace: {
     label: 'TCBSetSpace', interface: 'TCB',
@@ -155,7 +155,7 @@ export const METHODS = {
   TCB_BindNotification: {
     label: 'TCBBindNotification', interface: 'TCB',
     args: [cap('notification')],
-    errors: ['TruncatedMessage', 'IllegalOperation', 'InvalidCapability'],
+    errors: ['TruncatedMessage', 'IllegalOperation'],
   },
   TCB_UnbindNotification: { label: 'TCBUnbindNotification', interface: 'TCB', args: [], errors: ['IllegalOperation'] },
   CNode_Revoke: { label: 'CNodeRevoke', interface: 'CNode', args: [w('index'), u8('depth')], errors: ['TruncatedMessage', 'RangeError', 'FailedLookup'] },
