@@ -1,0 +1,265 @@
+import { describe, expect, it } from 'vitest';
+import { produce } from 'immer';
+import { bootLayout, ROOT_SLOTS } from '../../../../abi/boot';
+import { defaultConfig } from '../../../../abi/config';
+import { LABEL, type InvocationLabel } from '../../../../abi/invocations';
+import { ALL_RIGHTS, NO_RIGHTS, rightsFromLetters, wordFromRights } from '../../../../abi/rights';
+import { bootState } from '../../../../spec/kernel/boot';
+import {
+  type ArchCap, checkValidIPCBuffer, decodeARMMMUInvocation, findPDForASID, isValidVTableRoot, lookupIPCBuffer,
+  maskVMRights, performARMMMUInvocation, unmapPage, userTranslate,
+} from '../../../../spec/kernel/vspace';
+import { type KernelState, cnodeSlot, getObject } from '../../../../spec/model/state';
+import type { Cap, ExtraCap, PPtr } from '../../../../spec/api/types';
+
+const config = defaultConfig();
+const L = bootLayout(config);
+const slot = (i: number): PPtr => cnodeSlot(L.rootCNode, i);
+const RW = wordFromRights(ALL_RIGHTS);
+
+function boot(): KernelState {
+  return bootState(config);
+}
+
+/** Puts a cap into a root CNode slot (and its object, if given), unlinked. */
+function put(s: KernelState, i: number, cap: Cap): void {
+  s.ctes[slot(i)] = { cap, mdb: { prev: 0, next: 0, revocable: true, firstBadged: true } };
+}
+
+function extra(s: KernelState, i: number): ExtraCap {
+  return { cap: s.ctes[slot(i)]?.cap ?? { tag: 'NullCap' }, slot: slot(i) };
+}
+
+function decode(s: KernelState, label: InvocationLabel, cap: ArchCap, capSlot: PPtr, words: number[], extraCaps: ExtraCap[]) {
+  return decodeARMMMUInvocation(s, { label: LABEL[label], words, extraCaps }, cap, capSlot, L.rootTCB);
+}
+
+/** A fresh frame object and cap at paddr in slot i. */
+function frame(s: KernelState, i: number, paddr: number, size: 'SmallPage' | 'LargePage' | 'Section' | 'SuperSection'): Cap {
+  s.objects[paddr] = { tag: 'Frame', size, words: {} };
+  const cap: Cap = { tag: 'FrameCap', ptr: paddr, size, rights: 'VMReadWrite', mapped: null };
+  put(s, i, cap);
+  return cap;
+}
+
+function mapFrame(s: KernelState, i: number, vaddr: number, rights = RW) {
+  const cap = s.ctes[slot(i)].cap as ArchCap;
+  const d = decode(s, 'ARMPageMap', cap, slot(i), [vaddr, rights, 0], [extra(s, ROOT_SLOTS.vspace)]);
+  if (!d.ok) return d;
+  performARMMMUInvocation(s, d.value, L.rootTCB);
+  return d;
+}
+
+describe('maskVMRights', () => {
+  it('needs read for any user access and write for read-write', () => {
+    const r = (l: string) => rightsFromLetters(l)!;
+    expect(maskVMRights('VMReadWrite', r('RW'))).toBe('VMReadWrite');
+    expect(maskVMRights('VMReadWrite', r('R'))).toBe('VMReadOnly');
+    expect(maskVMRights('VMReadWrite', r('W'))).toBe('VMKernelOnly');
+    expect(maskVMRights('VMReadOnly', r('RW'))).toBe('VMReadOnly');
+    expect(maskVMRights('VMReadOnly', NO_RIGHTS)).toBe('VMKernelOnly');
+    expect(maskVMRights('VMKernelOnly', ALL_RIGHTS)).toBe('VMKernelOnly');
+    expect(maskVMRights('VMNoAccess', ALL_RIGHTS)).toBe('VMNoAccess');
+  });
+});
+
+describe('boot VSpace', () => {
+  it('ASID 1 names the root page directory; others are invalid roots', () => {
+    const s = boot();
+    expect(findPDForASID(s, 1)).toEqual({ ok: true, value: L.rootPD });
+    expect(findPDForASID(s, 2)).toEqual({ ok: false, error: { tag: 'InvalidRoot' } });
+    expect(findPDForASID(s, 1024)).toEqual({ ok: false, error: { tag: 'InvalidRoot' } });
+  });
+
+  it('the root IPC buffer is found physically through the buffer cap', () => {
+    const s = boot();
+    expect(lookupIPCBuffer(s, true, L.rootTCB)).toEqual({ frame: L.ipcBufferFrame, offset: 0 });
+  });
+
+  it('a read-only buffer cap serves a sender but not a receiver; no frame cap, no buffer', () => {
+    const s = boot();
+    const bufSlot = L.rootTCB + 4 * 16;
+    const c = s.ctes[bufSlot].cap;
+    s.ctes[bufSlot].cap = { ...(c as Extract<Cap, { tag: 'FrameCap' }>), rights: 'VMReadOnly' };
+    expect(lookupIPCBuffer(s, false, L.rootTCB)).not.toBeNull();
+    expect(lookupIPCBuffer(s, true, L.rootTCB)).toBeNull();
+    s.ctes[bufSlot].cap = { tag: 'DomainCap' };
+    expect(lookupIPCBuffer(s, false, L.rootTCB)).toBeNull();
+  });
+
+  it('userTranslate walks the root tables and reports ARM fault statuses', () => {
+    const s = boot();
+    expect(userTranslate(s, L.rootTCB, 0x00200008, false)).toEqual({ ok: true, frame: L.ipcBufferFrame, offset: 8 });
+    expect(userTranslate(s, L.rootTCB, 0x00201ffc, true)).toEqual({ ok: true, frame: L.bootInfoFrame, offset: 0xffc });
+    const fsr = (va: number, w: boolean) => {
+      const t = userTranslate(s, L.rootTCB, va, w);
+      return t.ok ? null : t.fault.tag === 'VMFault' ? t.fault.fsr : null;
+    };
+    expect(fsr(0x00202000, false)).toBe(0x7);
+    expect(fsr(0x00300000, false)).toBe(0x5);
+    expect(fsr(0x00300000, true)).toBe(0x805);
+    expect(fsr(0x00200002, false)).toBe(0x1);
+    expect(fsr(0xf0000000, false)).toBe(0x5);
+  });
+
+  it('a thread without a valid VSpace faults on every access', () => {
+    const s = boot();
+    delete s.ctes[L.rootTCB + 16]; // tcbVTable
+    const t = userTranslate(s, L.rootTCB, 0x00200000, false);
+    expect(t).toEqual({ ok: false, fault: { tag: 'VMFault', address: 0x00200000, fsr: 0x5, instruction: false } });
+  });
+
+  it('checkValidIPCBuffer and isValidVTableRoot', () => {
+    const s = boot();
+    const f = s.ctes[slot(ROOT_SLOTS.ipcBuffer)].cap;
+    expect(checkValidIPCBuffer(0x1000, f).ok).toBe(true);
+    expect(checkValidIPCBuffer(0x1100, f)).toEqual({ ok: false, error: { tag: 'AlignmentError' } });
+    expect(checkValidIPCBuffer(0x1000, { tag: 'NullCap' })).toEqual({ ok: false, error: { tag: 'IllegalOperation' } });
+    expect(isValidVTableRoot(s.ctes[slot(ROOT_SLOTS.vspace)].cap)).toBe(true);
+    expect(isValidVTableRoot({ tag: 'PageDirectoryCap', ptr: L.rootPD, mapped: null })).toBe(false);
+  });
+});
+
+describe('Page_Map', () => {
+  const P = 0x00400000;
+
+  it('maps a small page into the root page table and the thread can use it', () => {
+    const s = boot();
+    frame(s, 20, P, 'SmallPage');
+    expect(mapFrame(s, 20, 0x00205000).ok).toBe(true);
+    expect(s.ctes[slot(20)].cap).toMatchObject({ mapped: { asid: 1, vaddr: 0x00205000 } });
+    expect(userTranslate(s, L.rootTCB, 0x00205010, true)).toEqual({ ok: true, frame: P, offset: 0x10 });
+  });
+
+  it('errors in seL4 order', () => {
+    const s = boot();
+    const cap = frame(s, 20, P, 'SmallPage') as ArchCap;
+    const pdx = extra(s, ROOT_SLOTS.vspace);
+    const d = (words: number[], caps: ExtraCap[]) => decode(s, 'ARMPageMap', cap, slot(20), words, caps);
+    expect(d([0x00205000, RW], [pdx])).toEqual({ ok: false, error: { tag: 'TruncatedMessage' } });
+    expect(d([0x00205000, RW, 0], [])).toEqual({ ok: false, error: { tag: 'TruncatedMessage' } });
+    expect(d([0x00205000, RW, 0], [extra(s, ROOT_SLOTS.cnode)])).toEqual({ ok: false, error: { tag: 'InvalidCapability', argument: 1 } });
+    expect(d([0xdffff000, RW, 0], [pdx])).toMatchObject({ ok: false, error: { tag: 'FailedLookup' } }); // past the USER_TOP check
+    expect(d([0xe0000000, RW, 0], [pdx])).toEqual({ ok: false, error: { tag: 'InvalidArgument', argument: 0 } });
+    expect(d([0x00205004, RW, 0], [pdx])).toEqual({ ok: false, error: { tag: 'AlignmentError' } });
+    // wraps past 2^32: passes the USER_TOP check, then fails alignment, as in C
+    expect(d([0xffffffff, RW, 0], [pdx])).toEqual({ ok: false, error: { tag: 'AlignmentError' } });
+    expect(d([0x00305000, RW, 0], [pdx])).toEqual({
+      ok: false, error: { tag: 'FailedLookup', source: false, failure: { tag: 'MissingCapability', bitsLeft: 20 } },
+    });
+    // an unassigned PD cap, then a PD cap whose ASID is gone
+    expect(d([0x00205000, RW, 0], [{ cap: { tag: 'PageDirectoryCap', ptr: L.rootPD, mapped: null }, slot: slot(30) }]))
+      .toEqual({ ok: false, error: { tag: 'InvalidCapability', argument: 1 } });
+    expect(d([0x00205000, RW, 0], [{ cap: { tag: 'PageDirectoryCap', ptr: L.rootPD, mapped: 5 }, slot: slot(30) }]))
+      .toEqual({ ok: false, error: { tag: 'FailedLookup', source: false, failure: { tag: 'InvalidRoot' } } });
+  });
+
+  it('a mapped cap only remaps in place, and with its own ASID', () => {
+    const s = boot();
+    frame(s, 20, P, 'SmallPage');
+    mapFrame(s, 20, 0x00205000);
+    const cap = s.ctes[slot(20)].cap as ArchCap;
+    const pdx = extra(s, ROOT_SLOTS.vspace);
+    expect(decode(s, 'ARMPageMap', cap, slot(20), [0x00206000, RW, 0], [pdx])).toEqual({ ok: false, error: { tag: 'InvalidArgument', argument: 0 } });
+    expect(mapFrame(s, 20, 0x00205000, wordFromRights({ ...NO_RIGHTS, read: true })).ok).toBe(true);
+    const pte = getObject(s, L.pageTable, 'PageTable').entries[5];
+    expect(pte).toEqual({ tag: 'SmallPagePTE', frame: P, rights: 'VMReadOnly' });
+    const t = userTranslate(s, L.rootTCB, 0x00205000, true);
+    expect(t.ok ? null : t.fault).toMatchObject({ fsr: 0x80f });
+  });
+
+  it('overlap rules: same size overwrites, different size is DeleteFirst', () => {
+    const s = boot();
+    frame(s, 20, P, 'SmallPage');
+    frame(s, 21, P + 0x10000, 'LargePage');
+    frame(s, 22, 0x00800000, 'Section');
+    frame(s, 23, 0x01000000, 'SuperSection');
+    // small over the IPC buffer's small page: overwritten
+    expect(mapFrame(s, 20, 0x00200000).ok).toBe(true);
+    expect(userTranslate(s, L.rootTCB, 0x00200000, false)).toMatchObject({ ok: true, frame: P });
+    // large over a small page in its range
+    expect(mapFrame(s, 21, 0x00200000)).toEqual({ ok: false, error: { tag: 'DeleteFirst' } });
+    expect(mapFrame(s, 21, 0x00210000).ok).toBe(true);
+    // small inside the large page
+    frame(s, 24, P + 0x1000, 'SmallPage');
+    expect(mapFrame(s, 24, 0x00213000)).toEqual({ ok: false, error: { tag: 'DeleteFirst' } });
+    // section over the page table's PDE; supersection over a section
+    expect(mapFrame(s, 22, 0x00200000)).toEqual({ ok: false, error: { tag: 'DeleteFirst' } });
+    expect(mapFrame(s, 22, 0x00300000).ok).toBe(true);
+    expect(mapFrame(s, 23, 0x00000000)).toEqual({ ok: false, error: { tag: 'DeleteFirst' } });
+    expect(mapFrame(s, 23, 0x01000000).ok).toBe(true);
+    expect(userTranslate(s, L.rootTCB, 0x01fffffc, false)).toEqual({ ok: true, frame: 0x01000000, offset: 0xfffffc });
+    expect(userTranslate(s, L.rootTCB, 0x0031234c, false)).toEqual({ ok: true, frame: 0x00800000, offset: 0x1234c });
+    expect(userTranslate(s, L.rootTCB, 0x0021fffc, false)).toEqual({ ok: true, frame: P + 0x10000, offset: 0xfffc });
+  });
+
+  it('decode never changes the state', () => {
+    const s = boot();
+    frame(s, 20, P, 'SmallPage');
+    const cap = s.ctes[slot(20)].cap as ArchCap;
+    const after = produce(s, (d) => {
+      decode(d, 'ARMPageMap', cap, slot(20), [0x00205000, RW, 0], [extra(d, ROOT_SLOTS.vspace)]);
+    });
+    expect(after).toBe(s);
+  });
+});
+
+describe('Page_Unmap, Page_GetAddress, unmapPage', () => {
+  it('unmaps only a mapping that is still current', () => {
+    const s = boot();
+    frame(s, 20, 0x00400000, 'SmallPage');
+    mapFrame(s, 20, 0x00205000);
+    // a stale record (another frame overwrote the entry) unmaps nothing
+    unmapPage(s, 'SmallPage', 1, 0x00200000, 0x00400000);
+    expect(getObject(s, L.pageTable, 'PageTable').entries[0]).toBeDefined();
+    const cap = s.ctes[slot(20)].cap as ArchCap;
+    const d = decode(s, 'ARMPageUnmap', cap, slot(20), [], []);
+    expect(d.ok).toBe(true);
+    if (d.ok) performARMMMUInvocation(s, d.value, L.rootTCB);
+    expect(getObject(s, L.pageTable, 'PageTable').entries[5]).toBeUndefined();
+    expect(s.ctes[slot(20)].cap).toMatchObject({ mapped: null });
+  });
+
+  it('GetAddress replies with the physical address', () => {
+    const s = boot();
+    const cap = s.ctes[slot(ROOT_SLOTS.ipcBuffer)].cap as ArchCap;
+    const d = decode(s, 'ARMPageGetAddress', cap, slot(ROOT_SLOTS.ipcBuffer), [], []);
+    expect(d.ok && performARMMMUInvocation(s, d.value, L.rootTCB)).toEqual([L.ipcBufferFrame]);
+  });
+
+  it('cache maintenance and page-directory labels are IllegalOperation', () => {
+    const s = boot();
+    const f = s.ctes[slot(ROOT_SLOTS.ipcBuffer)].cap as ArchCap;
+    expect(decode(s, 'ARMPageClean_Data', f, slot(10), [0, 4], []).ok).toBe(false);
+    const pd = s.ctes[slot(ROOT_SLOTS.vspace)].cap as ArchCap;
+    expect(decode(s, 'ARMPDClean_Data', pd, slot(3), [0, 4], [])).toEqual({ ok: false, error: { tag: 'IllegalOperation' } });
+  });
+});
+
+describe('PageTable_Map / Unmap', () => {
+  const PT = 0x00400000;
+  function pt(s: KernelState, i: number): ArchCap {
+    s.objects[PT] = { tag: 'PageTable', entries: {} };
+    const cap: Cap = { tag: 'PageTableCap', ptr: PT, mapped: null };
+    put(s, i, cap);
+    return cap as ArchCap;
+  }
+
+  it('errors in seL4 order, then maps', () => {
+    const s = boot();
+    const cap = pt(s, 20);
+    const pdx = extra(s, ROOT_SLOTS.vspace);
+    const d = (words: number[], caps: ExtraCap[]) => decode(s, 'ARMPageTableMap', cap, slot(20), words, caps);
+    expect(d([0x00300000], [pdx])).toEqual({ ok: false, error: { tag: 'TruncatedMessage' } });
+    expect(d([0x00300000, 0], [extra(s, ROOT_SLOTS.ipcBuffer)])).toEqual({ ok: false, error: { tag: 'InvalidCapability', argument: 1 } });
+    expect(d([0xe0000000, 0], [pdx])).toEqual({ ok: false, error: { tag: 'InvalidArgument', argument: 0 } });
+    expect(d([0x00200000, 0], [pdx])).toEqual({ ok: false, error: { tag: 'DeleteFirst' } });
+    const r = d([0x00312345, 0], [pdx]);
+    expect(r.ok).toBe(true);
+    if (r.ok) performARMMMUInvocation(s, r.value, L.rootTCB);
+    expect(s.ctes[slot(20)].cap).toEqual({ tag: 'PageTableCap', ptr: PT, mapped: { asid: 1, vaddr: 0x00300000 } });
+    expect(getObject(s, L.rootPD, 'PageDirectory').entries[3]).toEqual({ tag: 'PageTablePDE', pt: PT });
+    const again = decode(s, 'ARMPageTableMap', s.ctes[slot(20)].cap as ArchCap, slot(20), [0x00500000, 0], [pdx]);
+    expect(again).toEqual({ ok: false, error: { tag: 'InvalidCapability', argument: 0 } });
+  });
+});
