@@ -10,7 +10,7 @@ import { replaySpec } from '../properties/replay';
 const schema = JSON.parse(readFileSync('docs/trace-format.schema.json', 'utf8'));
 const ajv = new Ajv2020({ allErrors: true, strict: false });
 const validateTrace = ajv.compile(schema);
-const validateObservation = ajv.compile({ ...schema, $ref: '#/$defs/observation', required: undefined, properties: undefined, additionalProperties: undefined, type: undefined });
+const validateObservation = ajv.getSchema(`${schema.$id}#/$defs/observation`)!;
 
 const files = ['scenarios', 'scenarios/shared', 'regressions']
   .filter((d) => existsSync(d))
