@@ -32,6 +32,7 @@ export interface UntypedInvocation {
   newType: ObjectTypeName;
   userSizeBits: number;
   destSlots: PPtr[];
+  isDevice: boolean;
 }
 
 const isFrameType = (t: ObjectTypeName): boolean =>
@@ -91,7 +92,7 @@ export function decodeUntypedInvocation(
   if (cap.isDevice && !isFrameType(newType) && newType !== 'Untyped') return err({ tag: 'InvalidArgument', argument: 1 });
 
   const retypeBase = alignUp(cap.ptr + freeIndex, objSize);
-  return ok({ tag: 'Retype', slot, reset, regionBase: cap.ptr, retypeBase, newType, userSizeBits, destSlots });
+  return ok({ tag: 'Retype', slot, reset, regionBase: cap.ptr, retypeBase, newType, userSizeBits, destSlots, isDevice: cap.isDevice });
 }
 
 function alignUp(p: number, bits: number): number {
@@ -109,7 +110,7 @@ export function invokeUntyped(s: KernelState, inv: UntypedInvocation, _thread: P
   assert(cte !== undefined && cte.cap.tag === 'UntypedCap', 'Retype: untyped cap vanished');
   const total = inv.destSlots.length * 2 ** objectSizeBits(inv.newType, inv.userSizeBits);
   cte.cap = { ...cte.cap, freeIndex: inv.retypeBase + total - inv.regionBase };
-  createNewObjects(s, inv.newType, inv.slot, inv.destSlots, inv.retypeBase, inv.userSizeBits);
+  createNewObjects(s, inv.newType, inv.slot, inv.destSlots, inv.retypeBase, inv.userSizeBits, inv.isDevice);
 }
 
 /**
