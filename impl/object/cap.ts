@@ -192,6 +192,11 @@ export const capCNodePtr = (c: Cap): number => gCnPtr(c.w0);
 export const capCNodeGuard = (c: Cap): number => gCnGuard(c.w1);
 export const capCNodeRadix = (c: Cap): number => gCnRadix(c.w1);
 export const capCNodeGuardSize = (c: Cap): number => gCnGSize(c.w1);
+/** Word-level CNode cap getters for allocation-free walks (ptr from word 0, the rest from word 1). */
+export const cnodeW0Ptr: Getter = gCnPtr;
+export const cnodeW1Guard: Getter = gCnGuard;
+export const cnodeW1Radix: Getter = gCnRadix;
+export const cnodeW1GuardSize: Getter = gCnGSize;
 export function makeCNodeCap(ptr: number, radix: number, guardSize: number, guard: number): Cap {
   return {
     w0: word(L.cnode.words[0] as Layout, CN_PTR, ptr),
