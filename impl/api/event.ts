@@ -1,0 +1,141 @@
+// stepKernel: one trace event on the concrete kernel. The event plays the user's part (it sets
+// the trapping registers in the CPU and writes the IPC buffer words it gives), then the kernel is
+// entered: user registers saved to the TCB, the handler run, pending interrupts taken, schedule,
+// the new current thread's registers restored, kernel exit. spec: step.
+
+import type { KernelEvent, Observation, SyscallEvent } from '../../abi/events';
+import { IPC_BUFFER, msgOffset } from '../../abi/ipcbuffer';
+import { USER_CONTEXT_ORDER, Reg, NO_IRQ } from '../../machine';
+import { GLOBALS, type Kernel } from '../model/state';
+import { registersAddr } from '../object/tcb-fields';
+import { CAP_TAG, capType, capTCBPtr } from '../object/cap';
+import { lookupCap } from '../kernel/cspace';
+import { activateThread, schedule } from '../kernel/thread';
+import { handleFault } from '../kernel/faulthandler';
+import { lookupIPCBuffer } from '../kernel/vspace';
+import { handleInterrupt } from '../object/interrupt';
+import { handleSyscall } from './syscall';
+import { observeKernel } from './observation';
+
+const curThread = (k: Kernel) => k.load(GLOBALS.ksCurThread);
+
+/** Saves the CPU's user registers into the current TCB (seL4's entry path). */
+export function saveUserContext(k: Kernel): void {
+  const regs = registersAddr(curThread(k));
+  const cpu = k.m.cpu.regs;
+  for (let i = 0; i < USER_CONTEXT_ORDER.length; i++) k.store(regs + 4 * i, cpu[USER_CONTEXT_ORDER[i]]);
+}
+
+/** Loads the current TCB's saved registers into the CPU (seL4's restore_user_context). */
+export function restoreUserContext(k: Kernel): void {
+  const regs = registersAddr(curThread(k));
+  const cpu = k.m.cpu.regs;
+  for (let i = 0; i < USER_CONTEXT_ORDER.length; i++) cpu[USER_CONTEXT_ORDER[i]] = k.load(regs + 4 * i);
+}
+
+/** The user's part of a syscall event: trap registers in the CPU, IPC buffer words physically. */
+function setupTrap(k: Kernel, e: SyscallEvent): void {
+  const cpu = k.m.cpu.regs;
+  cpu[Reg.r0] = e.cap;
+  cpu[Reg.r1] = e.info;
+  cpu[Reg.r2] = e.mrs[0] ?? 0;
+  cpu[Reg.r3] = e.mrs[1] ?? 0;
+  cpu[Reg.r4] = e.mrs[2] ?? 0;
+  cpu[Reg.r5] = e.mrs[3] ?? 0;
+  cpu[Reg.r7] = e.number;
+  const buf = lookupIPCBuffer(k, false, curThread(k));
+  if (buf === 0) return;
+  for (let i = 4; i < e.mrs.length; i++) k.store(buf + msgOffset(i), e.mrs[i]);
+  if (e.extraCaps) for (let i = 0; i < e.extraCaps.length; i++) k.store(buf + 4 * (IPC_BUFFER.capsOrBadges + i), e.extraCaps[i]);
+  k.store(buf + 4 * IPC_BUFFER.receiveCNode, e.receive.root);
+  k.store(buf + 4 * IPC_BUFFER.receiveIndex, e.receive.index);
+  k.store(buf + 4 * IPC_BUFFER.receiveDepth, e.receive.depth);
+}
+
+function enter(k: Kernel): void {
+  k.m.kernelEntry();
+  saveUserContext(k);
+}
+
+/** Interrupt entries: each pending unmasked line, lowest first, then scheduling. */
+function takeInterrupts(k: Kernel): void {
+  for (let irq = k.m.irq.activeIrq(); irq !== NO_IRQ; irq = k.m.irq.activeIrq()) {
+    k.m.irq.ack(irq);
+    handleInterrupt(k, irq);
+    schedule(k);
+    activateThread(k);
+  }
+}
+
+function exit(k: Kernel): void {
+  schedule(k);
+  activateThread(k);
+  takeInterrupts(k);
+  restoreUserContext(k);
+  k.m.kernelExit();
+}
+
+/** DebugNameThread: not a kernel entry; names the TCB the cap designates unless the name is taken. */
+function debugNameThread(k: Kernel, cptr: number, name: string): void {
+  const r = lookupCap(k, curThread(k), cptr);
+  if (!r.ok || capType(r.value.cap) !== CAP_TAG.thread) return;
+  const target = capTCBPtr(r.value.cap);
+  for (const [t, n] of k.names) if (n === name && t !== target && k.objects.get(t)?.type === 'TCB') return;
+  k.names.set(target, name);
+}
+
+/** Applies one event to the kernel (in place) and returns the observation of step `stepNo`. */
+export function stepKernel(k: Kernel, event: KernelEvent, stepNo: number): Observation {
+  const idle = k.m.peek32(GLOBALS.ksCurThread) === k.m.peek32(GLOBALS.ksIdleThread);
+  if (idle && event.tag !== 'irq' && event.tag !== 'tick') return { ...observeKernel(k, stepNo), skipped: true };
+  let loaded: number | undefined;
+  switch (event.tag) {
+    case 'syscall':
+      setupTrap(k, event);
+      enter(k);
+      handleSyscall(k, event.number);
+      exit(k);
+      break;
+    case 'debugName':
+      debugNameThread(k, event.cap, event.name);
+      break;
+    case 'load':
+    case 'store': {
+      const status = event.tag === 'load' ? k.m.userLoad(event.vaddr) : k.m.userStore(event.vaddr, event.value);
+      if (status === 0) {
+        if (event.tag === 'load') loaded = k.m.loaded;
+        break;
+      }
+      enter(k);
+      handleFault(k, curThread(k), { tag: 'VMFault', address: k.m.faultAddress, fsr: status, instruction: false });
+      exit(k);
+      break;
+    }
+    case 'exception':
+      enter(k);
+      handleFault(k, curThread(k), { tag: 'UserException', number: event.code, code: 0 });
+      exit(k);
+      break;
+    case 'irq':
+      k.m.irq.raise(event.line);
+      if (k.m.irq.activeIrq() !== NO_IRQ) {
+        enter(k);
+        takeInterrupts(k);
+        restoreUserContext(k);
+        k.m.kernelExit();
+      }
+      break;
+    case 'tick':
+      for (let i = 0; i < event.count; i++) {
+        k.m.timerFire();
+        enter(k);
+        takeInterrupts(k);
+        restoreUserContext(k);
+        k.m.kernelExit();
+      }
+      break;
+  }
+  const o = observeKernel(k, stepNo);
+  if (loaded !== undefined) o.threads[o.current].loaded = loaded;
+  return o;
+}
