@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { produce } from 'immer';
 import { bootLayout, ROOT_SLOTS } from '../../../../abi/boot';
@@ -261,5 +262,85 @@ describe('PageTable_Map / Unmap', () => {
     expect(getObject(s, L.rootPD, 'PageDirectory').entries[3]).toEqual({ tag: 'PageTablePDE', pt: PT });
     const again = decode(s, 'ARMPageTableMap', s.ctes[slot(20)].cap as ArchCap, slot(20), [0x00500000, 0], [pdx]);
     expect(again).toEqual({ ok: false, error: { tag: 'InvalidCapability', argument: 0 } });
+  });
+});
+
+describe('random map / unmap sequences (fast-check, fixed seed)', () => {
+  // Frames of every size, two page tables and a second page directory (ASID 2); operations are
+  // decoded and performed as the kernel would, whatever their outcome.
+  const FRAMES: [number, number, 'SmallPage' | 'LargePage' | 'Section' | 'SuperSection'][] = [
+    [20, 0x00400000, 'SmallPage'], [21, 0x00401000, 'SmallPage'], [22, 0x00410000, 'LargePage'],
+    [23, 0x00420000, 'LargePage'], [24, 0x00500000, 'Section'], [25, 0x00600000, 'Section'], [26, 0x01000000, 'SuperSection'],
+  ];
+  const VADDRS = [0x00200000, 0x00201000, 0x00202000, 0x00210000, 0x00300000, 0x00310000, 0x00400000, 0x01000000, 0x01100000, 0x00203004];
+
+  function setup(): KernelState {
+    const s = bootState({ ...config, memoryBits: 25 });
+    for (const [i, p, sz] of FRAMES) frame(s, i, p, sz);
+    for (const [i, p] of [[27, 0x00700000], [28, 0x00700400]]) {
+      s.objects[p] = { tag: 'PageTable', entries: {} };
+      put(s, i, { tag: 'PageTableCap', ptr: p, mapped: null });
+    }
+    s.objects[0x00704000] = { tag: 'PageDirectory', entries: {} };
+    put(s, 29, { tag: 'PageDirectoryCap', ptr: 0x00704000, mapped: 2 });
+    getObject(s, L.rootASIDPool, 'ASIDPool').entries[2] = 0x00704000;
+    return s;
+  }
+
+  function checkTables(s: KernelState): void {
+    for (const o of Object.values(s.objects)) {
+      if (o.tag === 'PageDirectory') {
+        for (const [k, e] of Object.entries(o.entries)) {
+          const i = Number(k);
+          if (e.tag === 'PageTablePDE') expect(s.objects[e.pt]?.tag).toBe('PageTable');
+          else expect(s.objects[e.frame]).toMatchObject({ tag: 'Frame', size: e.tag === 'SectionPDE' ? 'Section' : 'SuperSection' });
+          if (e.tag === 'SuperSectionPDE') {
+            const base = i - (i % 16);
+            for (let j = 0; j < 16; j++) expect(o.entries[base + j]).toEqual(e);
+          }
+        }
+      }
+      if (o.tag === 'PageTable') {
+        for (const [k, e] of Object.entries(o.entries)) {
+          const i = Number(k);
+          expect(s.objects[e.frame]).toMatchObject({ tag: 'Frame', size: e.tag === 'SmallPagePTE' ? 'SmallPage' : 'LargePage' });
+          if (e.tag === 'LargePagePTE') {
+            const base = i - (i % 16);
+            for (let j = 0; j < 16; j++) expect(o.entries[base + j]).toEqual(e);
+          }
+        }
+      }
+    }
+  }
+
+  const op = fc.oneof(
+    fc.record({ k: fc.constant('map' as const), f: fc.nat(FRAMES.length - 1), v: fc.constantFrom(...VADDRS), pd: fc.constantFrom(3, 29), r: fc.nat(15) }),
+    fc.record({ k: fc.constant('unmap' as const), f: fc.nat(FRAMES.length - 1) }),
+    fc.record({ k: fc.constant('ptmap' as const), t: fc.constantFrom(27, 28), v: fc.constantFrom(...VADDRS), pd: fc.constantFrom(3, 29) }),
+    fc.record({ k: fc.constant('ptunmap' as const), t: fc.constantFrom(16, 27, 28) }),
+  );
+
+  it('tables stay well formed, decode errors are the listed ones, translation never throws', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 30 }), (ops) => {
+        const s = setup();
+        for (const o of ops) {
+          const i = o.k === 'map' || o.k === 'unmap' ? FRAMES[o.f][0] : o.t;
+          const cap = s.ctes[slot(i)].cap as ArchCap;
+          const d = o.k === 'map'
+            ? decode(s, 'ARMPageMap', cap, slot(i), [o.v, o.r, 0], [extra(s, o.pd)])
+            : o.k === 'unmap'
+              ? decode(s, 'ARMPageUnmap', cap, slot(i), [], [])
+              : o.k === 'ptmap'
+                ? decode(s, 'ARMPageTableMap', cap, slot(i), [o.v, 0], [extra(s, o.pd)])
+                : decode(s, 'ARMPageTableUnmap', cap, slot(i), [], []);
+          if (d.ok) performARMMMUInvocation(s, d.value, L.rootTCB);
+          else expect(['InvalidCapability', 'InvalidArgument', 'FailedLookup', 'AlignmentError', 'DeleteFirst', 'RevokeFirst']).toContain(d.error.tag);
+          checkTables(s);
+          for (const v of VADDRS) userTranslate(s, L.rootTCB, v, true);
+        }
+      }),
+      { seed: 4711, numRuns: 300 },
+    );
   });
 });
