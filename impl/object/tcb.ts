@@ -5,17 +5,16 @@
 
 import { LABEL } from '../../abi/invocations';
 import { N_FRAME_REGISTERS, N_USER_REGISTERS, sanitiseRegister } from '../../abi/registers';
-import { field, getField } from '../../machine';
 import type { Kernel } from '../model/state';
 import type { Decoded, ExtraCap, InvocationArgs } from '../api/types';
 import { illegalOperation, invalidCapability, ok, rangeError, truncatedMessage } from '../api/failures';
 import {
   type Cap, CAP_TAG, capNtfnCanReceive, capNtfnPtr, capTCBPtr, capType, makeThreadCap, readCap,
 } from './cap';
-import { NOTIFICATION_LAYOUT } from './structures';
+import { queueHead } from './endpoint';
 import { cteDelete, cteInsert, slotCapLongRunningDelete } from './cnode';
 import { deriveCap, sameObjectAs, updateCapData } from './objecttype';
-import { bindNotification, unbindNotification } from './notification';
+import { NTFN_QUEUE, bindNotification, ntfnBoundTCB, unbindNotification } from './notification';
 import { checkValidIPCBuffer, isValidVTableRoot } from '../kernel/vspace';
 import { rescheduleRequired, restart, setMCPriority, setPriority, suspend } from '../kernel/thread';
 import {
@@ -52,11 +51,6 @@ export type TCBInvocation =
     };
 
 type ThreadControl = Extract<TCBInvocation, { tag: 'ThreadControl' }>;
-
-const NTFN_W1 = NOTIFICATION_LAYOUT.words[1]!;
-const NTFN_W3 = NOTIFICATION_LAYOUT.words[3]!;
-const F_NTFN_QUEUE_HEAD = field(NTFN_W1, 'ntfnQueue_head');
-const F_NTFN_BOUND_TCB = field(NTFN_W3, 'ntfnBoundTCB');
 
 // spec: decodeTCBInvocation
 export function decodeTCBInvocation(k: Kernel, args: InvocationArgs, cap: Cap, slot: number, thread: number): Decoded<TCBInvocation> {
@@ -222,7 +216,7 @@ function decodeBindNotification(k: Kernel, args: InvocationArgs, target: number)
   if (!capNtfnCanReceive(ntfnCap)) return illegalOperation();
   const ntfn = capNtfnPtr(ntfnCap);
   // waited on or bound already
-  if (getField(k.m.load32(ntfn + 4 * 1), F_NTFN_QUEUE_HEAD) !== 0 || getField(k.m.load32(ntfn + 4 * 3), F_NTFN_BOUND_TCB) !== 0) {
+  if (queueHead(k, ntfn, NTFN_QUEUE) !== 0 || ntfnBoundTCB(k, ntfn) !== 0) {
     return illegalOperation();
   }
   return ok({ tag: 'NotificationControl', thread: target, ntfn });
