@@ -19,6 +19,8 @@ export interface FieldSpec<N extends string = string> {
   readonly high?: boolean;
   /** One line for the documentation table. */
   readonly doc?: string;
+  /** The field's bits as a u32 mask; filled in by defineLayout (accessors compute it otherwise). */
+  readonly mask?: number;
 }
 
 export interface Layout<N extends string = string> {
@@ -39,8 +41,21 @@ export function fieldMask(low: number, width: number): number {
   return (width >= 32 ? 0xffffffff : ((1 << width) - 1) << low) >>> 0;
 }
 
-/** Checks a field list (inside 32 bits, no overlap, tags fit) and computes the masks. */
-export function defineLayout<N extends string>(name: string, doc: string, fields: readonly FieldSpec<N>[]): Layout<N> {
+/**
+ * Checks a field list (inside 32 bits, no overlap, tags fit) and computes the masks. The layout holds
+ * normalised copies of the fields, all of one shape and with `mask` set, so that getField / setField
+ * on them are monomorphic and compute nothing.
+ */
+export function defineLayout<N extends string>(name: string, doc: string, specs: readonly FieldSpec<N>[]): Layout<N> {
+  const fields = specs.map((f): FieldSpec<N> => ({
+    name: f.name,
+    low: f.low,
+    width: f.width,
+    tag: f.tag,
+    high: f.high ?? false,
+    doc: f.doc ?? '',
+    mask: f.width >= 1 && f.low >= 0 && f.low + f.width <= 32 ? fieldMask(f.low, f.width) : 0,
+  }));
   let defined = 0;
   let tagMask = 0;
   let tagValue = 0;
@@ -76,18 +91,24 @@ export function matches(layout: Layout, word: number): boolean {
 }
 
 export function getField(word: number, f: FieldSpec): number {
-  const m = fieldMask(f.low, f.width);
-  return f.high ? (word & m) >>> 0 : (word & m) >>> 0 >>> f.low;
+  const m = f.mask ?? fieldMask(f.low, f.width);
+  return f.high ? (word & m) >>> 0 : ((word & m) >>> 0) >>> f.low;
 }
 
 /** The word with field `f` set to `value`; a value that does not fit is a MachineException. */
 export function setField(word: number, f: FieldSpec, value: number): number {
-  const m = fieldMask(f.low, f.width);
-  const bits = f.high ? value : value * 2 ** f.low;
-  if (!Number.isInteger(value) || bits < 0 || bits > 0xffffffff || (bits & ~m) !== 0) {
-    throw new MachineException('field-range', value, `field ${f.name} (bits ${f.low}..${f.low + f.width - 1}) cannot hold ${value}`);
+  const m = f.mask ?? fieldMask(f.low, f.width);
+  // value >>> 0 === value: an integer in [0, 2^32).
+  if (f.high) {
+    if (value >>> 0 !== value || (value & ~m) !== 0) fieldRange(f, value);
+    return ((word & ~m) | value) >>> 0;
   }
-  return ((word & ~m) | bits) >>> 0;
+  if (value >>> 0 !== value || value > m >>> f.low) fieldRange(f, value);
+  return ((word & ~m) | (value << f.low)) >>> 0;
+}
+
+function fieldRange(f: FieldSpec, value: number): never {
+  throw new MachineException('field-range', value, `field ${f.name} (bits ${f.low}..${f.low + f.width - 1}) cannot hold ${value}`);
 }
 
 /**
