@@ -23,7 +23,7 @@ const threadCap = (p: PPtr): Cap => ({ tag: 'ThreadCap', ptr: p });
 const extra = (w: World, i: number) => ({ cap: getCTE(w.s, rootSlot(w, i)).cap, slot: rootSlot(w, i) });
 const args = (label: number, words: number[], extraCaps: InvocationArgs['extraCaps'] = []): InvocationArgs => ({ label, words, extraCaps });
 
-function decode(w: World, a: InvocationArgs, target = T) {
+function decode(w: World, a: InvocationArgs, target: PPtr = T) {
   let result: ReturnType<typeof decodeTCBInvocation> | undefined;
   const after = produce(w.s, (d: KernelState) => {
     result = decodeTCBInvocation(d, a, { tag: 'ThreadCap', ptr: target }, rootSlot(w, 40), w.root);
