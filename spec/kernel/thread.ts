@@ -16,7 +16,10 @@
 //       meets it, and removed when the thread becomes runnable again (setThreadState);
 //   L2  while the current thread runs without benno having queued it, it stays at the head of its
 //       queue (the "running entry"): a thread enqueued at the head of that queue goes behind it,
-//       and schedule() leaves it where benno's enqueue-at-head puts it anyway;
+//       and schedule() leaves it where benno's enqueue-at-head puts it anyway (benno queues the
+//       current thread itself only in timerTick, Yield and a restart of itself, each right before
+//       schedule(), with no other head insertion in between, so the two cases never need telling
+//       apart);
 //   L3  every other entry of a runnable thread is exactly benno's entry, in benno's order.
 
 import type { KernelState } from '../model/state';
