@@ -2,6 +2,7 @@
 // task's boot objects, and the root CNode's slot numbers. Both kernels boot from this one table.
 
 import type { Config } from './config';
+import type { BootInfoObservation } from './events';
 import { SIZE_BITS } from './objecttype';
 
 /** [0, 1 MiB) is the kernel's; no cap ever points into it. */
@@ -68,4 +69,10 @@ export function bootLayout(config: Pick<Config, 'rootCNodeBits'>): BootLayout {
   const pageTable = place(SIZE_BITS.PageTable);
   const rootTCB = place(SIZE_BITS.TCB);
   return { rootCNode, rootPD, rootASIDPool, ipcBufferFrame, bootInfoFrame, pageTable, rootTCB, end: p };
+}
+
+/** Step 0's bootinfo: the untyped caps (slot, paddr, sizeBits) and the free slot range. */
+export function bootInfoObservation(config: Pick<Config, 'untyped' | 'rootCNodeBits'>): BootInfoObservation {
+  const untyped = config.untyped.map((u, i) => ({ slot: ROOT_SLOTS.firstUntyped + i, paddr: u.paddr, sizeBits: u.sizeBits }));
+  return { untyped, empty: [ROOT_SLOTS.firstUntyped + untyped.length, 2 ** config.rootCNodeBits - 1] };
 }

@@ -2,7 +2,8 @@
 
 import { Command, CommanderError, Option } from 'commander';
 import pc from 'picocolors';
-import { describeFailure, replaySpec } from '../properties/replay';
+import { describeFailure, replay } from '../properties/replay';
+import { type KernelName, loadImpl } from '../refinement/kernels';
 import { setSpecFreeze } from '../spec';
 import { describeChanges, describeRawEvent } from './describe';
 import { regressCommand } from './regress';
@@ -16,15 +17,15 @@ interface ReplayOpts {
   allowMutant?: boolean;
 }
 
-function replayCommand(file: string, opts: ReplayOpts): number {
-  if (opts.kernel !== 'spec' || opts.check) {
-    throw new UsageError(opts.check ? '--check needs the concrete kernel, which is not built yet' : `--kernel ${opts.kernel}: the concrete kernel is not built yet (only "spec")`);
-  }
+async function replayCommand(file: string, opts: ReplayOpts): Promise<number> {
+  if (opts.check) throw new UsageError('--check: refinement checking is not built yet');
   const trace = loadTrace(file);
   checkMutant(trace, file, opts.allowMutant ?? false);
   setSpecFreeze(false);
   let prev: (typeof r.observations)[number] | undefined;
-  const r = replaySpec(trace, {
+  const r = replay(trace, {
+    kernel: opts.kernel as KernelName,
+    impl: opts.kernel === 'impl' ? await loadImpl() : undefined,
     onObservation: (o) => {
       if (opts.json) {
         process.stdout.write(JSON.stringify(o) + '\n');
@@ -58,8 +59,8 @@ function buildProgram(): Command {
     .addOption(new Option('--kernel <kernel>', 'the kernel to run').choices(['spec', 'impl']).default('spec'))
     .option('--check', 'run both kernels with refinement and every invariant')
     .option('--allow-mutant', 'honour config.mutant')
-    .action((file: string, opts: ReplayOpts) => {
-      program.setOptionValue('exitCode', replayCommand(file, opts));
+    .action(async (file: string, opts: ReplayOpts) => {
+      program.setOptionValue('exitCode', await replayCommand(file, opts));
     });
   program
     .command('regress')

@@ -4,7 +4,8 @@
 import type { Observation, TraceEvent } from '../abi/events';
 import { matchExpected, type Mismatch } from '../abi/expect';
 import type { Trace } from '../abi/trace';
-import { type KernelState, bootState, observeBoot, step } from '../spec';
+import type { KernelState } from '../spec';
+import { type KernelName, type KernelRunner, SpecRunner, type loadImpl, makeRunner } from '../refinement/kernels';
 
 export type ReplayFailure =
   | { kind: 'as'; step: number; expected: string; running: string }
@@ -17,14 +18,17 @@ export interface ReplayResult {
 }
 
 export interface ReplayOptions {
+  kernel?: KernelName;
+  /** The impl module (refinement/kernels.ts loadImpl), needed when kernel is 'impl'. */
+  impl?: Awaited<ReturnType<typeof loadImpl>>;
   /** Called with each observation as it is made (for streaming output). */
   onObservation?: (o: Observation) => void;
-  /** Called after each event with the states around it (coverage, invariants). */
+  /** Spec runs only: called after each event with the states around it (coverage, invariants). */
   onStep?: (event: TraceEvent, before: KernelState, after: KernelState) => void;
 }
 
-/** Replays on the abstract kernel; stops at the first failed check. */
-export function replaySpec(trace: Trace, opts: ReplayOptions = {}): ReplayResult {
+/** Replays a trace on one kernel; stops at the first failed check. */
+export function replay(trace: Trace, opts: ReplayOptions = {}): ReplayResult {
   const expectByStep = new Map(trace.expect.map((e) => [e.step, e.match]));
   const observations: Observation[] = [];
   const emit = (o: Observation): ReplayFailure | undefined => {
@@ -35,13 +39,14 @@ export function replaySpec(trace: Trace, opts: ReplayOptions = {}): ReplayResult
     const m = matchExpected(exp, o, '');
     return m ? { kind: 'expect', step: o.step, mismatch: m } : undefined;
   };
-  let state;
+  let runner: KernelRunner;
+  let failure: ReplayFailure | undefined;
   try {
-    state = bootState(trace.config);
+    runner = makeRunner(opts.kernel ?? 'spec', trace.config, opts.impl);
+    failure = emit(runner.boot());
   } catch (e) {
     return { observations, failure: { kind: 'internal', step: 0, error: e as Error } };
   }
-  let failure = emit(observeBoot(state));
   if (failure) return { observations, failure };
   let current = observations[0].current;
   for (let i = 0; i < trace.events.length; i++) {
@@ -49,19 +54,24 @@ export function replaySpec(trace: Trace, opts: ReplayOptions = {}): ReplayResult
     if (ev.as !== undefined && ev.as !== current) {
       return { observations, failure: { kind: 'as', step: i + 1, expected: ev.as, running: current } };
     }
-    let r;
+    let o: Observation;
     try {
-      r = step(state, ev.event, i + 1);
+      const before = runner instanceof SpecRunner ? runner.state : undefined;
+      o = runner.step(ev.event, i + 1);
+      if (before && runner instanceof SpecRunner) opts.onStep?.(ev, before, runner.state);
     } catch (e) {
       return { observations, failure: { kind: 'internal', step: i + 1, error: e as Error } };
     }
-    opts.onStep?.(ev, state, r.state);
-    state = r.state;
-    current = r.observation.current;
-    failure = emit(r.observation);
+    current = o.current;
+    failure = emit(o);
     if (failure) return { observations, failure };
   }
   return { observations };
+}
+
+/** Replays on the abstract kernel. */
+export function replaySpec(trace: Trace, opts: Omit<ReplayOptions, 'kernel'> = {}): ReplayResult {
+  return replay(trace, { ...opts, kernel: 'spec' });
 }
 
 export function describeFailure(f: ReplayFailure): string {

@@ -1,9 +1,9 @@
 // The user-visible observation of a state (trace-format.md "Observations"): the current thread
 // and, per existing TCB, its state, priority and what the kernel last delivered to it.
 
-import type { BootInfoObservation, Observation, ThreadObservation, ThreadStateName } from '../../abi/events';
+import type { Observation, ThreadObservation, ThreadStateName } from '../../abi/events';
 import { defaultThreadName } from '../../abi/events';
-import { ROOT_SLOTS } from '../../abi/boot';
+import { bootInfoObservation } from '../../abi/boot';
 import type { PPtr, ThreadState } from './types';
 import type { KernelState } from '../model/state';
 import type { TCB } from '../object/structures';
@@ -40,13 +40,8 @@ export function observe(s: KernelState, step: number): Observation {
   return { step, current: threadName(s, s.curThread), threads };
 }
 
-export function bootInfo(s: KernelState): BootInfoObservation {
-  const untyped = s.config.untyped.map((u, i) => ({ slot: ROOT_SLOTS.firstUntyped + i, paddr: u.paddr, sizeBits: u.sizeBits }));
-  return { untyped, empty: [ROOT_SLOTS.firstUntyped + untyped.length, 2 ** s.config.rootCNodeBits - 1] };
-}
-
 /** Step 0's line: the boot observation with the bootinfo it describes. */
 export function observeBoot(s: KernelState): Observation {
   const o = observe(s, 0);
-  return { step: 0, bootinfo: bootInfo(s), current: o.current, threads: o.threads };
+  return { step: 0, bootinfo: bootInfoObservation(s.config), current: o.current, threads: o.threads };
 }
