@@ -5,7 +5,7 @@
 // FIFO — blocking appends at the tail and a matching operation takes the head.
 
 import type { CapOf, PPtr } from '../api/types';
-import { type KernelState, assert, getCTE, getObject, getTCB, tcbSlot } from '../model/state';
+import { type KernelState, KernelBug, assert, getCTE, getObject, getTCB, tcbSlot } from '../model/state';
 import { doIPCTransfer, doNBRecvFailedTransfer, setupCallerCap } from '../kernel/transfer';
 import { possibleSwitchTo, rescheduleRequired, setThreadState, tcbSchedEnqueue } from '../kernel/thread';
 import { cteDeleteOne } from './cnode';
@@ -50,6 +50,8 @@ export function sendIPC(
       else setThreadState(s, thread, { tag: 'Inactive' });
       return;
     }
+    default:
+      assertNever(epo.state);
   }
 }
 
@@ -94,6 +96,8 @@ export function receiveIPC(s: KernelState, thread: PPtr, cap: CapOf<'EndpointCap
       }
       return;
     }
+    default:
+      assertNever(epo.state);
   }
 }
 
@@ -143,6 +147,8 @@ export function cancelIPC(s: KernelState, tcb: PPtr): void {
     case 'Restart':
     case 'Idle':
       return;
+    default:
+      assertNever(st);
   }
 }
 
@@ -188,4 +194,8 @@ export function cancelBadgedSends(s: KernelState, ep: PPtr, badge: number): void
   after.queue = keep;
   if (keep.length > 0) after.state = 'Send';
   rescheduleRequired(s);
+}
+
+function assertNever(x: never): never {
+  throw new KernelBug(`unexpected value ${JSON.stringify(x)}`);
 }

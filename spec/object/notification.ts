@@ -7,7 +7,7 @@
 // Recv. The word is kept 0 whenever the notification is not Active (docs/deviations/ipc.md).
 
 import type { CapOf, PPtr } from '../api/types';
-import { type KernelState, assert, getObject, getTCB } from '../model/state';
+import { type KernelState, KernelBug, assert, getObject, getTCB } from '../model/state';
 import { deliverNotificationWord, doNBRecvFailedTransfer } from '../kernel/transfer';
 import { possibleSwitchTo, rescheduleRequired, setThreadState, tcbSchedEnqueue } from '../kernel/thread';
 import { cancelIPC } from './endpoint';
@@ -45,6 +45,8 @@ export function sendSignal(s: KernelState, ntfn: PPtr, badge: number): void {
     case 'Active':
       n.word = (n.word | badge) >>> 0;
       return;
+    default:
+      assertNever(n.state);
   }
 }
 
@@ -71,6 +73,8 @@ export function receiveSignal(s: KernelState, thread: PPtr, cap: CapOf<'Notifica
       n.state = 'Idle';
       n.word = 0;
       return;
+    default:
+      assertNever(n.state);
   }
 }
 
@@ -132,4 +136,8 @@ export function unbindNotification(s: KernelState, tcb: PPtr): void {
 export function unbindMaybeNotification(s: KernelState, ntfn: PPtr): void {
   const tcb = getObject(s, ntfn, 'Notification').boundTCB;
   if (tcb !== null) doUnbindNotification(s, ntfn, tcb);
+}
+
+function assertNever(x: never): never {
+  throw new KernelBug(`unexpected value ${JSON.stringify(x)}`);
 }
