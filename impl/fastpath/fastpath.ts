@@ -57,6 +57,9 @@ import { setVMRoot } from '../kernel/vspace';
 
 const WORD_BITS = 32;
 
+/** How often each fastpath was taken (instrumentation for tests and `bench`; not kernel state). */
+export const FASTPATH_STATS = { call: 0, replyRecv: 0 };
+
 /** seL4 fastpath_mi_check: no extra caps and at most four words (the raw length field). */
 function miCheck(info: number): boolean {
   return miExtraCaps(info) === 0 && miLengthRaw(info) <= N_MSG_REGISTERS;
@@ -152,6 +155,7 @@ export function fastpathCall(k: Kernel): boolean {
   setThreadStateWords(k, dest, threadStateWord0(THREAD_STATE.Running, 0), 0);
   switchToThreadFp(k, dest);
   deliverFp(k, dest, badge, info, length);
+  FASTPATH_STATS.call++;
   return true;
 }
 
@@ -192,5 +196,6 @@ export function fastpathReplyRecv(k: Kernel): boolean {
   setThreadStateWords(k, caller, threadStateWord0(THREAD_STATE.Running, 0), 0);
   switchToThreadFp(k, caller);
   deliverFp(k, caller, 0, info, length);
+  FASTPATH_STATS.replyRecv++;
   return true;
 }
