@@ -15,7 +15,7 @@ import { LABEL } from '../../abi/invocations';
 import { rightsFromWord } from '../../abi/rights';
 import { type Cap, type CapOf, type Decoded, type InvocationArgs, NULL_CAP, type PPtr } from '../api/types';
 import { err, ok } from '../api/failures';
-import { type KernelState, assert, cnodeSlot, getCTE, tcbSlot } from '../model/state';
+import { CTE_SIZE, type KernelState, assert, cnodeSlot, getCTE, tcbSlot } from '../model/state';
 import { type CTE, type MDBNode, TCB_SLOT } from './structures';
 import { lookupPivotSlot, lookupSourceSlot, lookupTargetSlot } from '../kernel/cspace';
 import {
@@ -297,6 +297,11 @@ function reduceZombie(s: KernelState, ctx: DeleteCtx, z: Zombie, slot: PPtr, exp
     return;
   }
   const endSlot = zombieSlot(z, z.n - 1);
+  if (s.ctes[endSlot] === undefined && z.n > SKIP_EMPTY_FROM) {
+    // Deleting an empty slot changes nothing but the count: jump over the empty run at once.
+    ctx.zombies.set(slot, { ...z, n: highestOccupiedBelow(s, z.ptr, z.n) + 1 });
+    return;
+  }
   cteDeleteIn(s, ctx, endSlot, false);
   if (s.ctes[slot] === undefined) return;
   const now = ctx.zombies.get(slot);
@@ -307,6 +312,20 @@ function reduceZombie(s: KernelState, ctx: DeleteCtx, z: Zombie, slot: PPtr, exp
   } else {
     assert(now.ptr === slot && z.ptr !== slot, 'Expected new Zombie to be self-referential');
   }
+}
+
+/** Zombies over more slots than this skip runs of empty slots (big CNodes are mostly empty). */
+const SKIP_EMPTY_FROM = 256;
+
+/** The highest index i < n whose slot (from ptr) is occupied, or -1. */
+function highestOccupiedBelow(s: KernelState, ptr: PPtr, n: number): number {
+  const end = cnodeSlot(ptr, n);
+  let best = -1;
+  for (const key in s.ctes) {
+    const p = Number(key);
+    if (p >= ptr && p < end) best = Math.max(best, (p - ptr) / CTE_SIZE);
+  }
+  return best;
 }
 
 /** A bound far above any real deletion, so that a model bug cannot loop forever. */

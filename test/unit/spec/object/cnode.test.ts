@@ -172,6 +172,21 @@ describe('deletion of a final CNode cap', () => {
     expect(s.ctes[c]).toBeUndefined();
   });
 
+  it('a big CNode skips its empty slots but keeps the order', () => {
+    const s = world();
+    const BIG = 0x00a00000;
+    s.objects[BIG] = { tag: 'CNode', radix: 10 };
+    const c = put(s, slotOf(40), cnCap(BIG, 10));
+    put(s, cnodeSlot(BIG, 900), ep(EP));
+    put(s, cnodeSlot(BIG, 5), ep(EP2));
+    put(s, cnodeSlot(BIG, 1023), { tag: 'DomainCap' });
+    blockOnSend(s, T[0], EP);
+    blockOnSend(s, T[1], EP2);
+    cteDelete(s, c, true);
+    expect(s.readyQueues[10]).toEqual([T[1], T[0]]);
+    expect(Object.keys(s.ctes).map(Number).filter((p) => p >= BIG && p < BIG + 16 * 1024)).toEqual([]);
+  });
+
   it('a CNode holding its own last cap is emptied without looping', () => {
     const s = world();
     const inside = put(s, cnodeSlot(CN, 15), cnCap(CN));
