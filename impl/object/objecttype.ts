@@ -351,14 +351,17 @@ const isFrameType = (t: ObjectTypeName): t is FrameSize =>
   t === 'SmallPage' || t === 'LargePage' || t === 'Section' || t === 'SuperSection';
 
 /**
- * spec: createObject — zero the object's memory, initialise what is not zero (a TCB's CPSR and
- * time slice), record it in the ghost table and return its cap.
+ * spec: createObject — zero a kernel object's memory, initialise what is not zero (a TCB's CPSR
+ * and time slice), record the object in the ghost table and return its cap.
  */
 export function createObject(k: Kernel, type: ObjectTypeName, ptr: number, userSizeBits: number, isDevice = false): Cap {
   const bits = objectSizeBits(type, userSizeBits);
   if (type === 'Untyped') return makeUntypedCap(ptr, userSizeBits, 0, isDevice);
   if (k.objects.has(ptr)) throw new Error(`createObject: 0x${ptr.toString(16)} already holds an object`);
-  if (!(isFrameType(type) && isDevice)) k.m.zero(ptr, 2 ** bits);
+  // Kernel objects are zeroed here. Frames are not (nor in seL4): the memory of an untyped above
+  // its free index is always zero (boot memory is, and resetUntypedCap clears what was used), so a
+  // new frame already reads 0 — zeroing up to 16 MiB again per Retype would dominate the run time.
+  if (!isFrameType(type)) k.m.zero(ptr, 2 ** bits);
   k.objects.set(ptr, { type: type as GhostObjectType, sizeBits: bits });
   switch (type) {
     case 'TCB':
