@@ -9,7 +9,7 @@
  */
 
 import { Counters, type CounterValues } from './counters';
-import { Cpu } from './cpu';
+import { Cpu, type CpuMode } from './cpu';
 import { MachineException } from './exception';
 import { InterruptController } from './interrupts';
 import { PhysicalMemory } from './memory';
@@ -122,7 +122,7 @@ export class Machine {
 
   // ---- kernel entry and exit ----
 
-  get mode(): 'user' | 'kernel' {
+  get mode(): CpuMode {
     return this.cpu.mode;
   }
 

@@ -5,9 +5,8 @@
  * Organisation: an entry of page size 2^s lives in slot ((vaddr >>> s) ^ asid) & (entries - 1)
  * (the ASID in the index lets address spaces that use the same addresses — every seL4 thread has
  * its IPC buffer near the same place — keep their entries side by side). A lookup probes the slot
- * for each size, smallest first, and takes the first entry whose tag (size, the
- * vaddr bits above s, ASID) matches: O(1), at most four probes. Insertion overwrites whatever the
- * slot held. Nothing is ever invalidated except by the flushes: an entry stays, stale, after the
+ * for each size, smallest first, and takes the first entry whose tag (size, the vaddr bits above
+ * s, ASID) matches: O(1), at most four probes. Insertion overwrites whatever the slot held. Nothing is ever invalidated except by the flushes: an entry stays, stale, after the
  * page tables change, until flushByAddress / flushByASID / flushAll removes it — as on hardware.
  *
  * Layout of a slot, in four typed arrays:
