@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FAULT_TYPES } from '../../../../abi/errors';
 import type { SyscallEvent } from '../../../../abi/events';
@@ -168,5 +169,70 @@ describe('other syscalls', () => {
     const s = go(w.s, sys('Yield', 0));
     expect(s.curThread).toBe(a);
     expect(s.readyQueues[255]).toEqual([w.root]);
+  });
+});
+
+/** The IPC part of seL4's sym_refs and valid_reply_caps: queues and thread states agree. */
+function ipcRefsSymmetric(s: KernelState): string[] {
+  const bad: string[] = [];
+  for (const [k, o] of Object.entries(s.objects)) {
+    const p = Number(k);
+    if (o.tag === 'Endpoint') {
+      if ((o.state === 'Idle') !== (o.queue.length === 0)) bad.push(`ep ${p}: state ${o.state} with ${o.queue.length} queued`);
+      for (const t of o.queue) {
+        const st = getTCB(s, t).state;
+        const want = o.state === 'Send' ? 'BlockedOnSend' : 'BlockedOnReceive';
+        if (st.tag !== want || st.ep !== p) bad.push(`ep ${p}: queued ${t} is ${st.tag}`);
+      }
+    } else if (o.tag === 'Notification') {
+      if ((o.state === 'Waiting') !== (o.queue.length > 0)) bad.push(`ntfn ${p}: state ${o.state} with ${o.queue.length} queued`);
+      for (const t of o.queue) {
+        const st = getTCB(s, t).state;
+        if (st.tag !== 'BlockedOnNotification' || st.ntfn !== p) bad.push(`ntfn ${p}: queued ${t} is ${st.tag}`);
+      }
+    } else if (o.tag === 'TCB') {
+      const st = o.state;
+      if (st.tag === 'BlockedOnSend' || st.tag === 'BlockedOnReceive') {
+        if (!getObject(s, st.ep, 'Endpoint').queue.includes(p)) bad.push(`tcb ${p} ${st.tag} but not queued`);
+      }
+      if (st.tag === 'BlockedOnNotification' && !getObject(s, st.ntfn, 'Notification').queue.includes(p)) bad.push(`tcb ${p} waits but not queued`);
+      const caller = getCTE(s, tcbSlot(p, TCB_SLOT.caller)).cap;
+      if (caller.tag === 'ReplyCap' && getTCB(s, caller.tcb).state.tag !== 'BlockedOnReply') bad.push(`reply cap of ${p} to a thread not waiting for a reply`);
+      if (caller.tag !== 'ReplyCap' && caller.tag !== 'NullCap') bad.push(`caller slot of ${p} holds ${caller.tag}`);
+    }
+  }
+  return bad;
+}
+
+describe('any register contents', () => {
+  it('give an error, a fault or a result, never an exception out of step', () => {
+    const caps = [0, 1, 2, 3, 10, 17, SLOT.ep, SLOT.epBadged, SLOT.ntfn, SLOT.ep2, 30, 0xffffffff, 0x80000014];
+    const cap = fc.oneof(fc.constantFrom(...caps), fc.nat());
+    const event = fc.record({
+      number: fc.oneof({ arbitrary: fc.integer({ min: -8, max: -1 }), weight: 12 }, { arbitrary: fc.integer(), weight: 1 }),
+      cap,
+      info: fc.oneof(fc.nat({ max: 0x3fff }), fc.integer({ min: 0, max: 0xffffffff })),
+      mrs: fc.array(fc.oneof(cap, fc.integer({ min: 0, max: 0xffffffff })), { maxLength: 8 }),
+      extraCaps: fc.option(fc.array(cap, { maxLength: 3 }), { nil: undefined }),
+      receive: fc.record({ root: fc.constantFrom(0, 2, 17), index: fc.constantFrom(0, 31, 40), depth: fc.constantFrom(0, 12, 32) }),
+    });
+    fc.assert(
+      fc.property(fc.array(event, { minLength: 1, maxLength: 30 }), (evs) => {
+        const w = world();
+        putCap(w, SLOT.epBadged, epCap(ADDR.ep, 7, rights('WP')));
+        putCap(w, 30, { tag: 'ThreadCap', ptr: ADDR.tcbA });
+        getTCB(w.s, w.root).faultHandler = SLOT.epBadged;
+        addThread(w, ADDR.tcbA, { name: 'a', priority: 255, frame: ADDR.frameA, state: { tag: 'Running' }, faultHandler: SLOT.epBadged });
+        addThread(w, ADDR.tcbB, { name: 'b', priority: 255, state: { tag: 'Running' } });
+        w.s.readyQueues[255] = [ADDR.tcbA, ADDR.tcbB];
+        let s = w.s;
+        evs.forEach((e, i) => {
+          const ev: SyscallEvent = { tag: 'syscall', number: e.number >>> 0, cap: e.cap >>> 0, info: e.info >>> 0, mrs: e.mrs.map((m) => m >>> 0), extraCaps: e.extraCaps, receive: e.receive };
+          s = step(s, ev, i + 1).state;
+          expect(ipcRefsSymmetric(s)).toEqual([]);
+        });
+      }),
+      { seed: 0x5e14, numRuns: 300 },
+    );
   });
 });
