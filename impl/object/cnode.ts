@@ -285,6 +285,13 @@ function reduceZombie(k: Kernel, zs: Zombies, z: Zombie, slot: number, exposed: 
     return;
   }
   const endSlot = z.ptr + (z.n - 1) * CTE_BYTES;
+  if (slotCapType(k, endSlot) === CAP_TAG.null) {
+    // Deleting an empty slot only shrinks the Zombie: pass the whole run of empty slots at once.
+    let n = z.n - 1;
+    while (n > 0 && slotCapType(k, z.ptr + (n - 1) * CTE_BYTES) === CAP_TAG.null) n--;
+    zs.set(slot, { ptr: z.ptr, n, kind: z.kind });
+    return;
+  }
   cteDeleteIn(k, zs, endSlot, false);
   if (slotCapType(k, slot) === CAP_TAG.null) return;
   const now = zs.get(slot);
