@@ -207,7 +207,7 @@ export function switchToIdleThread(s: KernelState): void {
 export function chooseThread(s: KernelState): void {
   for (let p = NUM_PRIORITIES - 1; p >= 0; p--) {
     const q = s.readyQueues[p];
-    if (q === undefined) continue;
+    if (q === undefined || q.length === 0) continue;
     if (lazy(s)) {
       while (q.length > 0 && !isRunnable(getTCB(s, q[0]).state)) q.shift();
       if (q.length === 0) {
