@@ -200,6 +200,16 @@ describe('deletion of a final CNode cap', () => {
     expect(s.readyQueues[10]).toEqual([T[0], T[1]]);
   });
 
+  it('the root CNode holding its own last cap (slot 2) is emptied whole, root included', () => {
+    const s = world();
+    cteDelete(s, tcbSlot(L.rootTCB, TCB_SLOT.cTable), true);
+    cteDelete(s, slotOf(ROOT_SLOTS.cnode), true);
+    const size = 16 << config.rootCNodeBits;
+    expect(Object.keys(s.ctes).map(Number).filter((p) => p >= L.rootCNode && p < L.rootCNode + size)).toEqual([]);
+    expect(getTCB(s, L.rootTCB).state.tag).toBe('Inactive'); // its last Thread cap was in slot 1
+    expect(Object.keys(s.ctes)).toEqual([]); // the root TCB's own slots went with its last Thread cap
+  });
+
   it('a nested final CNode is emptied too (its slot 0 first, then the rest from the top)', () => {
     const s = world();
     const CN2 = 0x00930000;
