@@ -316,3 +316,34 @@ describe('lazy scheduling', () => {
     },
   );
 });
+
+describe('cost of a scheduling decision', () => {
+  /**
+   * Loads of the schedule() after the current thread (prio 42) blocks, when `blocked` threads of
+   * a lower priority blocked earlier (as a high-priority server's clients do under lazy scheduling:
+   * their entries stay queued; benno dequeued them).
+   */
+  function chooseCost(variant: 'benno' | 'lazy', blocked: number): number {
+    const k = world(variant, [42, 10]);
+    const low = [1, 3, 5, 7, 9].slice(0, blocked).map(tcbOf);
+    for (const t of [tcbOf(0), ...low]) Th.tcbSchedAppend(k, t);
+    Th.chooseThread(k);
+    expect(F.getCurThread(k)).toBe(tcbOf(0));
+    for (const t of low) {
+      if (variant === 'benno') Th.tcbSchedDequeue(k, t);
+      Th.setThreadState(k, t, THREAD_STATE.BlockedOnReceive, 0x1000, 0);
+    }
+    Th.setThreadState(k, tcbOf(0), THREAD_STATE.BlockedOnReceive, 0x1000, 0);
+    const before = k.m.counters.loads;
+    Th.schedule(k);
+    expect(F.getCurThread(k)).toBe(IDLE);
+    return k.m.counters.loads - before;
+  }
+
+  it('benno: independent of the number of blocked threads; lazy: grows with it', () => {
+    const benno = [1, 2, 3, 5].map((b) => chooseCost('benno', b));
+    const lazy = [1, 2, 3, 5].map((b) => chooseCost('lazy', b));
+    expect(new Set(benno).size).toBe(1);
+    for (let i = 1; i < lazy.length; i++) expect(lazy[i]).toBeGreaterThan(lazy[i - 1]!);
+  });
+});
