@@ -97,8 +97,8 @@ export function tcbSchedEnqueue(s: KernelState, t: PPtr): void {
 
 /**
  * seL4 tcbSchedAppend: t goes to the tail of the queue of its priority, unless it is queued
- * already. Under lazy the current thread's running entry moves to the tail (L2: it is the
- * callers' current thread, timerTick's, that benno had not queued).
+ * already. Under lazy the current thread's running entry moves to the tail (L2: timerTick
+ * appends the current thread, which benno has not queued).
  */
 export function tcbSchedAppend(s: KernelState, t: PPtr): void {
   const prio = getTCB(s, t).priority;
