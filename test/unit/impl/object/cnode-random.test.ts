@@ -80,7 +80,7 @@ describe('random CSpace traces: impl = spec after every step', () => {
           }
         });
       }),
-      { seed: 0xcd7, numRuns: 40 },
+      { seed: Number(process.env.SEED ?? 0xcd7), numRuns: Number(process.env.RUNS ?? 40) },
     );
-  });
+  }, 1_200_000);
 });

@@ -35,3 +35,41 @@ describe('CTEs and ghost objects agree with the spec after every step', () => {
     });
   }
 });
+
+describe('nested final CNodes and threads (Zombies seL4 leaves behind) agree with the spec', () => {
+  const cn = (cap: number, method: string, args: Record<string, unknown>) => ({ as: 'root', invoke: method, cap, args });
+  const retype = (type: string, sizeBits: number, offset: number, n: number) =>
+    cn(17, 'Untyped_Retype', { type, sizeBits, root: 2, nodeIndex: 0, nodeDepth: 0, nodeOffset: offset, numObjects: n });
+  const copy = (cnode: number, dest: number, srcIndex: number) =>
+    cn(cnode, 'CNode_Copy', { destIndex: dest, destDepth: 2, srcRoot: 2, srcIndex, srcDepth: 32, rights: 'RWGP' });
+  const move = (cnode: number, dest: number, srcIndex: number) =>
+    cn(cnode, 'CNode_Move', { destIndex: dest, destDepth: 2, srcRoot: 2, srcIndex, srcDepth: 32 });
+  // X (slot 40) and Y (41): 4-slot CNodes. Y holds an EP copy, the only TCB cap and a copy of X's
+  // cap; X holds the only Y cap and finally its own only root-reachable cap.
+  const world = [
+    retype('CNode', 2, 40, 2), retype('Endpoint', 0, 42, 1), retype('TCB', 0, 43, 1),
+    copy(41, 0, 42), move(41, 1, 43), copy(41, 2, 40), move(40, 3, 41), move(40, 0, 40),
+  ];
+  const cases: Record<string, unknown[]> = {
+    'revoke of the untyped': [...world, cn(2, 'CNode_Revoke', { index: 17, depth: 32 })],
+    'delete of a non-final cap, then revoke': [...world.slice(0, 7), cn(2, 'CNode_Delete', { index: 40, depth: 32 }), cn(2, 'CNode_Revoke', { index: 17, depth: 32 })],
+    'delete of the final cap of a CNode holding the last TCB cap': [...world.slice(0, 5), cn(2, 'CNode_Delete', { index: 41, depth: 32 })],
+  };
+  setSpecFreeze(false);
+  for (const [name, events] of Object.entries(cases)) {
+    it(name, () => {
+      const trace = parseTraceText(JSON.stringify({ format: 'l4check-trace/1', events }));
+      let s = bootState(trace.config);
+      const k = bootKernel(trace.config);
+      trace.events.forEach((ev, j) => {
+        const i = j + 1;
+        const r = step(s, ev.event, i);
+        s = r.state;
+        expect({ step: i, o: stepKernel(k, ev.event, i) }).toEqual({ step: i, o: r.observation });
+        expect({ step: i, ctes: implCTEs(k) }).toEqual({ step: i, ctes: { ...s.ctes } });
+        expect({ step: i, objects: implObjectList(k) }).toEqual({ step: i, objects: specObjectList(s) });
+        expect({ step: i, error: r.observation.threads['root']?.error }).toEqual({ step: i, error: 'NoError' });
+      });
+    });
+  }
+});
