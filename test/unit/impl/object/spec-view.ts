@@ -13,6 +13,7 @@ const VM_RIGHTS_NAMES = ['VMNoAccess', 'VMKernelOnly', 'VMReadOnly', 'VMReadWrit
 export function specCapOf(c: C.Cap): unknown {
   const r = (w: number) => ({ write: (w & 1) !== 0, read: (w & 2) !== 0, grant: (w & 4) !== 0, grantReply: (w & 8) !== 0 });
   switch (C.capType(c)) {
+    case CAP_TAG.null: return { tag: 'NullCap' };
     case CAP_TAG.untyped: return { tag: 'UntypedCap', ptr: C.capUntypedPtr(c), sizeBits: C.capBlockSize(c), freeIndex: C.capFreeIndex(c) * 16, isDevice: C.capIsDevice(c) };
     case CAP_TAG.endpoint: return { tag: 'EndpointCap', ptr: C.capEPPtr(c), badge: C.capEPBadge(c), rights: r(C.capEPRights(c)) };
     case CAP_TAG.notification: return { tag: 'NotificationCap', ptr: C.capNtfnPtr(c), badge: C.capNtfnBadge(c), rights: r(C.capNtfnRights(c)) };
