@@ -18,14 +18,15 @@ interface ReplayOpts {
 }
 
 async function replayCommand(file: string, opts: ReplayOpts): Promise<number> {
-  if (opts.check) throw new UsageError('--check: refinement checking is not built yet');
+  if (opts.check && opts.kernel !== 'spec') throw new UsageError('--check runs both kernels: do not combine it with --kernel');
   const trace = loadTrace(file);
   checkMutant(trace, file, opts.allowMutant ?? false);
   setSpecFreeze(false);
   let prev: (typeof r.observations)[number] | undefined;
   const r = replay(trace, {
     kernel: opts.kernel as KernelName,
-    impl: opts.kernel === 'impl' ? await loadImpl() : undefined,
+    check: opts.check,
+    impl: opts.kernel === 'impl' || opts.check ? await loadImpl() : undefined,
     onObservation: (o) => {
       if (opts.json) {
         process.stdout.write(JSON.stringify(o) + '\n');

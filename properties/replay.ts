@@ -1,76 +1,143 @@
-// Replaying a trace file on a kernel: `as` assertions, `expect` matching, observation lines.
+// Replaying a trace file: on one kernel, or on both with refinement checking (--check).
+// `as` assertions, `expect` matching, expectViolation, observation lines.
 // Used by `l4check replay`, `l4check regress` and the scenario tests.
 
 import type { Observation, TraceEvent } from '../abi/events';
 import { matchExpected, type Mismatch } from '../abi/expect';
 import type { Trace } from '../abi/trace';
 import type { KernelState } from '../spec';
-import { type KernelName, type KernelRunner, SpecRunner, type loadImpl, makeRunner } from '../refinement/kernels';
+import { type KernelName, SpecRunner, type loadImpl, makeRunner } from '../refinement/kernels';
+import { RefinementChecker, type CheckOptions, type Divergence } from '../refinement/check';
+
+type ImplModule = Awaited<ReturnType<typeof loadImpl>>;
+
+/** A failed check of a checked run: a refinement divergence (later also invariant violations). */
+export interface Violation {
+  check: string;
+  divergence?: Divergence;
+}
 
 export type ReplayFailure =
   | { kind: 'as'; step: number; expected: string; running: string }
   | { kind: 'expect'; step: number; mismatch: Mismatch }
+  | { kind: 'violation'; step: number; violation: Violation }
+  | { kind: 'expectViolation'; step: number; expected: string; got?: string }
   | { kind: 'internal'; step: number; error: Error };
 
+/** An observation line, with the failed check of a checked run attached. */
+export type ObservationLine = Observation & { divergence?: { event: unknown; diffs: Divergence['diffs'] } };
+
 export interface ReplayResult {
-  observations: Observation[];
+  observations: ObservationLine[];
   failure?: ReplayFailure;
+  /** The check that failed when the trace's expectViolation was met. */
+  expectedViolation?: Violation;
 }
 
 export interface ReplayOptions {
   kernel?: KernelName;
-  /** The impl module (refinement/kernels.ts loadImpl), needed when kernel is 'impl'. */
-  impl?: Awaited<ReturnType<typeof loadImpl>>;
-  /** Called with each observation as it is made (for streaming output). */
-  onObservation?: (o: Observation) => void;
-  /** Spec runs only: called after each event with the states around it (coverage, invariants). */
+  /** Run both kernels with refinement checking (needs `impl`). */
+  check?: boolean | CheckOptions;
+  /** The impl module (refinement/kernels.ts loadImpl), needed for kernel 'impl' and for check. */
+  impl?: ImplModule;
+  /** Called with each observation line as it is made (for streaming output). */
+  onObservation?: (o: ObservationLine) => void;
+  /** Spec and checked runs: called after each event with the spec states around it. */
   onStep?: (event: TraceEvent, before: KernelState, after: KernelState) => void;
 }
 
-/** Replays a trace on one kernel; stops at the first failed check. */
+interface Stepper {
+  boot(): { observation: Observation; violation?: Violation };
+  step(e: TraceEvent, n: number): { observation: Observation; violation?: Violation };
+  specState?(): KernelState;
+}
+
+function makeStepper(trace: Trace, opts: ReplayOptions): Stepper {
+  if (opts.check) {
+    if (!opts.impl) throw new Error('replay: a checked run needs the impl module');
+    const checker = new RefinementChecker(trace.config, opts.impl, typeof opts.check === 'object' ? opts.check : {});
+    const v = (d?: Divergence): Violation | undefined => (d ? { check: 'refinement', divergence: d } : undefined);
+    return {
+      boot: () => {
+        const r = checker.boot();
+        return { observation: r.observation, violation: v(r.divergence) };
+      },
+      step: (e, n) => {
+        const r = checker.step(e.event, n);
+        const last = n === trace.events.length && !r.divergence ? checker.fullCheck(n) : r.divergence;
+        return { observation: r.observation, violation: v(last) };
+      },
+      specState: () => checker.spec.state,
+    };
+  }
+  const runner = makeRunner(opts.kernel ?? 'spec', trace.config, opts.impl);
+  return {
+    boot: () => ({ observation: runner.boot() }),
+    step: (e, n) => ({ observation: runner.step(e.event, n) }),
+    specState: runner instanceof SpecRunner ? () => runner.state : undefined,
+  };
+}
+
+/** Replays a trace; stops at the first failed check. */
 export function replay(trace: Trace, opts: ReplayOptions = {}): ReplayResult {
   const expectByStep = new Map(trace.expect.map((e) => [e.step, e.match]));
-  const observations: Observation[] = [];
-  const emit = (o: Observation): ReplayFailure | undefined => {
+  const observations: ObservationLine[] = [];
+  const result: ReplayResult = { observations };
+  /** Records the line; returns the failure it shows, if any. */
+  const emit = (o: ObservationLine, violation: Violation | undefined, raw: unknown): ReplayFailure | 'stop' | undefined => {
+    if (violation?.divergence) o = { ...o, divergence: { event: raw, diffs: violation.divergence.diffs } };
     observations.push(o);
     opts.onObservation?.(o);
+    if (violation) {
+      if (trace.expectViolation === violation.check) {
+        result.expectedViolation = violation;
+        return 'stop';
+      }
+      return { kind: 'violation', step: o.step, violation };
+    }
     const exp = expectByStep.get(o.step);
     if (exp === undefined) return undefined;
     const m = matchExpected(exp, o, '');
     return m ? { kind: 'expect', step: o.step, mismatch: m } : undefined;
   };
-  let runner: KernelRunner;
-  let failure: ReplayFailure | undefined;
+  const finish = (f?: ReplayFailure | 'stop'): ReplayResult => {
+    if (f && f !== 'stop') result.failure = f;
+    else if (trace.expectViolation !== undefined && opts.check && !result.expectedViolation) {
+      result.failure = { kind: 'expectViolation', step: observations.length - 1, expected: trace.expectViolation };
+    }
+    return result;
+  };
+  let stepper: Stepper;
+  let f: ReplayFailure | 'stop' | undefined;
   try {
-    runner = makeRunner(opts.kernel ?? 'spec', trace.config, opts.impl);
-    failure = emit(runner.boot());
+    stepper = makeStepper(trace, opts);
+    const b = stepper.boot();
+    f = emit(b.observation, b.violation, null);
   } catch (e) {
-    return { observations, failure: { kind: 'internal', step: 0, error: e as Error } };
+    return finish({ kind: 'internal', step: 0, error: e as Error });
   }
-  if (failure) return { observations, failure };
+  if (f) return finish(f);
   let current = observations[0].current;
   for (let i = 0; i < trace.events.length; i++) {
     const ev = trace.events[i];
-    if (ev.as !== undefined && ev.as !== current) {
-      return { observations, failure: { kind: 'as', step: i + 1, expected: ev.as, running: current } };
-    }
-    let o: Observation;
+    if (ev.as !== undefined && ev.as !== current) return finish({ kind: 'as', step: i + 1, expected: ev.as, running: current });
+    let r;
     try {
-      const before = runner instanceof SpecRunner ? runner.state : undefined;
-      o = runner.step(ev.event, i + 1);
-      if (before && runner instanceof SpecRunner) opts.onStep?.(ev, before, runner.state);
+      const before = stepper.specState?.();
+      r = stepper.step(ev, i + 1);
+      if (before && opts.onStep) opts.onStep(ev, before, stepper.specState!());
     } catch (e) {
-      return { observations, failure: { kind: 'internal', step: i + 1, error: e as Error } };
+      return finish({ kind: 'internal', step: i + 1, error: e as Error });
     }
-    current = o.current;
-    failure = emit(o);
-    if (failure) return { observations, failure };
+    current = r.observation.current;
+    f = emit(r.observation, r.violation, ev.raw);
+    if (f) return finish(f);
   }
-  return { observations };
+  return finish();
 }
 
 /** Replays on the abstract kernel. */
-export function replaySpec(trace: Trace, opts: Omit<ReplayOptions, 'kernel'> = {}): ReplayResult {
+export function replaySpec(trace: Trace, opts: Omit<ReplayOptions, 'kernel' | 'check'> = {}): ReplayResult {
   return replay(trace, { ...opts, kernel: 'spec' });
 }
 
@@ -80,6 +147,13 @@ export function describeFailure(f: ReplayFailure): string {
       return `step ${f.step}: expected ${f.expected} to be running, but ${f.running} is`;
     case 'expect':
       return `step ${f.step}: ${f.mismatch.path || '(observation)'}: expected ${JSON.stringify(f.mismatch.expected)}, observed ${JSON.stringify(f.mismatch.observed)}`;
+    case 'violation': {
+      const d = f.violation.divergence;
+      const lines = d ? d.diffs.map((x) => `  ${x.path}: spec ${JSON.stringify(x.spec)}, impl ${JSON.stringify(x.impl)}`) : [];
+      return [`step ${f.step}: ${f.violation.check} failed${d ? ` (${d.kind})` : ''}`, ...lines].join('\n');
+    }
+    case 'expectViolation':
+      return `the trace expects ${f.expected} to fail, but every check passed`;
     case 'internal':
       return `step ${f.step}: internal error of the model: ${f.error.stack ?? f.error.message}`;
   }

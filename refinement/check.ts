@@ -159,6 +159,16 @@ export class RefinementChecker {
       else if (o.type !== 'TCB' || a - p >= TCB_OFFSET) objs.add(p);
     }
 
+    // What the spec changed, found by reference (re-abstracted too: ghost records such as names change no memory).
+    if (after.objects !== before.objects) {
+      for (const p of Object.keys(after.objects)) if (after.objects[Number(p)] !== before.objects[Number(p)]) objs.add(Number(p));
+      for (const p of Object.keys(before.objects)) if (!(p in after.objects)) objs.add(Number(p));
+    }
+    if (after.ctes !== before.ctes) {
+      for (const s of Object.keys(after.ctes)) if (after.ctes[Number(s)] !== before.ctes[Number(s)]) slots.add(Number(s));
+      for (const s of Object.keys(before.ctes)) if (!(s in after.ctes)) slots.add(Number(s));
+    }
+
     // A TCB's queue links live in the TCB: re-walk the queue it was blocked on, and the one it is.
     for (const p of [...objs]) this.addBlockingObject(this.absObjects[p], objs);
     const reabstract = (p: PPtr) => {
@@ -180,16 +190,6 @@ export class RefinementChecker {
     }
     const globals = absGlobals(k, problem);
     if (problems.length > 0) return this.invariantDivergence(stepNo, problems);
-
-    // What the spec changed, found by reference.
-    if (after.objects !== before.objects) {
-      for (const p of Object.keys(after.objects)) if (after.objects[Number(p)] !== before.objects[Number(p)]) objs.add(Number(p));
-      for (const p of Object.keys(before.objects)) if (!(p in after.objects)) objs.add(Number(p));
-    }
-    if (after.ctes !== before.ctes) {
-      for (const s of Object.keys(after.ctes)) if (after.ctes[Number(s)] !== before.ctes[Number(s)]) slots.add(Number(s));
-      for (const s of Object.keys(before.ctes)) if (!(s in after.ctes)) slots.add(Number(s));
-    }
 
     const out: Diff[] = [];
     const { objects: _o, ctes: _c, config: _f, ...specGlobals } = after;
