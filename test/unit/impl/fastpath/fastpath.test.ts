@@ -82,28 +82,65 @@ describe('fastpath on = fastpath off', () => {
   const parse = (raw: unknown, i: number): KernelEvent => parseEvent(raw, `events[${i}]`, config.irqLines).event;
   const setup = setupEvents().map(parse);
 
-  // IPC between the setup's threads: Call / ReplyRecv / Recv / Reply on the world's endpoints with
-  // short messages (the fastpath's domain), mixed with the generators' arbitrary events.
+  // IPC between the setup's threads a and b (root waits on ep2, where their faults go): mostly Call
+  // and ReplyRecv on the world's endpoints with short messages (the fastpath's domain), mixed with
+  // the generators' arbitrary events.
   const u = fc.integer({ min: 0, max: 1000 });
   const ipc = fc.record({
-    syscall: fc.constantFrom('Call', 'ReplyRecv', 'Recv', 'Reply', 'Send', 'NBRecv', 'Yield'),
-    cap: fc.constantFrom(WORLD.ep, WORLD.ep2, WORLD.badgedEp, WORLD.ntfn, 1),
+    syscall: fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom('Call', 'ReplyRecv') },
+      { weight: 2, arbitrary: fc.constantFrom('Recv', 'Reply') },
+      { weight: 1, arbitrary: fc.constantFrom('Send', 'NBRecv', 'Yield') },
+    ),
+    cap: fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom(WORLD.ep, WORLD.badgedEp) },
+      { weight: 1, arbitrary: fc.constantFrom(WORLD.ep2, WORLD.ntfn, WORLD.badgedNtfn, 1) },
+    ),
     info: fc.record({ label: fc.integer({ min: 0, max: 3 }) }),
     mrs: fc.array(u, { maxLength: 5 }),
   });
-  const events = fc.array(fc.oneof({ weight: 6, arbitrary: ipc }, { weight: 1, arbitrary: arbEvent(config) }), {
+  const events = fc.array(fc.oneof({ weight: 12, arbitrary: ipc }, { weight: 1, arbitrary: arbEvent(config) }), {
     minLength: 5,
     maxLength: 60,
   });
+  const rootWaits = parse({ syscall: 'Recv', cap: WORLD.ep2 }, setup.length);
 
   it.each(['benno', 'lazy'] as const)('random IPC traces after setup (%s)', (scheduler) => {
     const before = taken();
     fc.assert(
       fc.property(events, (raws) => {
-        compare(withFastpath(config, true, scheduler), [...setup, ...raws.map((r, i) => parse(r, setup.length + i))], 'random');
+        const evs = [...setup, rootWaits, ...raws.map((r, i) => parse(r, setup.length + 1 + i))];
+        compare(withFastpath(config, true, scheduler), evs, 'random');
       }),
       { seed: SEED, numRuns: 40 },
     );
+    expect(taken()).toBeGreaterThan(before);
+  });
+
+  // A client/server ping-pong under different priorities (equal, server above, server below with
+  // and without a third ready thread): message lengths 0..6 cross the fastpath's limit of four.
+  const prioCases: [number, number, number, boolean][] = [
+    [200, 200, 255, true], [200, 100, 255, true], [100, 200, 255, true], [100, 200, 150, true], [100, 200, 150, false],
+  ];
+  it.each(prioCases)('ping-pong, b at %i, a at %i, root at %i (root waits: %s)', (pb, pa, proot, rootWaiting) => {
+    const pre = [
+      { invoke: 'TCB_SetPriority', cap: WORLD.tcbA, args: { authority: 1, priority: pa } },
+      { invoke: 'TCB_SetPriority', cap: WORLD.tcbB, args: { authority: 1, priority: pb } },
+      { invoke: 'TCB_SetPriority', cap: 1, args: { authority: 1, priority: proot } },
+    ];
+    const rounds: unknown[] = [];
+    for (let i = 0; i < 30; i++) {
+      const mrs = Array.from({ length: i % 7 }, (_, j) => i * 10 + j);
+      rounds.push({ syscall: 'Call', cap: i % 3 === 0 ? WORLD.badgedEp : WORLD.ep, info: { label: i % 4 }, mrs });
+      rounds.push({ syscall: i % 5 === 4 ? 'Recv' : 'ReplyRecv', cap: WORLD.ep, mrs: mrs.slice(0, (i + 3) % 7) });
+      if (i % 9 === 8) rounds.push({ tick: 3 });
+    }
+    const waits = rootWaiting ? [{ syscall: 'Recv', cap: WORLD.ep2 }] : [];
+    const raws = [...pre, ...waits, { syscall: 'Recv', cap: WORLD.ep }, ...rounds];
+    const before = taken();
+    for (const scheduler of ['benno', 'lazy'] as const) {
+      compare(withFastpath(config, true, scheduler), [...setup, ...raws.map((r, i) => parse(r, setup.length + i))], `ping-pong ${scheduler}`);
+    }
     expect(taken()).toBeGreaterThan(before);
   });
 
