@@ -62,12 +62,6 @@ export function runMachineBench(): BenchResult[] {
     for (let i = 0; i < BATCH; i++) m.store32((i << 2) & mask, i);
     return 1;
   });
-  const mem = m.memory; // the hot-path idiom docs/machine.md recommends
-  const directLoads = measure(() => {
-    let s = 0;
-    for (let i = 0; i < BATCH; i++) s ^= mem.load32((i << 2) & mask);
-    return s;
-  });
 
   const u = userMachine();
   const hitPages = 16 * 4096 - 4; // 16 pages: all stay in the TLB
@@ -94,7 +88,6 @@ export function runMachineBench(): BenchResult[] {
   return [
     { name: 'physical word loads (load32)', value: loads, unit: 'ops/s' },
     { name: 'physical word stores (store32)', value: stores, unit: 'ops/s' },
-    { name: 'physical word loads (memory.load32)', value: directLoads, unit: 'ops/s' },
     { name: 'user loads, TLB hit', value: hits, unit: 'ops/s' },
     { name: 'user loads, TLB miss (walk)', value: misses, unit: 'ops/s' },
   ];

@@ -22,7 +22,8 @@ export const DIRTY_CHUNK_BYTES = 1 << DIRTY_CHUNK_BITS;
 export class PhysicalMemory {
   readonly bytes: number;
   private readonly words: Uint32Array;
-  private readonly counters: Counters;
+  /** The counters every access increments (shared with the MMU). */
+  readonly counters: Counters;
   private readonly lineStamp: Uint32Array;
   private epoch = 1;
   private readonly dirtyMap: Uint8Array;
