@@ -1,11 +1,12 @@
 /**
  * The modeled machine (DESIGN §3): physical memory, the CPU, the MMU with its TLB, the interrupt
  * controller with the timer on line 0, and the cost counters — everything the concrete kernel runs
- * on. The kernel touches memory only through this API (or the `memory` it exposes), so the counters
- * and the dirty set see every access.
+ * on. The kernel touches memory only through this API, so the counters and the dirty set see
+ * every access.
  *
  * Kernel accesses are physical (load32/store32/load8/store8/zero/copy, inherited from
- * PhysicalMemory) and throw MachineException when misused; user accesses (userLoad/userStore) go through the MMU and return fault statuses.
+ * PhysicalMemory) and throw MachineException when misused; user accesses (userLoad/userStore) go
+ * through the MMU and return fault statuses.
  */
 
 import { Counters, type CounterValues } from './counters';
