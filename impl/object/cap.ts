@@ -30,16 +30,40 @@ function getterOf(f: FieldSpec): Getter {
   return f.high ? (w) => (w & m) >>> 0 : (w) => ((w & m) >>> 0) >>> low;
 }
 
+type Setter = (w: number, v: number) => number;
+
+/**
+ * The field's setter with mask and shift computed once; a value that does not fit is a kernel bug
+ * (setField's MachineException, raised by the slow path).
+ */
+function setterOf(f: FieldSpec): Setter {
+  const m = fieldMask(f.low, f.width);
+  const low = f.low;
+  const max = 2 ** f.width - 1;
+  if (f.high) return (w, v) => ((v & ~m) !== 0 || v < 0 || v > 0xffffffff ? setField(w, f, v) : ((w & ~m) | v) >>> 0);
+  return (w, v) => (v > max || v < 0 || v !== Math.floor(v) ? setField(w, f, v) : ((w & ~m) | (v << low)) >>> 0);
+}
+
 function fld(l: ObjectLayout, word: 0 | 1 | 2 | 3, name: string): FieldSpec {
   return field(l.words[word] as Layout, name);
 }
 
 const L = CAP_LAYOUTS;
 
+const SETTERS = new WeakMap<FieldSpec, Setter>();
+function setterFor(f: FieldSpec): Setter {
+  let s = SETTERS.get(f);
+  if (s === undefined) {
+    s = setterOf(f);
+    SETTERS.set(f, s);
+  }
+  return s;
+}
+
 /** Encodes one word of a cap from (field, value) pairs, tags from the layout. */
 function word(layout: Layout, ...pairs: (FieldSpec | number)[]): number {
   let w = layout.tagValue;
-  for (let i = 0; i < pairs.length; i += 2) w = setField(w, pairs[i] as FieldSpec, pairs[i + 1] as number);
+  for (let i = 0; i < pairs.length; i += 2) w = setterFor(pairs[i] as FieldSpec)(w, pairs[i + 1] as number);
   return w;
 }
 
@@ -102,7 +126,7 @@ export function makeUntypedCap(ptr: number, blockSize: number, freeIndex: number
   };
 }
 export function capSetFreeIndex(c: Cap, freeIndex: number): Cap {
-  return { w0: c.w0, w1: setField(c.w1, UT_FREE, freeIndex) };
+  return { w0: c.w0, w1: setterFor(UT_FREE)(c.w1, freeIndex) };
 }
 
 // ---- endpoint ----
@@ -137,7 +161,7 @@ export function makeEndpointCap(ptr: number, badge: number, rights: number): Cap
   };
 }
 export function capSetEPBadge(c: Cap, badge: number): Cap {
-  return { w0: setField(c.w0, EP_BADGE, badge), w1: c.w1 };
+  return { w0: setterFor(EP_BADGE)(c.w0, badge), w1: c.w1 };
 }
 /** The endpoint cap's rights as a seL4_CapRights word. */
 export function capEPRights(c: Cap): number {
@@ -163,7 +187,7 @@ export function makeNotificationCap(ptr: number, badge: number, rights: number):
   };
 }
 export function capSetNtfnBadge(c: Cap, badge: number): Cap {
-  return { w0: c.w0, w1: setField(c.w1, NT_BADGE, badge) };
+  return { w0: c.w0, w1: setterFor(NT_BADGE)(c.w1, badge) };
 }
 export function capNtfnRights(c: Cap): number {
   return (gNtSend(c.w1) ? RIGHT_WRITE : 0) | (gNtRecv(c.w1) ? RIGHT_READ : 0);
@@ -335,13 +359,15 @@ export function makeASIDPoolCap(pool: number, base: number): Cap {
 
 const CTE_W0 = 0;
 const CTE_W1 = 4;
-const CTE_PREV = 8;
-const CTE_NEXT = 12;
+/** Byte offsets of the MDB node's two words in a CTE (CTE_LAYOUT words 2 and 3). */
+export const CTE_PREV = 8;
+export const CTE_NEXT = 12;
 const MDB_PREV = fld(CTE_LAYOUT, 2, 'mdbPrev');
 const MDB_NEXT = fld(CTE_LAYOUT, 3, 'mdbNext');
 const MDB_REVOCABLE = fld(CTE_LAYOUT, 3, 'mdbRevocable');
 const MDB_FIRST_BADGED = fld(CTE_LAYOUT, 3, 'mdbFirstBadged');
 const gPrev = getterOf(MDB_PREV), gNext = getterOf(MDB_NEXT), gRev = getterOf(MDB_REVOCABLE), gFB = getterOf(MDB_FIRST_BADGED);
+const sPrev = setterOf(MDB_PREV), sNext = setterOf(MDB_NEXT), sRev = setterOf(MDB_REVOCABLE), sFB = setterOf(MDB_FIRST_BADGED);
 
 export function readCap(k: Kernel, slot: number): Cap {
   return { w0: k.m.load32(slot + CTE_W0), w1: k.m.load32(slot + CTE_W1) };
@@ -355,28 +381,37 @@ export function slotCapType(k: Kernel, slot: number): number {
   return capTagOf(k.m.load32(slot + CTE_W0));
 }
 
+/** Word-level MDB access (one load per word): prev from word 2; next and the bits from word 3. */
+export const mdbPrevOf: Getter = gPrev;
+export const mdbNextOf: Getter = gNext;
+export const mdbRevocableOf = (w3: number): boolean => gRev(w3) === 1;
+export const mdbFirstBadgedOf = (w3: number): boolean => gFB(w3) === 1;
+export const withMdbPrev: Setter = sPrev;
+export const withMdbNext: Setter = sNext;
+export const withMdbFirstBadged = (w3: number, v: boolean): number => sFB(w3, v ? 1 : 0);
+/** Word 3 of a fresh MDB node. */
+export const mdbNextWord = (next: number, revocable: boolean, firstBadged: boolean): number =>
+  sFB(sRev(sNext(0, next), revocable ? 1 : 0), firstBadged ? 1 : 0);
+
 export const mdbPrev = (k: Kernel, slot: number): number => gPrev(k.m.load32(slot + CTE_PREV));
 export const mdbNext = (k: Kernel, slot: number): number => gNext(k.m.load32(slot + CTE_NEXT));
 export const mdbRevocable = (k: Kernel, slot: number): boolean => gRev(k.m.load32(slot + CTE_NEXT)) === 1;
 export const mdbFirstBadged = (k: Kernel, slot: number): boolean => gFB(k.m.load32(slot + CTE_NEXT)) === 1;
 
 export function setMdbPrev(k: Kernel, slot: number, prev: number): void {
-  k.m.store32(slot + CTE_PREV, setField(k.m.load32(slot + CTE_PREV), MDB_PREV, prev));
+  k.m.store32(slot + CTE_PREV, sPrev(k.m.load32(slot + CTE_PREV), prev));
 }
 export function setMdbNext(k: Kernel, slot: number, next: number): void {
-  k.m.store32(slot + CTE_NEXT, setField(k.m.load32(slot + CTE_NEXT), MDB_NEXT, next));
+  k.m.store32(slot + CTE_NEXT, sNext(k.m.load32(slot + CTE_NEXT), next));
 }
 export function setMdbRevocable(k: Kernel, slot: number, v: boolean): void {
-  k.m.store32(slot + CTE_NEXT, setField(k.m.load32(slot + CTE_NEXT), MDB_REVOCABLE, v ? 1 : 0));
+  k.m.store32(slot + CTE_NEXT, sRev(k.m.load32(slot + CTE_NEXT), v ? 1 : 0));
 }
 export function setMdbFirstBadged(k: Kernel, slot: number, v: boolean): void {
-  k.m.store32(slot + CTE_NEXT, setField(k.m.load32(slot + CTE_NEXT), MDB_FIRST_BADGED, v ? 1 : 0));
+  k.m.store32(slot + CTE_NEXT, sFB(k.m.load32(slot + CTE_NEXT), v ? 1 : 0));
 }
 /** Writes a whole MDB node (both words). */
 export function writeMdb(k: Kernel, slot: number, prev: number, next: number, revocable: boolean, firstBadged: boolean): void {
-  k.m.store32(slot + CTE_PREV, setField(0, MDB_PREV, prev));
-  let w = setField(0, MDB_NEXT, next);
-  w = setField(w, MDB_REVOCABLE, revocable ? 1 : 0);
-  w = setField(w, MDB_FIRST_BADGED, firstBadged ? 1 : 0);
-  k.m.store32(slot + CTE_NEXT, w);
+  k.m.store32(slot + CTE_PREV, sPrev(0, prev));
+  k.m.store32(slot + CTE_NEXT, mdbNextWord(next, revocable, firstBadged));
 }

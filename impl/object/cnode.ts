@@ -18,8 +18,9 @@ import type { InvocationArgs } from '../api/types';
 import type { Kernel } from '../model/state';
 import {
   type Cap, CAP_TAG, NULL_CAP, capBlockSize, capEPBadge, capEPPtr, capIRQ, capNtfnBadge, capReplyMaster,
-  capSetFreeIndex, capType, capUntypedPtr, mdbFirstBadged, mdbNext, mdbPrev, mdbRevocable, readCap, setMdbFirstBadged,
-  setMdbNext, setMdbPrev, slotCapType, writeCap, writeMdb,
+  CTE_NEXT, CTE_PREV, capSetFreeIndex, capType, capUntypedPtr, mdbFirstBadged, mdbFirstBadgedOf, mdbNext, mdbNextOf,
+  mdbNextWord, mdbPrev, mdbPrevOf, mdbRevocable, readCap, setMdbNext, setMdbPrev, slotCapType, withMdbFirstBadged,
+  withMdbNext, withMdbPrev, writeCap, writeMdb,
 } from './cap';
 import { CTE_BYTES } from './structures';
 import { TCB_CNODE_SLOT, tcbSlotAddr } from './tcb-fields';
@@ -85,7 +86,11 @@ export function ensureEmptySlot(k: Kernel, slot: number): Decoded<void> {
 
 /** spec: isFinalCapability — caps to one object are adjacent, so the neighbours decide. */
 export function isFinalCapability(k: Kernel, slot: number): boolean {
-  const cap = readCap(k, slot);
+  return isFinalCap(k, slot, readCap(k, slot));
+}
+
+/** isFinalCapability for the cap the caller already read from `slot`. */
+function isFinalCap(k: Kernel, slot: number, cap: Cap): boolean {
   const prev = mdbPrev(k, slot);
   if (prev !== 0 && sameObjectAs(readCap(k, prev), cap)) return false;
   const next = mdbNext(k, slot);
@@ -117,14 +122,16 @@ function assertEmptyDest(k: Kernel, dest: number, what: string): void {
 /** spec: cteInsert — newCap into the empty dest, right after its source. */
 export function cteInsert(k: Kernel, newCap: Cap, srcSlot: number, destSlot: number): void {
   const srcCap = readCap(k, srcSlot);
-  const next = mdbNext(k, srcSlot);
+  const srcW3 = k.m.load32(srcSlot + CTE_NEXT);
+  const next = mdbNextOf(srcW3);
   const revocable = isCapRevocable(newCap, srcCap);
   assertEmptyDest(k, destSlot, 'cteInsert');
   setUntypedCapAsFull(k, srcCap, newCap, srcSlot);
   writeCap(k, destSlot, newCap);
-  writeMdb(k, destSlot, srcSlot, next, revocable, revocable);
-  setMdbNext(k, srcSlot, destSlot);
-  if (next !== 0) setMdbPrev(k, next, destSlot);
+  k.m.store32(destSlot + CTE_PREV, withMdbPrev(0, srcSlot));
+  k.m.store32(destSlot + CTE_NEXT, mdbNextWord(next, revocable, revocable));
+  k.m.store32(srcSlot + CTE_NEXT, withMdbNext(srcW3, destSlot));
+  if (next !== 0) k.m.store32(next + CTE_PREV, withMdbPrev(k.m.load32(next + CTE_PREV), destSlot));
 }
 
 /** spec: insertNewCap — a cap to a new object, revocable and firstBadged, right after its parent. */
@@ -182,16 +189,17 @@ export function cteSwap(k: Kernel, cap1: Cap, slot1: number, cap2: Cap, slot2: n
  */
 export function emptySlot(k: Kernel, slot: number, cleanupInfo: Cap = NULL_CAP): void {
   if (slotCapType(k, slot) === CAP_TAG.null) return;
-  const prev = mdbPrev(k, slot);
-  const next = mdbNext(k, slot);
-  const firstBadged = mdbFirstBadged(k, slot);
-  if (prev !== 0) setMdbNext(k, prev, next);
+  const prev = mdbPrevOf(k.m.load32(slot + CTE_PREV));
+  const w3 = k.m.load32(slot + CTE_NEXT);
+  const next = mdbNextOf(w3);
+  if (prev !== 0) k.m.store32(prev + CTE_NEXT, withMdbNext(k.m.load32(prev + CTE_NEXT), next));
   if (next !== 0) {
-    setMdbPrev(k, next, prev);
-    if (firstBadged) setMdbFirstBadged(k, next, true);
+    k.m.store32(next + CTE_PREV, withMdbPrev(k.m.load32(next + CTE_PREV), prev));
+    if (mdbFirstBadgedOf(w3)) k.m.store32(next + CTE_NEXT, withMdbFirstBadged(k.m.load32(next + CTE_NEXT), true));
   }
   writeCap(k, slot, NULL_CAP);
-  writeMdb(k, slot, 0, 0, false, false);
+  k.m.store32(slot + CTE_PREV, 0);
+  k.m.store32(slot + CTE_NEXT, 0);
   postCapDeletion(k, cleanupInfo);
 }
 
@@ -254,7 +262,8 @@ function finaliseSlot(k: Kernel, zs: Zombies, slot: number, exposed: boolean): b
       remainder = z;
       cleanup = NULL_CAP;
     } else {
-      const r = finaliseCap(k, readCap(k, slot), isFinalCapability(k, slot), false);
+      const cap = readCap(k, slot);
+      const r = finaliseCap(k, cap, isFinalCap(k, slot, cap), false);
       remainder = r.remainder;
       cleanup = r.cleanupInfo;
     }
@@ -322,8 +331,9 @@ export function cteDelete(k: Kernel, slot: number, exposed: boolean): void {
 
 /** spec: cteDeleteOne — delete a cap that finalises at once (reply, endpoint, notification caps). */
 export function cteDeleteOne(k: Kernel, slot: number): void {
-  if (slotCapType(k, slot) === CAP_TAG.null) return;
-  const r = finaliseCap(k, readCap(k, slot), isFinalCapability(k, slot), true);
+  const cap = readCap(k, slot);
+  if (capType(cap) === CAP_TAG.null) return;
+  const r = finaliseCap(k, cap, isFinalCap(k, slot, cap), true);
   if (r.remainder !== null || capType(r.cleanupInfo) !== CAP_TAG.null) bug('cteDeleteOne: cap should be removable');
   emptySlot(k, slot, NULL_CAP);
 }
