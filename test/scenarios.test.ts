@@ -1,34 +1,45 @@
-// Replays every hand-written scenario (and the shared samples) on the abstract kernel and checks
-// that, together, they reach every invocation with success and with every error abi/ lists for it.
+// Replays every hand-written scenario (and the shared samples) on the abstract kernel, then on
+// both kernels with refinement checked at every step (so the concrete kernel's observations are
+// identical to the spec's and abstract(impl) equals the spec state throughout); and checks that,
+// together, the scenarios reach every invocation with success and with every error abi/ lists.
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseTraceText } from '../abi/trace';
 import { METHODS, METHOD_NAMES } from '../abi/invocations';
-import { describeFailure, replaySpec } from '../properties/replay';
+import { describeFailure, replay } from '../properties/replay';
 import { coverageOutcome, coverageRow } from '../properties/coverage';
+import { loadImpl } from '../refinement/kernels';
 
 const dirs = ['scenarios', 'scenarios/shared', 'regressions', '../shared/samples'].filter((d) => existsSync(d));
 const files = dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.json')).sort().map((f) => join(d, f)));
 const reached = new Map<string, Set<string>>();
+let impl: Awaited<ReturnType<typeof loadImpl>>;
 
-describe('scenarios replay green on the spec', () => {
-  it('there are scenarios', () => {
+beforeAll(async () => {
+  impl = await loadImpl();
+});
+
+describe('scenarios', () => {
+  it('there are at least 40 hand-written scenarios', () => {
     expect(files.filter((f) => f.startsWith('scenarios/') && !f.startsWith('scenarios/shared/')).length).toBeGreaterThanOrEqual(40);
   });
 
   for (const f of files) {
-    it(f, () => {
+    it(`${f}: green on the spec, and on both kernels with refinement`, () => {
       const trace = parseTraceText(readFileSync(f, 'utf8'));
-      const r = replaySpec(trace, {
+      const spec = replay(trace, {
         onStep: (ev, before, after) => {
           const row = coverageRow(ev.event);
           if (!reached.has(row)) reached.set(row, new Set());
           reached.get(row)!.add(coverageOutcome(ev.event, before, after));
         },
       });
-      if (trace.expectViolation === undefined) expect(r.failure && describeFailure(r.failure)).toBeUndefined();
+      expect(spec.failure && describeFailure(spec.failure)).toBeUndefined();
+      const checked = replay(trace, { check: true, impl });
+      expect(checked.failure && describeFailure(checked.failure)).toBeUndefined();
+      expect(checked.observations.length).toBe(trace.events.length + 1);
     });
   }
 });
