@@ -170,16 +170,19 @@ function qRemove(k: Kernel, t: number, prio: number): void {
 }
 
 /** Removes t's entry if it has one (spec removeEntry; its queue is the one of its priority). */
+// spec: removeEntry
 function removeEntry(k: Kernel, t: number): void {
   if (getTcbQueued(k, t)) qRemove(k, t, getPriority(k, t));
 }
 
 /** Lazy: t has an entry standing for a benno entry (runnable and queued, rule L1/L3). */
+// spec: lazyQueued
 function lazyQueued(k: Kernel, t: number): boolean {
   return getTcbQueued(k, t) && isRunnable(k, t);
 }
 
 /** Head insertion; under lazy, `behindRunning` keeps the current thread's running entry first (L2). */
+// spec: enqueueHead
 function enqueueHead(k: Kernel, t: number, behindRunning: boolean): void {
   const prio = getPriority(k, t);
   if (!lazy(k)) {
@@ -236,6 +239,7 @@ function lazyQueueLive(k: Kernel, prio: number, skipRunning: boolean, cur: numbe
 }
 
 /** The highest priority with a runnable queued thread, or -1 (spec highestReadyPrio). */
+// spec: highestReadyPrio
 function highestReadyPrio(k: Kernel, skipRunning: boolean): number {
   let p = getHighestPrio(k);
   if (!lazy(k)) return p;
@@ -326,6 +330,7 @@ export function chooseThread(k: Kernel): void {
   }
 }
 
+// spec: chooseNewThread
 function chooseNewThread(k: Kernel): void {
   setSchedulerAction(k, SCHED_ACTION.ChooseNewThread);
   chooseThread(k);

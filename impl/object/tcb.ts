@@ -77,6 +77,7 @@ export function decodeDomainInvocation(_k: Kernel, _args: InvocationArgs): Decod
   return illegalOperation();
 }
 
+// spec: decodeReadRegisters
 function decodeReadRegisters(args: InvocationArgs, target: number, thread: number): Decoded<TCBInvocation> {
   const w = args.words;
   if (w.length < 2) return truncatedMessage();
@@ -87,6 +88,7 @@ function decodeReadRegisters(args: InvocationArgs, target: number, thread: numbe
   return ok({ tag: 'ReadRegisters', thread: target, suspend: (flags & 1) !== 0, count: n });
 }
 
+// spec: decodeWriteRegisters
 function decodeWriteRegisters(args: InvocationArgs, target: number, thread: number): Decoded<TCBInvocation> {
   const w = args.words;
   if (w.length < 2) return truncatedMessage();
@@ -98,6 +100,7 @@ function decodeWriteRegisters(args: InvocationArgs, target: number, thread: numb
   return ok({ tag: 'WriteRegisters', thread: target, resume: (flags & 1) !== 0, values: w.slice(2, 2 + n) });
 }
 
+// spec: decodeCopyRegisters
 function decodeCopyRegisters(args: InvocationArgs, target: number): Decoded<TCBInvocation> {
   if (args.words.length < 1 || args.extraCaps.length < 1) return truncatedMessage();
   const flags = args.words[0]!;
@@ -111,6 +114,7 @@ function decodeCopyRegisters(args: InvocationArgs, target: number): Decoded<TCBI
 }
 
 /** The IPC-buffer part of Configure and SetIPCBuffer. */
+// spec: decodeBuffer
 function decodeBuffer(k: Kernel, addr: number, src: CapSource): Decoded<{ addr: number; frame: CapSource | null }> {
   if (addr === 0) return ok({ addr, frame: null });
   const d = deriveCap(k, src.slot, src.cap);
@@ -121,6 +125,7 @@ function decodeBuffer(k: Kernel, addr: number, src: CapSource): Decoded<{ addr: 
 }
 
 /** The space part of Configure and SetSpace (roots not long-running to delete; derived roots valid). */
+// spec: decodeSpace
 function decodeSpace(
   k: Kernel, target: number, cRoot: CapSource, cRootData: number, vRoot: CapSource, vRootData: number,
 ): Decoded<{ cRoot: CapSource; vRoot: CapSource }> {
@@ -139,10 +144,12 @@ function decodeSpace(
   return ok({ cRoot: { cap: cDerived.value, slot: cRoot.slot }, vRoot: { cap: vDerived.value, slot: vRoot.slot } });
 }
 
+// spec: threadControl
 function threadControl(thread: number, slot: number | null): ThreadControl {
   return { tag: 'ThreadControl', thread, slot, faultHandler: null, mcp: null, priority: null, cRoot: null, vRoot: null, ipcBuffer: null };
 }
 
+// spec: decodeTCBConfigure
 function decodeTCBConfigure(k: Kernel, args: InvocationArgs, target: number, slot: number): Decoded<TCBInvocation> {
   const w = args.words;
   const x = args.extraCaps;
@@ -160,6 +167,7 @@ function decodeTCBConfigure(k: Kernel, args: InvocationArgs, target: number, slo
 }
 
 /** SetPriority / SetMCPriority argument: word 0, checked against the authority's MCP (seL4 checkPrio). */
+// spec: decodePrioArg
 function decodePrioArg(k: Kernel, args: InvocationArgs): Decoded<number> {
   if (args.words.length < 1 || args.extraCaps.length < 1) return truncatedMessage();
   const value = args.words[0]!;
@@ -170,6 +178,7 @@ function decodePrioArg(k: Kernel, args: InvocationArgs): Decoded<number> {
   return ok(value);
 }
 
+// spec: decodeSetPriority
 function decodeSetPriority(k: Kernel, args: InvocationArgs, target: number): Decoded<TCBInvocation> {
   const p = decodePrioArg(k, args);
   if (!p.ok) return p;
@@ -178,6 +187,7 @@ function decodeSetPriority(k: Kernel, args: InvocationArgs, target: number): Dec
   return ok(inv);
 }
 
+// spec: decodeSetMCPriority
 function decodeSetMCPriority(k: Kernel, args: InvocationArgs, target: number): Decoded<TCBInvocation> {
   const p = decodePrioArg(k, args);
   if (!p.ok) return p;
@@ -186,6 +196,7 @@ function decodeSetMCPriority(k: Kernel, args: InvocationArgs, target: number): D
   return ok(inv);
 }
 
+// spec: decodeSetIPCBuffer
 function decodeSetIPCBuffer(k: Kernel, args: InvocationArgs, target: number, slot: number): Decoded<TCBInvocation> {
   if (args.words.length < 1 || args.extraCaps.length < 1) return truncatedMessage();
   const buffer = decodeBuffer(k, args.words[0]!, args.extraCaps[0]!);
@@ -195,6 +206,7 @@ function decodeSetIPCBuffer(k: Kernel, args: InvocationArgs, target: number, slo
   return ok(inv);
 }
 
+// spec: decodeSetSpace
 function decodeSetSpace(k: Kernel, args: InvocationArgs, target: number, slot: number): Decoded<TCBInvocation> {
   const w = args.words;
   const x = args.extraCaps;
@@ -208,6 +220,7 @@ function decodeSetSpace(k: Kernel, args: InvocationArgs, target: number, slot: n
   return ok(inv);
 }
 
+// spec: decodeBindNotification
 function decodeBindNotification(k: Kernel, args: InvocationArgs, target: number): Decoded<TCBInvocation> {
   if (args.extraCaps.length < 1) return truncatedMessage();
   if (getBoundNotification(k, target) !== 0) return illegalOperation();
@@ -222,6 +235,7 @@ function decodeBindNotification(k: Kernel, args: InvocationArgs, target: number)
   return ok({ tag: 'NotificationControl', thread: target, ntfn });
 }
 
+// spec: decodeUnbindNotification
 function decodeUnbindNotification(k: Kernel, target: number): Decoded<TCBInvocation> {
   if (getBoundNotification(k, target) === 0) return illegalOperation();
   return ok({ tag: 'NotificationControl', thread: target, ntfn: null });
@@ -242,6 +256,7 @@ export function invokeTCB(k: Kernel, inv: TCBInvocation, _thread: number): numbe
 }
 
 /** Replaces one TCB slot; the new cap goes in only if its source and the thread cap survived the deletion. */
+// spec: installTCBCap
 function installTCBCap(k: Kernel, target: number, threadCapSlot: number | null, index: TCBCNodeSlot, src: CapSource | null): void {
   const dest = tcbSlotAddr(target, index);
   cteDelete(k, dest, true);
