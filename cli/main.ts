@@ -72,9 +72,11 @@ function buildProgram(): Command {
     });
   program
     .command('bench')
-    .description('measure throughput (machine word accesses, translations, kernel steps)')
-    .action(() => {
-      program.setOptionValue('exitCode', benchCommand());
+    .description('measure throughput (machine word accesses, translations, kernel events per second)')
+    .option('--json', 'one JSON object with every figure')
+    .addOption(new Option('--only <part>', 'run only one part').choices(['machine', 'kernels']))
+    .action(async (opts: { json?: boolean; only?: string }) => {
+      program.setOptionValue('exitCode', await benchCommand(opts));
     });
   return program;
 }

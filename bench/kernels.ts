@@ -1,0 +1,83 @@
+/**
+ * Kernel throughput: events per second of CPU time on the abstract kernel alone, the concrete
+ * kernel alone, and both with refinement checked at every step (incremental, with the periodic full
+ * check), on two workloads:
+ *  - ipc: the seed's benchmark — a client Calls a server that answers with ReplyRecv, forever
+ *    (the fastpath's case);
+ *  - random: the generator's setup phase, then random events (l4check check's workload).
+ * Also the heap growth over a long run (memory must stay flat in trace length).
+ */
+
+import fc from 'fast-check';
+import { defaultConfig } from '../abi/config';
+import type { KernelEvent } from '../abi/events';
+import { parseEvent } from '../abi/trace';
+import { WORLD, arbEvent, setupEvents, type RawEvent } from '../properties/generators';
+import { RefinementChecker, prepareCheckedRun } from '../refinement/check';
+import { ImplRunner, SpecRunner, loadImpl } from '../refinement/kernels';
+import type { BenchResult } from './machine';
+
+const config = defaultConfig();
+const parse = (raws: RawEvent[]): KernelEvent[] => raws.map((r, i) => parseEvent(r, `events[${i}]`, config.irqLines).event);
+
+/** Setup, then the client/server loop: root Calls the endpoint, thread a answers with ReplyRecv. */
+export function ipcWorkload(rounds: number): KernelEvent[] {
+  const call: RawEvent = { syscall: 'Call', cap: WORLD.ep, info: { label: 1 }, mrs: [1, 2] };
+  const replyRecv: RawEvent = { syscall: 'ReplyRecv', cap: WORLD.ep, info: { label: 0 }, mrs: [3] };
+  const raws = [...setupEvents(), call, { syscall: 'Recv', cap: WORLD.ep }];
+  for (let i = 0; i < rounds; i++) raws.push(replyRecv, call);
+  return parse(raws);
+}
+
+export function randomWorkload(n: number, seed = 42): KernelEvent[] {
+  const random = fc.sample(arbEvent(config), { numRuns: n, seed });
+  return parse([...setupEvents(), ...random]);
+}
+
+interface Runner {
+  step(e: KernelEvent, n: number): unknown;
+}
+
+/** Runs the workload from boot repeatedly for at least `ms` of CPU time; events per CPU second. */
+function throughput(make: () => Runner, events: KernelEvent[], ms: number): number {
+  let done = 0;
+  const start = process.cpuUsage();
+  let cpu = 0;
+  while (cpu < ms) {
+    const r = make();
+    for (let i = 0; i < events.length; i++) r.step(events[i], i + 1);
+    done += events.length;
+    const u = process.cpuUsage(start);
+    cpu = (u.user + u.system) / 1000;
+  }
+  return done / (cpu / 1000);
+}
+
+export async function runKernelBench(ms = 1500): Promise<BenchResult[]> {
+  prepareCheckedRun();
+  const impl = await loadImpl();
+  const out: BenchResult[] = [];
+  for (const [name, events] of [['ipc', ipcWorkload(5000)], ['random', randomWorkload(5000)]] as const) {
+    out.push({ name: `${name}: spec alone`, value: throughput(() => new SpecRunner(config), events, ms), unit: 'events/s' });
+    out.push({ name: `${name}: impl alone`, value: throughput(() => new ImplRunner(impl, config), events, ms), unit: 'events/s' });
+    out.push({
+      name: `${name}: checked (both kernels, refinement)`,
+      value: throughput(() => {
+        const c = new RefinementChecker(config, impl);
+        c.boot();
+        return c;
+      }, events, ms),
+      unit: 'events/s',
+    });
+  }
+  // Memory flat in trace length: heap after a long checked run of the ipc loop.
+  const long = ipcWorkload(50000);
+  const c = new RefinementChecker(config, impl);
+  c.boot();
+  global.gc?.();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < long.length; i++) c.step(long[i], i + 1);
+  global.gc?.();
+  out.push({ name: `heap growth over ${long.length} checked events`, value: (process.memoryUsage().heapUsed - before) / 2 ** 20, unit: 'MiB' });
+  return out;
+}
