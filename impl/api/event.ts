@@ -57,18 +57,26 @@ function enter(k: Kernel): void {
   saveUserContext(k);
 }
 
+/** schedule(), measuring its memory loads (instrumentation for the bounded-scheduler check). */
+function measuredSchedule(k: Kernel): void {
+  const before = k.m.counters.loads;
+  schedule(k);
+  const loads = k.m.counters.loads - before;
+  if (loads > k.scheduleLoads) k.scheduleLoads = loads;
+}
+
 /** Interrupt entries: each pending unmasked line, lowest first, then scheduling. */
 function takeInterrupts(k: Kernel): void {
   for (let irq = k.m.irq.activeIrq(); irq !== NO_IRQ; irq = k.m.irq.activeIrq()) {
     k.m.irq.ack(irq);
     handleInterrupt(k, irq);
-    schedule(k);
+    measuredSchedule(k);
     activateThread(k);
   }
 }
 
 function exit(k: Kernel): void {
-  schedule(k);
+  measuredSchedule(k);
   activateThread(k);
   takeInterrupts(k);
   restoreUserContext(k);
@@ -89,6 +97,7 @@ export function stepKernel(k: Kernel, event: KernelEvent, stepNo: number): Obser
   const idle = k.m.peek32(GLOBALS.ksCurThread) === k.m.peek32(GLOBALS.ksIdleThread);
   if (idle && event.tag !== 'irq' && event.tag !== 'tick') return { ...observeKernel(k, stepNo), skipped: true };
   let loaded: number | undefined;
+  k.scheduleLoads = 0;
   switch (event.tag) {
     case 'syscall':
       setupTrap(k, event);

@@ -56,6 +56,11 @@ export class Kernel {
   readonly names = new Map<number, string>();
   /** Ghost: observation record by TCB address. */
   readonly delivered = new Map<number, Delivered>();
+  /**
+   * Instrumentation: the most memory loads one schedule() took during the last event (the
+   * bounded-scheduler check compares it with a constant that must not grow with the thread count).
+   */
+  scheduleLoads = 0;
 
   constructor(config: Config) {
     this.config = config;
