@@ -7,12 +7,14 @@
 import type { KernelEvent, Observation } from '../../abi/events';
 import type { KernelState } from '../../spec';
 
-/** Machine counters of the impl's last kernel entry, when the impl runs (bounded-scheduler cost). */
+/** Cost of the impl's last event, from the machine's counters (bounded-scheduler check). */
 export interface EntryCost {
+  /** The most memory loads one schedule() took during the event (impl Kernel.scheduleLoads). */
+  scheduleLoads: number;
+  /** Loads, stores and distinct lines of the event's last kernel entry (machine perEntry). */
   loads: number;
   stores: number;
   lines: number;
-  tlbMisses: number;
   /** Number of threads that exist (the bound must not grow with it). */
   threads: number;
 }
