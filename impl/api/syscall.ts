@@ -51,8 +51,9 @@ const SYS_NBRECV = SYSCALLS.NBRecv >>> 0;
 const SYS_REPLY = SYSCALLS.Reply >>> 0;
 const SYS_YIELD = SYSCALLS.Yield >>> 0;
 
+// spec: handleSyscall
 /**
- * spec: handleSyscall. `syscallWord` defaults to the current thread's saved r7; any value
+ * `syscallWord` defaults to the current thread's saved r7; any value
  * other than the eight syscalls is an unknown-syscall fault.
  */
 export function handleSyscall(k: Kernel, syscallWord: number = getRegister(k, getCurThread(k), SYSCALL_NUMBER_REGISTER)): void {

@@ -5,6 +5,10 @@
 // scheduler action, no ready-queue operation (under the lazy variant, switchToThread keeps that
 // variant's queue rule). The result is exactly the slowpath's, including the ghost delivery record
 // and the scheduler state (test/unit/impl/fastpath/fastpath.test.ts replays both).
+//
+// The VSpace check is seL4's isValidVTableRoot_fp (a mapped page-directory cap). The machine has no
+// hardware-ASID table (DESIGN §3), so seL4's stored-hw-ASID check has no counterpart: the switch
+// loads the VSpace with setVMRoot, as the slowpath's switchToThread does.
 
 import { N_MSG_REGISTERS } from '../../abi/messageinfo';
 import { BADGE_REGISTER, CAP_REGISTER, MSG_INFO_REGISTER, MSG_REGISTERS } from '../../abi/registers';

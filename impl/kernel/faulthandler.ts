@@ -109,6 +109,7 @@ export function loadFault(k: Kernel, t: number): Fault | null {
   }
 }
 
+// spec: faultLabel
 /** The label of the thread's fault message: the seL4_FaultType (FAULT_TYPE has seL4's values). */
 export function faultLabelOf(k: Kernel, t: number): number {
   return getFaultType(k, t);
@@ -153,6 +154,7 @@ export function lookupFailureWords(f: LookupFailure): number[] {
   }
 }
 
+// spec: faultMessageWords
 /** The words of the sender's fault message: its registers in seL4's order, then the fault's fields. */
 function faultMessageWords(k: Kernel, t: number, fault: Fault): number[] {
   switch (fault.tag) {
@@ -176,8 +178,9 @@ export function setMRsFault(k: Kernel, sender: number, receiver: number, recvBuf
   return setMRs(k, receiver, recvBuf, faultMessageWords(k, sender, fault));
 }
 
+// spec: handleFaultReply
 /**
- * spec: handleFaultReply. The sender's reply decides: cap and VM faults always restart;
+ * The sender's reply decides: cap and VM faults always restart;
  * unknown-syscall and user-exception replies write their first words back into the registers of
  * the fault message (sanitised) and restart only with label 0.
  */

@@ -69,12 +69,14 @@ export function bufferWordAddr(buf: number, i: number): number {
   return buf + 4 * i;
 }
 
+// spec: getMR
 /** MR i of a thread (seL4 getSyscallArg / getMR); i >= 4 needs a buffer, which callers ensure. */
 export function getMR(k: Kernel, t: number, buf: number, i: number): number {
   if (i < N_MSG_REGISTERS) return getRegister(k, t, MSG_REGISTERS[i]!);
   return k.m.load32(bufferWordAddr(buf, IPC_BUFFER.msg + i));
 }
 
+// spec: setMR
 /** seL4 setMR: writes MR i and returns the message length so far (4 when the word has nowhere to go). */
 export function setMR(k: Kernel, t: number, buf: number, i: number, v: number): number {
   if (i < N_MSG_REGISTERS) {
@@ -86,6 +88,7 @@ export function setMR(k: Kernel, t: number, buf: number, i: number, v: number): 
   return i + 1;
 }
 
+// spec: setMRs
 /** Writes words as MR0.. and returns the resulting message length. */
 export function setMRs(k: Kernel, t: number, buf: number, words: readonly number[]): number {
   let len = 0;
@@ -93,6 +96,7 @@ export function setMRs(k: Kernel, t: number, buf: number, words: readonly number
   return len;
 }
 
+// spec: getMessageWords
 /** The first `length` message words (cut to four without a buffer). */
 export function getMessageWords(k: Kernel, t: number, buf: number, length: number): number[] {
   const n = buf === 0 && length > N_MSG_REGISTERS ? N_MSG_REGISTERS : length;
@@ -101,6 +105,7 @@ export function getMessageWords(k: Kernel, t: number, buf: number, length: numbe
   return out;
 }
 
+// spec: getMessageInfo (the word; the fields through mi*)
 /** The message info register of a thread. */
 export function getMessageInfoWord(k: Kernel, t: number): number {
   return getRegister(k, t, MSG_INFO_REGISTER);
@@ -118,6 +123,7 @@ function peekMRs(k: Kernel, t: number, buf: number, length: number): number[] {
   return out;
 }
 
+// spec: deliverMessage
 /** Sets badge and info registers of a receiver and records the delivery (badge, info, mrs). */
 export function deliverMessage(k: Kernel, receiver: number, buf: number, badge: number, infoWord: number): void {
   setRegister(k, receiver, MSG_INFO_REGISTER, infoWord);
@@ -135,6 +141,7 @@ export function recordMessage(k: Kernel, receiver: number, buf: number, badge: n
   });
 }
 
+// spec: deliverNotificationWord
 /** A notification delivers only its word, in the badge register; the observation keeps only the badge. */
 export function deliverNotificationWord(k: Kernel, t: number, word: number): void {
   setRegister(k, t, BADGE_REGISTER, word);
@@ -305,6 +312,7 @@ export function deleteCallerCap(k: Kernel, receiver: number): void {
 
 // ---- the kernel's own replies ----
 
+// spec: syscallErrorWords
 /** The message words of a syscall error reply (seL4 setMRs_syscall_error). */
 export function syscallErrorWords(e: SyscallError): number[] {
   switch (e.tag) {
@@ -330,7 +338,8 @@ export function syscallErrorWords(e: SyscallError): number[] {
 
 const NO_WORDS: number[] = [];
 
-/** spec: replyFromKernel (seL4 replyFromKernel_success_empty / _error, and performers' replies). */
+// spec: replyFromKernel
+/** seL4 replyFromKernel_success_empty / _error, and the replies performers return. */
 export function replyFromKernel(
   k: Kernel,
   thread: number,
