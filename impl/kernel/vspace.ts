@@ -15,7 +15,7 @@ import { KERNEL_LAYOUT } from '../../abi/boot';
 import { LABEL } from '../../abi/invocations';
 import { ASID_LOW_BITS, ASID_POOL_BITS, type FrameSize, SIZE_BITS, USER_TOP } from '../../abi/objecttype';
 import {
-  AP, PDE_COARSE, PDE_SECTION, PDE_SUPERSECTION, PTE_LARGE, PTE_SMALL, PdeKind, PteKind, REPLICATION, field, getField,
+  AP, FSR, PDE_COARSE, PDE_SECTION, PDE_SUPERSECTION, PTE_LARGE, PTE_SMALL, PdeKind, PteKind, REPLICATION, field, getField,
   pdIndex, pdeCoarse, pdeKind, pdeSection, pdeSupersection, ptIndex, pteKind, pteLarge, pteSmall,
 } from '../../machine';
 import {
@@ -120,6 +120,30 @@ export function setVMRoot(k: Kernel, tcb: number): void {
     }
   }
   k.m.setVSpace(KERNEL_LAYOUT.kernelPD, 0);
+}
+
+/**
+ * spec: userTranslate — for diagnostics and checks (user accesses themselves go through the
+ * machine's MMU and TLB): the physical address a user word access by `tcb` reaches, from a fresh
+ * walk of the page directory setVMRoot would load (no TLB, no counters); or the negated fault
+ * status (bit 11 set for a write), as the MMU reports it.
+ */
+export function userTranslate(k: Kernel, tcb: number, vaddr: number, write: boolean): number {
+  const wnr = write ? FSR.WnR : 0;
+  if ((vaddr & 3) !== 0) return -(FSR.Alignment | wnr);
+  const slot = tcbSlotAddr(tcb, TCB_CNODE_SLOT.vTable);
+  const w0 = k.m.peek32(slot);
+  let pd: number = KERNEL_LAYOUT.kernelPD;
+  if (capTagOf(w0) === CAP_TAG.pageDirectory && getField(w0, F_PD_MAPPED) === 1) {
+    const base = getField(w0, F_PD_BASE);
+    const asid = getField(k.m.peek32(slot + 4), F_PD_ASID);
+    const pool = asid >>> ASID_LOW_BITS < N_ASID_POOLS ? k.m.peek32(asidTableSlot(asid)) : 0;
+    if (pool !== 0 && k.m.peek32(poolEntry(pool, asid)) === base) pd = base;
+  }
+  const t = k.m.translate(vaddr >>> 0, pd);
+  if (!t.ok) return -(t.fsr | wnr);
+  if (write ? !t.userWrite : !t.userRead) return -((t.level === 'section' ? FSR.PermissionSection : FSR.PermissionPage) | wnr);
+  return t.paddr;
 }
 
 /**

@@ -13,7 +13,7 @@ import type { Decoded } from '../../../../impl/api/failures';
 import { bootKernel } from '../../../../impl/kernel/boot';
 import {
   type ArchInvocation, apFromVMRights, decodeARMMMUInvocation, deleteASID, findPDForASID, lookupIPCBuffer,
-  performARMMMUInvocation, setVMRoot,
+  performARMMMUInvocation, setVMRoot, userTranslate,
 } from '../../../../impl/kernel/vspace';
 import type { Kernel } from '../../../../impl/model/state';
 import {
@@ -141,6 +141,16 @@ describe('setVMRoot and lookupIPCBuffer', () => {
     setVMRoot(k, L.rootTCB);
     expect(k.m.mmu.vspaceRoot).toBe(KERNEL_LAYOUT.kernelPD);
     expect(k.m.userLoad(ROOT_IPC_BUFFER_VADDR)).toBe(FSR.TranslationSection);
+  });
+
+  it('userTranslate walks the thread\'s VSpace without the TLB, with the MMU\'s fault statuses', () => {
+    const k = bootKernel(config);
+    expect(userTranslate(k, L.rootTCB, ROOT_IPC_BUFFER_VADDR + 12, true)).toBe(L.ipcBufferFrame + 12);
+    expect(userTranslate(k, L.rootTCB, ROOT_IPC_BUFFER_VADDR + 2, false)).toBe(-FSR.Alignment);
+    expect(userTranslate(k, L.rootTCB, 0x00204000, true)).toBe(-(FSR.TranslationPage | FSR.WnR));
+    expect(userTranslate(k, L.rootTCB, 0x00400000, false)).toBe(-FSR.TranslationSection);
+    expect(userTranslate(k, KERNEL_LAYOUT.idleThread, ROOT_IPC_BUFFER_VADDR, false)).toBe(-FSR.TranslationSection);
+    expect(k.m.counters.tlbHits + k.m.counters.tlbMisses).toBe(0);
   });
 
   it('lookupIPCBuffer follows the buffer cap: rights, page size, offset', () => {
