@@ -199,6 +199,11 @@ export class RefinementChecker {
     return out.length > 0 ? { step: stepNo, kind: 'state', diffs: out } : undefined;
   }
 
+  /** The incrementally maintained abstraction (for tests that compare it with a full one). */
+  maintainedAbstraction(): { objects: Record<PPtr, KernelObject>; ctes: Record<PPtr, CTE> } {
+    return { objects: this.absObjects, ctes: this.absCtes };
+  }
+
   private snapshotGhost(): void {
     this.ghost = new Map(this.impl.kernel.objects);
     this.bases = [...this.ghost.keys()].sort((x, y) => x - y);
