@@ -91,7 +91,7 @@ export function apFromVMRights(rights: number): number {
 const asidTableSlot = (asid: number): number => GLOBALS.armKSASIDTable + 4 * (asid >>> ASID_LOW_BITS);
 const poolEntry = (pool: number, asid: number): number => pool + 4 * (asid & ASID_LOW_MASK);
 
-/** seL4 findPDForASID: the page directory `asid` names, or 0 (lookup failure InvalidRoot). */
+/** spec: findPDForASID — the page directory `asid` names, or 0 (lookup failure InvalidRoot). */
 export function findPDForASID(k: Kernel, asid: number): number {
   if (asid >>> ASID_LOW_BITS >= N_ASID_POOLS) return 0;
   const pool = k.m.load32(asidTableSlot(asid));
@@ -99,13 +99,13 @@ export function findPDForASID(k: Kernel, asid: number): number {
   return k.m.load32(poolEntry(pool, asid));
 }
 
-/** seL4 isValidVTableRoot: a page-directory cap that has been assigned an ASID. */
+/** spec: isValidVTableRoot — a page-directory cap that has been assigned an ASID. */
 export function isValidVTableRoot(cap: Cap): boolean {
   return capType(cap) === CAP_TAG.pageDirectory && capPDIsMapped(cap);
 }
 
 /**
- * seL4 setVMRoot: load the thread's page directory and ASID if its VTable cap is a mapped PD cap
+ * spec: threadVSpaceRoot (seL4 setVMRoot) — load the thread's page directory and ASID if its VTable cap is a mapped PD cap
  * whose ASID still names that PD, else the kernel's page directory with ASID 0.
  */
 export function setVMRoot(k: Kernel, tcb: number): void {
@@ -147,7 +147,7 @@ export function userTranslate(k: Kernel, tcb: number, vaddr: number, write: bool
 }
 
 /**
- * seL4 lookupIPCBuffer: the physical address of the thread's IPC buffer, through the frame cap in
+ * spec: lookupIPCBuffer — the physical address of the thread's IPC buffer, through the frame cap in
  * its tcbBuffer slot; 0 when there is none, the frame is device memory, or the cap's rights do not
  * allow the access (a receiver needs write access).
  */
@@ -175,7 +175,7 @@ export function lookupIPCBuffer(k: Kernel, isReceiver: boolean, tcb: number): nu
   return base + (getIPCBuffer(k, tcb) & (2 ** bits - 1));
 }
 
-/** seL4 checkValidIPCBuffer: a non-device frame cap and a buffer address aligned to the buffer size. */
+/** spec: checkValidIPCBuffer — a non-device frame cap and a buffer address aligned to the buffer size. */
 export function checkValidIPCBuffer(vaddr: number, cap: Cap): Decoded<void> {
   if (!isFrameCap(cap)) return illegalOperation();
   if (capFIsDevice(cap)) return illegalOperation();
@@ -186,7 +186,7 @@ export function checkValidIPCBuffer(vaddr: number, cap: Cap): Decoded<void> {
 // ---------------------------------------------------------------------------------------------
 // Unmapping and ASID deletion (finaliseCap and the invocations below)
 
-/** seL4 deleteASIDPool: forget the pool if the table still holds it, flushing each of its ASIDs. */
+/** spec: deleteASIDPool — forget the pool if the table still holds it, flushing each of its ASIDs. */
 export function deleteASIDPool(k: Kernel, base: number, pool: number): void {
   if ((base & ASID_LOW_MASK) !== 0) throw new Error('kernel bug: ASID pool base must be aligned');
   const slot = asidTableSlot(base);
@@ -198,7 +198,7 @@ export function deleteASIDPool(k: Kernel, base: number, pool: number): void {
   setVMRoot(k, getCurThread(k));
 }
 
-/** seL4 deleteASID: take `asid` out of its pool if it still names `pd`, flushing its TLB entries. */
+/** spec: deleteASID — take `asid` out of its pool if it still names `pd`, flushing its TLB entries. */
 export function deleteASID(k: Kernel, asid: number, pd: number): void {
   const pool = k.m.load32(asidTableSlot(asid));
   if (pool === 0 || k.m.load32(poolEntry(pool, asid)) !== pd) return;
@@ -207,7 +207,7 @@ export function deleteASID(k: Kernel, asid: number, pd: number): void {
   setVMRoot(k, getCurThread(k));
 }
 
-/** seL4 pageTableMapped: the PD in which `pt` is still the table for vaddr, or 0. */
+/** spec: pageTableMapped — the PD in which `pt` is still the table for vaddr, or 0. */
 function pageTableMapped(k: Kernel, asid: number, vaddr: number, pt: number): number {
   const pd = findPDForASID(k, asid);
   if (pd === 0) return 0;
@@ -227,7 +227,7 @@ function ptBaseOf(pde: number): number {
   return getField(pde, F_COARSE_BASE);
 }
 
-/** seL4 unmapPageTable: clear the PDE that maps `pt` at (asid, vaddr) if it still does; flush the ASID. */
+/** spec: unmapPageTable — clear the PDE that maps `pt` at (asid, vaddr) if it still does; flush the ASID. */
 export function unmapPageTable(k: Kernel, asid: number, vaddr: number, pt: number): void {
   const pd = pageTableMapped(k, asid, vaddr, pt);
   if (pd === 0) return;
@@ -243,7 +243,7 @@ function frameOfPDE(pde: number, kind: PdeKind): number {
   return getField(pde, kind === PdeKind.Section ? F_SECTION_BASE : F_SUPERSECTION_BASE);
 }
 
-/** The address of the PTE covering vaddr in pd, or 0 when no page table covers it (seL4 lookupPTSlot). */
+/** spec: lookupPTSlot — the address of the PTE covering vaddr in pd, or 0 when no page table covers it. */
 function lookupPTSlot(k: Kernel, pd: number, vaddr: number): number {
   const pde = k.m.load32(pd + 4 * pdIndex(vaddr));
   if (pdeKind(pde) !== PdeKind.Coarse) return 0;
@@ -251,7 +251,7 @@ function lookupPTSlot(k: Kernel, pd: number, vaddr: number): number {
 }
 
 /**
- * seL4 unmapPage: remove the mapping of `frame` at (asid, vaddr) if the entries there still map
+ * spec: unmapPage — remove the mapping of `frame` at (asid, vaddr) if the entries there still map
  * this frame at this size, then flush the page; a stale mapping record does nothing.
  */
 export function unmapPage(k: Kernel, size: FrameSize, asid: number, vaddr: number, frame: number): void {
@@ -283,12 +283,12 @@ const lookupError = (failure: LookupFailure): Decoded<never> => failedLookup(fal
 const INVALID_ROOT: LookupFailure = Object.freeze({ tag: 'InvalidRoot' });
 const MISSING_PT: LookupFailure = Object.freeze({ tag: 'MissingCapability', bitsLeft: PD_SHIFT });
 
-/** The vspace argument of Page_Map / PageTable_Map must be a PD cap with an ASID. */
+/** spec: mappedPD — the vspace argument of Page_Map / PageTable_Map must be a PD cap with an ASID. */
 function isMappedPDCap(cap: Cap | undefined): cap is Cap {
   return cap !== undefined && capType(cap) === CAP_TAG.pageDirectory && capPDIsMapped(cap);
 }
 
-/** The ASID must still name the cap's PD: FailedLookup(InvalidRoot), or InvalidCapability(1). */
+/** spec: checkPDForASID — the ASID must still name the cap's PD: FailedLookup(InvalidRoot), or InvalidCapability(1). */
 function checkPDForASID(k: Kernel, asid: number, pd: number): Decoded<void> {
   const found = findPDForASID(k, asid);
   if (found === 0) return lookupError(INVALID_ROOT);

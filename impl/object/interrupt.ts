@@ -31,21 +31,22 @@ const F_NTFN_PTR = field(CAP_LAYOUTS.notification.words[0]!, 'capNtfnPtr');
 const F_NTFN_BADGE = field(CAP_LAYOUTS.notification.words[1]!, 'capNtfnBadge');
 const F_NTFN_SEND = field(CAP_LAYOUTS.notification.words[1]!, 'capNtfnCanSend');
 
-/** The IRQ node slot holding line `irq`'s notification cap. */
+/** spec: irqNodeSlot — the IRQ node slot holding line `irq`'s notification cap. */
 export function irqNodeSlot(irq: number): number {
   return KERNEL_LAYOUT.irqNode + CTE_BYTES * irq;
 }
 
-/** seL4 maxIRQ for the configuration. */
+/** spec: maxIRQ — seL4 maxIRQ for the configuration. */
 export function maxIRQ(k: Kernel): number {
   return k.config.irqLines - 1;
 }
 
+/** The line's IRQ_STATE (intStateIRQTable). */
 export function getIRQState(k: Kernel, irq: number): number {
   return k.m.load32(GLOBALS.intStateIRQTable + 4 * irq);
 }
 
-/** seL4 setIRQState: an Inactive line is masked at the controller, any other unmasked. */
+/** spec: setIRQState — an Inactive line is masked at the controller, any other unmasked. */
 export function setIRQState(k: Kernel, state: number, irq: number): void {
   k.m.store32(GLOBALS.intStateIRQTable + 4 * irq, state);
   if (state === IRQ_STATE.Inactive) k.m.irq.mask(irq);
