@@ -1,0 +1,165 @@
+// The checked kernel of `l4check check`: one object that takes an event and answers with the
+// observation and the first failed check. `both` composes the RefinementChecker (both kernels,
+// refinement at every step) with the invariants' monitors, which see the spec state before and
+// after each step and the impl's entry cost (Kernel.scheduleLoads, the machine's perEntry
+// counters); `spec` runs the monitors on the spec alone; `impl` runs the concrete kernel and the
+// monitors on abstract(impl), re-abstracted in full at every step (slow: for cross-checks).
+
+import type { Config } from '../../abi/config';
+import type { KernelEvent, Observation } from '../../abi/events';
+import type { KernelState } from '../../spec';
+import { RefinementChecker, type Divergence } from '../../refinement/check';
+import { ImplRunner, SpecRunner, type loadImpl } from '../../refinement/kernels';
+import { abstract } from '../../refinement/model/state';
+import type { EntryCost, Invariant, Monitor } from '../invariants/types';
+
+export type ImplModule = Awaited<ReturnType<typeof loadImpl>>;
+export type KernelChoice = 'spec' | 'impl' | 'both';
+
+/** A failed check: a refinement divergence, an invariant's violation, or an exception of a kernel. */
+export interface CheckFailure {
+  step: number;
+  /** 'refinement', an invariant's name, or 'internal' for an exception out of a kernel. */
+  check: string;
+  evidence: unknown;
+  divergence?: Divergence;
+}
+
+export interface SteppedEvent {
+  observation: Observation;
+  before: KernelState;
+  after: KernelState;
+  failure?: CheckFailure;
+}
+
+function countThreads(s: KernelState): number {
+  let n = 0;
+  for (const k in s.objects) if (s.objects[k as unknown as number].tag === 'TCB') n++;
+  return n;
+}
+
+/** The monitors of one run: one per invariant that applies to the booted configuration. */
+class Monitors {
+  private readonly list: { name: string; m: Monitor }[];
+  constructor(invariants: readonly Invariant[], boot: KernelState) {
+    this.list = invariants.filter((i) => !i.skipWhen?.(boot)).map((i) => ({ name: i.name, m: i.monitor() }));
+  }
+  get names(): string[] {
+    return this.list.map((x) => x.name);
+  }
+  boot(s: KernelState): CheckFailure | undefined {
+    for (const { m } of this.list) {
+      const v = m.boot?.(s);
+      if (v) return { step: 0, check: v.invariant, evidence: v.evidence };
+    }
+    return undefined;
+  }
+  step(step: number, event: KernelEvent, before: KernelState, after: KernelState, observation: Observation, cost?: EntryCost): CheckFailure | undefined {
+    for (const { m } of this.list) {
+      const v = m.step({ step, event, before, after, observation, cost });
+      if (v) return { step, check: v.invariant, evidence: v.evidence };
+    }
+    return undefined;
+  }
+}
+
+const divergenceFailure = (d: Divergence): CheckFailure => ({ step: d.step, check: 'refinement', evidence: { kind: d.kind, diffs: d.diffs }, divergence: d });
+
+/** Both kernels, refinement, invariants (or fewer, by `kernel`), one event at a time. */
+export class CheckedKernel {
+  private readonly checker?: RefinementChecker;
+  private readonly spec?: SpecRunner;
+  private readonly impl?: ImplRunner;
+  private monitors!: Monitors;
+  private threads = 0;
+  private stateNow!: KernelState;
+  steps = 0;
+
+  constructor(readonly config: Config, readonly kernel: KernelChoice, private readonly invariants: readonly Invariant[], implModule?: ImplModule) {
+    if (kernel === 'both') this.checker = new RefinementChecker(config, implModule!, {});
+    else if (kernel === 'spec') this.spec = new SpecRunner(config);
+    else this.impl = new ImplRunner(implModule!, config);
+  }
+
+  /** The invariants this run checks (those not skipped under its variant). */
+  get checkedInvariants(): string[] {
+    return this.monitors.names;
+  }
+
+  get state(): KernelState {
+    return this.stateNow;
+  }
+
+  boot(): { observation: Observation; failure?: CheckFailure } {
+    let observation: Observation;
+    let failure: CheckFailure | undefined;
+    if (this.checker) {
+      const r = this.checker.boot();
+      observation = r.observation;
+      if (r.divergence) failure = divergenceFailure(r.divergence);
+      this.stateNow = this.checker.spec.state;
+    } else if (this.spec) {
+      observation = this.spec.boot();
+      this.stateNow = this.spec.state;
+    } else {
+      observation = this.impl!.boot();
+      this.stateNow = abstract(this.impl!.kernel).state;
+    }
+    this.threads = countThreads(this.stateNow);
+    this.monitors = new Monitors(this.invariants, this.stateNow);
+    return { observation, failure: failure ?? this.monitors.boot(this.stateNow) };
+  }
+
+  /** One event; a kernel's exception is a failure ('internal'), not an exception. */
+  step(event: KernelEvent): SteppedEvent {
+    const n = ++this.steps;
+    const before = this.stateNow;
+    let observation: Observation;
+    let cost: EntryCost | undefined;
+    let failure: CheckFailure | undefined;
+    try {
+      if (this.checker) {
+        const r = this.checker.step(event, n);
+        observation = r.observation;
+        this.stateNow = this.checker.spec.state;
+        if (r.divergence) failure = divergenceFailure(r.divergence);
+        cost = this.cost(this.checker.impl);
+      } else if (this.spec) {
+        observation = this.spec.step(event, n);
+        this.stateNow = this.spec.state;
+      } else {
+        observation = this.impl!.step(event, n);
+        const a = abstract(this.impl!.kernel);
+        this.stateNow = a.state;
+        if (a.problems.length > 0) failure = { step: n, check: 'refinement', evidence: { kind: 'impl-invariant', problems: a.problems.slice(0, 20) } };
+        cost = this.cost(this.impl!);
+      }
+    } catch (e) {
+      const err = e as Error;
+      return { observation: { step: n, current: '?', threads: {} }, before, after: before, failure: { step: n, check: 'internal', evidence: err.stack ?? String(err) } };
+    }
+    const after = this.stateNow;
+    if (after.objects !== before.objects) this.threads = countThreads(after);
+    if (!failure) {
+      try {
+        failure = this.monitors.step(n, event, before, after, observation, cost);
+      } catch (e) {
+        failure = { step: n, check: 'internal', evidence: `an invariant threw: ${(e as Error).stack ?? String(e)}` };
+      }
+    }
+    return { observation, before, after, failure };
+  }
+
+  /** The full refinement check that closes a run (the incremental one is proved against it). */
+  finish(): CheckFailure | undefined {
+    if (!this.checker) return undefined;
+    const d = this.checker.fullCheck(this.steps);
+    return d ? divergenceFailure(d) : undefined;
+  }
+
+  private cost(r: ImplRunner): EntryCost {
+    const k = r.kernel;
+    const e = k.m.perEntry();
+    return { scheduleLoads: k.scheduleLoads, loads: e.loads, stores: e.stores, lines: e.lines, threads: this.threads };
+  }
+}
