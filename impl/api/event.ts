@@ -12,7 +12,7 @@ import { CAP_TAG, capType, capTCBPtr } from '../object/cap';
 import { lookupCap } from '../kernel/cspace';
 import { activateThread, schedule } from '../kernel/thread';
 import { handleFault } from '../kernel/faulthandler';
-import { lookupIPCBuffer } from '../kernel/vspace';
+import { lookupIPCBuffer, setVMRoot } from '../kernel/vspace';
 import { handleInterrupt } from '../object/interrupt';
 import { handleSyscall } from './syscall';
 import { observeKernel } from './observation';
@@ -75,12 +75,22 @@ function takeInterrupts(k: Kernel): void {
   }
 }
 
+/**
+ * Return to user mode: the current thread's address space (re-read from its VTable slot, so a
+ * thread whose own VTable changed runs on the new one — docs/deviations/vspace.md), its registers,
+ * kernel exit.
+ */
+function leave(k: Kernel): void {
+  setVMRoot(k, curThread(k));
+  restoreUserContext(k);
+  k.m.kernelExit();
+}
+
 function exit(k: Kernel): void {
   measuredSchedule(k);
   activateThread(k);
   takeInterrupts(k);
-  restoreUserContext(k);
-  k.m.kernelExit();
+  leave(k);
 }
 
 /** DebugNameThread: not a kernel entry; names the TCB the cap designates unless the name is taken. */
@@ -130,8 +140,7 @@ export function stepKernel(k: Kernel, event: KernelEvent, stepNo: number): Obser
       if (k.m.irq.activeIrq() !== NO_IRQ) {
         enter(k);
         takeInterrupts(k);
-        restoreUserContext(k);
-        k.m.kernelExit();
+        leave(k);
       }
       break;
     case 'tick':
@@ -139,8 +148,7 @@ export function stepKernel(k: Kernel, event: KernelEvent, stepNo: number): Obser
         k.m.timerFire();
         enter(k);
         takeInterrupts(k);
-        restoreUserContext(k);
-        k.m.kernelExit();
+        leave(k);
       }
       break;
   }

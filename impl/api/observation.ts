@@ -20,7 +20,7 @@ function observeThread(k: Kernel, t: number, idle: number): ThreadObservation {
   const d = k.delivered.get(t);
   if (d) {
     if (d.badge !== undefined) o.badge = d.badge;
-    if (d.info !== undefined) o.info = { ...d.info };
+    if (d.info !== undefined) o.info = { label: d.info.label, capsUnwrapped: d.info.capsUnwrapped, extraCaps: d.info.extraCaps, length: d.info.length };
     if (d.mrs !== undefined) o.mrs = [...d.mrs];
     if (d.error !== undefined) o.error = d.error;
   }

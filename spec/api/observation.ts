@@ -22,7 +22,7 @@ function observeThread(s: KernelState, p: PPtr, t: TCB): ThreadObservation {
   if (p !== s.idleThread) o.priority = t.priority;
   const d = t.delivered;
   if (d.badge !== undefined) o.badge = d.badge;
-  if (d.info !== undefined) o.info = { ...d.info };
+  if (d.info !== undefined) o.info = { label: d.info.label, capsUnwrapped: d.info.capsUnwrapped, extraCaps: d.info.extraCaps, length: d.info.length };
   if (d.mrs !== undefined) o.mrs = [...d.mrs];
   if (d.error !== undefined) o.error = d.error;
   return o;
