@@ -8,6 +8,7 @@ import { setSpecFreeze } from '../spec';
 import { describeChanges, describeRawEvent } from './describe';
 import { regressCommand } from './regress';
 import { benchCommand } from './bench';
+import { type CheckOpts, checkCommand } from './check';
 import { UsageError, checkMutant, loadTrace } from './input';
 
 interface ReplayOpts {
@@ -69,6 +70,27 @@ function buildProgram(): Command {
     .argument('[files...]', 'trace files or folders')
     .action((files: string[]) => {
       program.setOptionValue('exitCode', regressCommand(files));
+    });
+  program
+    .command('check')
+    .description('random traces on both kernels with refinement and every invariant; shrinks and stores failures')
+    .option('--runs <n>', 'number of runs (default 40)')
+    .option('--steps <n>', 'random events per run, after the setup phase (default 250)')
+    .option('--seed <n>', 'fast-check seed (default: random, printed first)')
+    .option('--kernel <kernel>', 'spec, impl, or both with refinement', 'both')
+    .option('--variant <key=value...>', 'design variant: scheduler=benno|lazy, fastpath=true|false')
+    .option('--invariants <file>', "a module of the user's own invariants, checked with the project's")
+    .option('--workers <n>', 'worker threads (the result does not depend on it)')
+    .option('--shard <i/n>', 'run only shard i of n of the runs (a CI matrix covers one seed space)')
+    .option('--json', 'one JSON summary on stdout')
+    .option('--junit <file>', 'write a JUnit XML report')
+    .option('--time-limit <seconds>', 'start no run after this many seconds (the result then depends on speed)')
+    .option('--threads <n>', 'threads besides root in the generated world (1..6, default 4)')
+    .option('--endpoints <n>', 'endpoints in the generated world (1..4, default 3)')
+    .option('--notifications <n>', 'notifications in the generated world (1..3, default 2)')
+    .option('--weights <kind=n,...>', 'weights of the kinds of random event: ipc, invoke, memory, exception, irq, tick, garbage')
+    .action(async (opts: CheckOpts) => {
+      program.setOptionValue('exitCode', await checkCommand(opts));
     });
   program
     .command('bench')

@@ -1,0 +1,278 @@
+// `l4check check`: random traces on both kernels with refinement and every invariant (DESIGN §4).
+// The regression corpus runs first; then the runs of the seed (split over --workers and --shard
+// without changing the result); a failure is shrunk, printed with names, written as a trace file
+// under counterexamples/, and given a vitest snippet. Exit 0 all green, 1 a check failed, 2 bad
+// options. docs/check.md is the user's guide.
+
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { SingleBar } from 'cli-progress';
+import pc from 'picocolors';
+import { parseEvent, parseTrace } from '../abi/trace';
+import { DEFAULT_GENERATOR_OPTIONS, EVENT_KINDS, type EventKind, type GeneratorOptions, type RawEvent, type World, layoutWorld, worldSetup } from '../properties/generators';
+import { type Cells, executeRun, executeTrace } from '../properties/check/execute';
+import { runPool } from '../properties/check/pool';
+import { type CheckPlan, type RunReport, loadInvariants, planConfig } from '../properties/check/runs';
+import {
+  type JUnitCase, addressNames, counterexampleTrace, coverageTable, describeEvent, junitXML, mergeCells,
+  missingCells, nameEvidence, vitestSnippet, writeCounterexample,
+} from '../properties/check/report';
+import { CheckedKernel, type KernelChoice } from '../properties/check/steppers';
+import { loadImpl } from '../refinement/kernels';
+import { setSpecFreeze } from '../spec';
+import { traceFiles } from './regress';
+import { UsageError } from './input';
+
+/** The default budget: fixed, so that a seed gives one result (docs/check.md has the timings). */
+export const DEFAULT_RUNS = 40;
+export const DEFAULT_STEPS = 250;
+
+export interface CheckOpts {
+  runs?: string;
+  steps?: string;
+  seed?: string;
+  kernel: string;
+  variant?: string[];
+  invariants?: string;
+  workers?: string;
+  shard?: string;
+  json?: boolean;
+  junit?: string;
+  timeLimit?: string;
+  threads?: string;
+  endpoints?: string;
+  notifications?: string;
+  weights?: string;
+}
+
+function int(name: string, v: string | undefined, lo: number, hi: number, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (!/^-?\d+$/.test(v) || Number(v) < lo || Number(v) > hi) throw new UsageError(`--${name}: expected an integer in ${lo}..${hi}, got "${v}"`);
+  return Number(v);
+}
+
+function parseVariant(list: string[] | undefined): CheckPlan['variant'] {
+  const out: CheckPlan['variant'] = {};
+  for (const item of (list ?? []).flatMap((x) => x.split(','))) {
+    const m = /^(scheduler|fastpath)=(.*)$/.exec(item);
+    if (!m) throw new UsageError(`--variant: expected scheduler=benno|lazy or fastpath=true|false, got "${item}"`);
+    if (m[1] === 'scheduler') {
+      if (m[2] !== 'benno' && m[2] !== 'lazy') throw new UsageError(`--variant: scheduler must be benno or lazy, got "${m[2]}"`);
+      out.scheduler = m[2];
+    } else {
+      if (m[2] !== 'true' && m[2] !== 'false') throw new UsageError(`--variant: fastpath must be true or false, got "${m[2]}"`);
+      out.fastpath = m[2] === 'true';
+    }
+  }
+  return out;
+}
+
+function parseWeights(v: string | undefined): GeneratorOptions['weights'] {
+  const w = { ...DEFAULT_GENERATOR_OPTIONS.weights };
+  if (v === undefined) return w;
+  for (const item of v.split(',')) {
+    const m = /^([a-z]+)=(\d+)$/.exec(item);
+    if (!m || !(EVENT_KINDS as readonly string[]).includes(m[1])) throw new UsageError(`--weights: expected KIND=N with KIND one of ${EVENT_KINDS.join(', ')}, got "${item}"`);
+    w[m[1] as EventKind] = Number(m[2]);
+  }
+  if (Object.values(w).every((x) => x === 0)) throw new UsageError('--weights: every weight is 0');
+  return w;
+}
+
+export function parsePlan(o: CheckOpts): CheckPlan {
+  const shardM = o.shard === undefined ? ['', '1', '1'] : /^(\d+)\/(\d+)$/.exec(o.shard);
+  if (!shardM || Number(shardM[2]) < 1 || Number(shardM[1]) < 1 || Number(shardM[1]) > Number(shardM[2])) throw new UsageError(`--shard: expected i/n with 1 <= i <= n, got "${o.shard}"`);
+  if (o.kernel !== 'spec' && o.kernel !== 'impl' && o.kernel !== 'both') throw new UsageError(`--kernel: expected spec, impl or both, got "${o.kernel}"`);
+  let timeLimitMs: number | undefined;
+  if (o.timeLimit !== undefined) {
+    if (!/^\d+(\.\d+)?$/.test(o.timeLimit) || Number(o.timeLimit) <= 0) throw new UsageError(`--time-limit: expected a number of seconds > 0, got "${o.timeLimit}"`);
+    timeLimitMs = Number(o.timeLimit) * 1000;
+  }
+  const threads = int('threads', o.threads, 1, 6, DEFAULT_GENERATOR_OPTIONS.threads);
+  const generator: GeneratorOptions = {
+    threads,
+    endpoints: int('endpoints', o.endpoints, 1, 4, DEFAULT_GENERATOR_OPTIONS.endpoints),
+    notifications: int('notifications', o.notifications, 1, 3, DEFAULT_GENERATOR_OPTIONS.notifications),
+    cspaces: Math.min(threads, DEFAULT_GENERATOR_OPTIONS.cspaces),
+    steps: int('steps', o.steps, 1, 60000, DEFAULT_STEPS),
+    weights: parseWeights(o.weights),
+  };
+  try {
+    layoutWorld(generator);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  if (o.invariants !== undefined && !existsSync(o.invariants)) throw new UsageError(`--invariants: ${o.invariants}: no such file`);
+  return {
+    runs: int('runs', o.runs, 1, 1_000_000, DEFAULT_RUNS),
+    seed: o.seed === undefined ? (Date.now() ^ (Math.random() * 0x100000000)) | 0 : int('seed', o.seed, -(2 ** 31), 2 ** 31 - 1, 0),
+    kernel: o.kernel as KernelChoice,
+    variant: parseVariant(o.variant),
+    generator,
+    shard: { index: Number(shardM[1]), count: Number(shardM[2]) },
+    workers: int('workers', o.workers, 1, 64, Math.min(2, availableParallelism())),
+    invariantsFile: o.invariants,
+    timeLimitMs,
+  };
+}
+
+interface Regression {
+  file: string;
+  ok: boolean;
+  detail: string;
+  steps: number;
+}
+
+/** Replays regressions/ on the checked kernel: green when nothing fails, or exactly expectViolation does. */
+async function runRegressions(kernel: KernelChoice, invariants: Awaited<ReturnType<typeof loadInvariants>>): Promise<Regression[]> {
+  if (!existsSync('regressions')) return [];
+  const impl = kernel === 'spec' ? undefined : await loadImpl();
+  return traceFiles(['regressions']).map((file) => {
+    let trace;
+    try {
+      trace = parseTrace(JSON.parse(readFileSync(file, 'utf8')));
+    } catch (e) {
+      throw new UsageError(`${file}: ${(e as Error).message}`);
+    }
+    const r = executeTrace(trace, { kernel, invariants, impl });
+    const want = trace.expectViolation;
+    const got = r.failure?.check;
+    const ok = want === undefined ? got === undefined : got === want;
+    const detail = ok
+      ? want ? `fails ${want} at step ${r.failure!.step}, as expected` : 'green'
+      : got === undefined ? `expects ${want} to fail, but every check passed` : `step ${r.failure!.step}: ${got} failed: ${JSON.stringify(r.failure!.evidence).slice(0, 300)}`;
+    return { file, ok, detail, steps: r.steps };
+  });
+}
+
+function log(json: boolean | undefined, s: string): void {
+  if (!json) process.stdout.write(s + '\n');
+}
+
+export async function checkCommand(o: CheckOpts): Promise<number> {
+  const plan = parsePlan(o);
+  const started = Date.now();
+  setSpecFreeze(false);
+  const g = plan.generator;
+  log(o.json, `seed ${plan.seed}`);
+  log(o.json, pc.dim(`l4check check: ${plan.runs} runs × ${g.steps} steps${plan.shard.count > 1 ? `, shard ${plan.shard.index}/${plan.shard.count}` : ''}, kernel ${plan.kernel}, variant ${JSON.stringify(planConfig(plan).variant)}, ${plan.workers} worker${plan.workers > 1 ? 's' : ''}`));
+  let invariants;
+  try {
+    invariants = await loadInvariants(plan.invariantsFile);
+  } catch (e) {
+    throw new UsageError(`--invariants: ${(e as Error).message}`);
+  }
+  const probe = new CheckedKernel(planConfig(plan), 'spec', invariants);
+  probe.boot();
+  const checkNames = [...(plan.kernel === 'both' ? ['refinement'] : []), ...probe.checkedInvariants];
+  const skippedNames = invariants.map((i) => i.name).filter((n) => !probe.checkedInvariants.includes(n));
+
+  // The regression corpus first.
+  const regressions = await runRegressions(plan.kernel, invariants);
+  let events = regressions.reduce((a, r) => a + r.steps, 0);
+  for (const r of regressions) log(o.json, `${r.ok ? pc.green('ok  ') : pc.red('FAIL')} ${r.file}: ${r.detail}`);
+  const badRegression = regressions.find((r) => !r.ok);
+
+  // Then the runs.
+  const cells: Cells = new Map();
+  let pool: Awaited<ReturnType<typeof runPool>> | undefined;
+  if (!badRegression) {
+    const bar = o.json || !process.stderr.isTTY ? undefined : new SingleBar({
+      format: 'runs {bar} {value}/{total} | {events} events | {rate} events/s | {eta_formatted} left',
+      stream: process.stderr, hideCursor: true, clearOnComplete: true,
+    });
+    const total = Math.ceil((plan.runs - (plan.shard.index - 1)) / plan.shard.count);
+    let done = 0;
+    let live = events;
+    bar?.start(total, 0, { events: 0, rate: 0 });
+    pool = await runPool(plan, (r: RunReport) => {
+      done++;
+      live += r.steps;
+      bar?.update(done, { events: live, rate: Math.round(live / ((Date.now() - started) / 1000)) });
+    });
+    bar?.stop();
+    for (const r of pool.reports) {
+      events += r.steps;
+      mergeCells(cells, r.cells);
+    }
+  }
+  const seconds = (Date.now() - started) / 1000;
+  const failure = pool?.failure?.failure;
+  const failedCheck = badRegression ? 'regressions' : failure?.original.check;
+  const missing = missingCells(cells);
+
+  // The failure: final replay of the shrunk run, the trace with names, the file, the snippet.
+  let counterexample: { path: string; step: number; check: string; evidence: string; lines: string[] } | undefined;
+  if (failure) {
+    const setup = { config: planConfig(plan), kernel: plan.kernel, invariants, impl: plan.kernel === 'spec' ? undefined : await loadImpl(), generator: g };
+    const world = layoutWorld(g);
+    const r = executeRun(failure.counterexample, setup, world, { trace: true });
+    const f = r.failure ?? failure.original;
+    const names = counterexampleNames(r.events ?? [], worldSetup(world, failure.counterexample.world).length, world, setup.config.irqLines);
+    const config: Record<string, unknown> = { variant: setup.config.variant, seed: failure.seed, path: failure.path, generator: { ...g, kernel: plan.kernel } };
+    const path = writeCounterexample(counterexampleTrace({ check: f.check, step: f.step, config, events: r.events ?? [] }));
+    counterexample = { path, step: f.step, check: f.check, evidence: nameEvidence(f.evidence, names), lines: (r.events ?? []).map((e, i) => `${String(i + 1).padStart(4)}  ${describeEvent(e, world)}`) };
+  }
+
+  const junitCases: JUnitCase[] = [
+    ...regressions.map((r) => ({ name: `regression ${r.file}`, failure: r.ok ? undefined : r.detail })),
+    ...checkNames.map((n) => ({ name: n, failure: failedCheck === n ? `step ${counterexample?.step}: ${counterexample?.evidence}` : undefined, skipped: badRegression ? 'not run: a regression failed' : undefined })),
+    ...skippedNames.map((n) => ({ name: n, skipped: `not checked under variant ${JSON.stringify(planConfig(plan).variant)}` })),
+    ...(failure && !checkNames.includes(failure.original.check) ? [{ name: failure.original.check, failure: counterexample?.evidence ?? '' }] : []),
+  ];
+  if (o.junit) writeFileSync(o.junit, junitXML('l4check check', junitCases, seconds));
+
+  if (o.json) {
+    process.stdout.write(JSON.stringify({
+      seed: plan.seed, runs: plan.runs, steps: g.steps, shard: plan.shard, kernel: plan.kernel, variant: planConfig(plan).variant,
+      runsRun: pool?.reports.length ?? 0, notRun: pool?.notRun ?? 0, events, seconds, eventsPerSecond: Math.round(events / seconds),
+      checks: Object.fromEntries(checkNames.map((n) => [n, failedCheck === n ? 'fail' : badRegression ? 'not run' : 'pass'])),
+      skipped: skippedNames, regressions, coverage: Object.fromEntries([...cells].map(([r, s]) => [r, [...s].sort()])), missing,
+      failure: counterexample && failure ? { ...counterexample, seed: failure.seed, fastCheckPath: failure.path, numShrinks: failure.numShrinks } : undefined,
+    }) + '\n');
+    return failedCheck ? 1 : 0;
+  }
+
+  if (counterexample && failure) {
+    log(false, '');
+    log(false, pc.red(pc.bold(`${counterexample.check} failed at step ${counterexample.step}`)) + ` (run ${failure.path.split(':')[0]}, shrunk ${failure.numShrinks} times to ${counterexample.lines.length} events)`);
+    log(false, counterexample.lines.join('\n'));
+    log(false, `${pc.bold('evidence')}: ${counterexample.evidence}`);
+    log(false, `${pc.bold('counterexample')}: ${counterexample.path}   (l4check replay --check ${counterexample.path})`);
+    log(false, `${pc.bold('reproduce')}: l4check check --seed ${plan.seed} --runs ${plan.runs} --steps ${g.steps}${o.variant ? ' --variant ' + o.variant.join(',') : ''}   (fast-check seed ${failure.seed}, path "${failure.path}")`);
+    log(false, pc.bold('vitest') + ':\n' + vitestSnippet(counterexample.path, counterexample.check));
+  }
+  log(false, '');
+  log(false, pc.bold('coverage') + ' (✓ reached, ✗ required and never reached):');
+  log(false, coverageTable(cells));
+  log(false, missing.length === 0 ? pc.green('every required cell reached') : pc.yellow(`never reached (${missing.length}): ${missing.join(', ')}`));
+  log(false, '');
+  for (const n of checkNames) log(false, `${failedCheck === n ? pc.red('FAIL') : badRegression ? pc.yellow('----') : pc.green('pass')}  ${n}`);
+  for (const n of skippedNames) log(false, `${pc.dim('skip')}  ${n} ${pc.dim('(not checked under this variant)')}`);
+  if (failure && !checkNames.includes(failure.original.check)) log(false, `${pc.red('FAIL')}  ${failure.original.check}`);
+  const runsRun = pool?.reports.length ?? 0;
+  log(false, `${events.toLocaleString('en')} events checked in ${runsRun} runs${regressions.length ? ` and ${regressions.length} regression traces` : ''}, ${seconds.toFixed(1)} s, ${Math.round(events / seconds).toLocaleString('en')} events/s${pool?.notRun ? pc.yellow(` (time limit: ${pool.notRun} runs not run)`) : ''}`);
+  log(false, `seed ${plan.seed}`);
+  if (badRegression) process.stderr.write(`l4check check: ${badRegression.file}: ${badRegression.detail}\n`);
+  return failedCheck ? 1 : 0;
+}
+
+/** Names of the objects of a counterexample: the world's after its setup, the threads' at the end. */
+function counterexampleNames(events: RawEvent[], setupLength: number, world: World, irqLines: number): Map<number, string> {
+  const k = new CheckedKernel(defaultConfigWith(irqLines), 'spec', []);
+  k.boot();
+  let names = new Map<number, string>();
+  events.forEach((e, i) => {
+    const { as: _as, comment: _c, ...raw } = e;
+    k.step(parseEvent(raw, `events[${i}]`, irqLines).event);
+    if (i + 1 === setupLength) names = addressNames(k.state, world);
+  });
+  for (const [p, n] of addressNames(k.state, world)) if (!names.has(p)) names.set(p, n);
+  return names;
+}
+
+function defaultConfigWith(irqLines: number) {
+  const c = planConfig({ variant: {} });
+  c.irqLines = irqLines;
+  return c;
+}

@@ -1,0 +1,94 @@
+// One run of `l4check check`: the world's setup phase, then the generated events fed through the
+// TraceDriver (nonces, restart re-issue, skipped steps) to the checked kernel; and the replay of
+// a trace file (the regression corpus) on the same checked kernel.
+
+import type { Config } from '../../abi/config';
+import type { KernelEvent } from '../../abi/events';
+import { parseEvent, type Trace } from '../../abi/trace';
+import { coverageOutcome, coverageRow } from '../coverage';
+import { type GeneratedRun, type GeneratorOptions, type RawEvent, TraceDriver, type World, layoutWorld, worldSetup } from '../generators';
+import type { Invariant } from '../invariants/types';
+import { type CheckFailure, CheckedKernel, type ImplModule, type KernelChoice } from './steppers';
+
+export interface RunSetup {
+  config: Config;
+  kernel: KernelChoice;
+  invariants: readonly Invariant[];
+  impl?: ImplModule;
+  generator: GeneratorOptions;
+}
+
+/** Which (row, outcome) cells of the coverage matrix a run reached. */
+export type Cells = Map<string, Set<string>>;
+
+export function addCell(cells: Cells, row: string, outcome: string): void {
+  let s = cells.get(row);
+  if (!s) cells.set(row, (s = new Set()));
+  s.add(outcome);
+}
+
+export interface RunOutcome {
+  failure?: CheckFailure;
+  /** Events run (setup included). */
+  steps: number;
+  /** The events as run, with `as` (when asked for). */
+  events?: RawEvent[];
+  /** The invariants checked under the run's variant. */
+  checked: string[];
+}
+
+export interface RecordOptions {
+  cells?: Cells;
+  trace?: boolean;
+}
+
+/** Runs a generated run on a fresh checked kernel; stops at the first failed check. */
+export function executeRun(run: GeneratedRun, setup: RunSetup, world: World = layoutWorld(setup.generator), rec: RecordOptions = {}): RunOutcome {
+  const k = new CheckedKernel(setup.config, setup.kernel, setup.invariants, setup.impl);
+  const b = k.boot();
+  const out: RunOutcome = { steps: 0, checked: k.checkedInvariants, events: rec.trace ? [] : undefined, failure: b.failure };
+  if (out.failure) return out;
+  let current = b.observation.current;
+  const exec = (raw: RawEvent): boolean => {
+    const event: KernelEvent = parseEvent(raw, `events[${k.steps}]`, setup.config.irqLines).event;
+    out.events?.push({ as: current, ...raw });
+    const r = k.step(event);
+    current = r.observation.current;
+    if (rec.cells && !r.failure) addCell(rec.cells, coverageRow(event), coverageOutcome(event, r.before, r.after));
+    if (r.failure) {
+      out.failure = r.failure;
+      return false;
+    }
+    return true;
+  };
+  const finish = () => {
+    out.steps = k.steps;
+    if (!out.failure) out.failure = k.finish();
+    return out;
+  };
+  for (const raw of worldSetup(world, run.world)) if (!exec(raw)) return finish();
+  const driver = new TraceDriver(exec, () => k.state, world);
+  for (const e of run.events) if (!driver.feed(e)) break;
+  return finish();
+}
+
+/** Replays a trace file (its own config) on the checked kernel; `as` mismatches are failures too. */
+export function executeTrace(trace: Trace, setup: Omit<RunSetup, 'config' | 'generator'>): RunOutcome {
+  const k = new CheckedKernel(trace.config, setup.kernel, setup.invariants, setup.impl);
+  const b = k.boot();
+  const out: RunOutcome = { steps: 0, checked: k.checkedInvariants, failure: b.failure };
+  let current = b.observation.current;
+  for (const ev of trace.events) {
+    if (out.failure) break;
+    if (ev.as !== undefined && ev.as !== current) {
+      out.failure = { step: k.steps + 1, check: 'as', evidence: `expected ${ev.as} to be running, but ${current} is` };
+      break;
+    }
+    const r = k.step(ev.event);
+    current = r.observation.current;
+    out.failure = r.failure;
+  }
+  out.steps = k.steps;
+  if (!out.failure) out.failure = k.finish();
+  return out;
+}

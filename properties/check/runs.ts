@@ -1,0 +1,113 @@
+// The runs of `l4check check`, one fast-check property run each: run r of seed S is fast-check's
+// run at path "r" (fc.check with { seed: S, path: "r" }), so it depends on (S, r) alone. That is
+// what makes worker and shard splits give the results of one process: a shard takes the indexes
+// r ≡ i (mod n), a worker every k-th of those, and the report keeps the runs up to the first
+// failing index. A failing run is shrunk by fast-check from that path, and its counterexample is
+// replayed once more to write the trace file.
+
+import fc from 'fast-check';
+import { defaultConfig, type Config, type Variant } from '../../abi/config';
+import { arbFullRun, type GeneratedRun, type GeneratorOptions, layoutWorld } from '../generators';
+import type { Invariant } from '../invariants/types';
+import { type Cells, type RunSetup, executeRun } from './execute';
+import type { CheckFailure, ImplModule, KernelChoice } from './steppers';
+
+export interface CheckPlan {
+  runs: number;
+  seed: number;
+  kernel: KernelChoice;
+  variant: Partial<Variant>;
+  generator: GeneratorOptions;
+  /** 1-based shard i of n. */
+  shard: { index: number; count: number };
+  workers: number;
+  /** The --invariants FILE, loaded in every worker. */
+  invariantsFile?: string;
+  timeLimitMs?: number;
+}
+
+export function planConfig(plan: Pick<CheckPlan, 'variant'>): Config {
+  const c = defaultConfig();
+  c.variant = { ...c.variant, ...plan.variant };
+  return c;
+}
+
+/** The run indexes of this shard, ascending. */
+export function shardIndexes(plan: Pick<CheckPlan, 'runs' | 'shard'>): number[] {
+  const out: number[] = [];
+  for (let r = plan.shard.index - 1; r < plan.runs; r += plan.shard.count) out.push(r);
+  return out;
+}
+
+/** What one run reports to the aggregator. */
+export interface RunReport {
+  index: number;
+  steps: number;
+  cells: [string, string[]][];
+  checked: string[];
+  failure?: FailureReport;
+}
+
+export interface FailureReport {
+  /** fast-check's seed and path of the shrunk counterexample (fc.assert(prop, { seed, path }) replays it). */
+  seed: number;
+  path: string;
+  numShrinks: number;
+  /** The failure of the first, unshrunk run. */
+  original: CheckFailure;
+  originalSteps: number;
+  /** The shrunk run (the generator's values). */
+  counterexample: GeneratedRun;
+}
+
+/** The property: a generated run passes every check. */
+export function runProperty(setup: RunSetup, onRun?: (r: GeneratedRun) => void) {
+  const world = layoutWorld(setup.generator);
+  return fc.property(arbFullRun(setup.generator, setup.config.irqLines), (run) => {
+    onRun?.(run);
+    return executeRun(run, setup, world).failure === undefined;
+  });
+}
+
+/** Runs one index: the generated run, and when it fails the shrink. */
+export function checkIndex(index: number, plan: CheckPlan, setup: RunSetup): RunReport {
+  const cells: Cells = new Map();
+  const world = layoutWorld(setup.generator);
+  let first = true;
+  let report: RunReport = { index, steps: 0, cells: [], checked: [] };
+  const prop = fc.property(arbFullRun(setup.generator, setup.config.irqLines), (run) => {
+    const r = executeRun(run, setup, world, first ? { cells } : {});
+    if (first) {
+      report = { index, steps: r.steps, cells: [...cells].map(([k, v]) => [k, [...v]]), checked: r.checked };
+      if (r.failure) report.failure = { seed: plan.seed, path: String(index), numShrinks: 0, original: r.failure, originalSteps: r.steps, counterexample: run };
+      first = false;
+    }
+    return r.failure === undefined;
+  });
+  const d = fc.check(prop, { seed: plan.seed, path: String(index), numRuns: 1 });
+  if (d.failed && report.failure && d.counterexample) {
+    report.failure.counterexample = d.counterexample[0];
+    report.failure.path = d.counterexamplePath ?? String(index);
+    report.failure.numShrinks = d.numShrinks;
+  }
+  return report;
+}
+
+/** Loads the project's invariants (properties/invariants/index.ts) and the user's file, by name. */
+export async function loadInvariants(file?: string): Promise<Invariant[]> {
+  let all: readonly Invariant[] = [];
+  let loadFile: ((p: string) => Promise<Invariant[]>) | undefined;
+  const url = new URL('../invariants/index.ts', import.meta.url).href;
+  try {
+    const mod = (await import(url)) as { ALL_INVARIANTS?: readonly Invariant[]; loadInvariantsFile?: (p: string) => Promise<Invariant[]> };
+    all = mod.ALL_INVARIANTS ?? [];
+    loadFile = mod.loadInvariantsFile;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
+  }
+  if (file === undefined) return [...all];
+  if (!loadFile) throw new Error(`${file}: this build has no invariant loader`);
+  return [...all, ...(await loadFile(file))];
+}
+
+export type { ImplModule };
