@@ -2,13 +2,13 @@
 // thread's code would (registers, IPC buffer words), enters the kernel, takes pending
 // interrupts at kernel exit, schedules, and returns the new state and its observation.
 
-import { produce, setAutoFreeze } from 'immer';
+import { setAutoFreeze } from 'immer';
 import { match } from 'ts-pattern';
 import type { KernelEvent, Observation, SyscallEvent } from '../../abi/events';
 import { IPC_BUFFER, msgOffset } from '../../abi/ipcbuffer';
 import { CAP_REGISTER, MSG_INFO_REGISTER, MSG_REGISTERS, SYSCALL_NUMBER_REGISTER } from '../../abi/registers';
 import type { KernelState } from '../model/state';
-import { getTCB } from '../model/state';
+import { getTCB, peek, readTCB, runStep, setStateFreeze } from '../model/state';
 import { loadFrameWord, storeFrameWord } from '../model/memory';
 import type { PPtr } from './types';
 import { handleSyscall } from './syscall';
@@ -30,15 +30,23 @@ export interface StepResult {
  */
 export function setSpecFreeze(on: boolean): void {
   setAutoFreeze(on);
+  setStateFreeze(on);
 }
 
 /** Writes the trap's registers and the IPC buffer words the event gives (trace-format.md). */
 function setupTrap(s: KernelState, thread: PPtr, e: SyscallEvent): void {
-  const regs = getTCB(s, thread).registers;
-  regs[CAP_REGISTER] = e.cap;
-  regs[MSG_INFO_REGISTER] = e.info;
-  for (let i = 0; i < MSG_REGISTERS.length; i++) regs[MSG_REGISTERS[i]] = e.mrs[i] ?? 0;
-  regs[SYSCALL_NUMBER_REGISTER] = e.number;
+  // Only registers that change are written: an equal store still makes immer copy the TCB.
+  const now = readTCB(s, thread).registers;
+  let regs: number[] | null = null;
+  const set = (r: number, v: number): void => {
+    if (Object.is((regs ?? now)[r], v)) return;
+    regs ??= getTCB(s, thread).registers;
+    regs[r] = v;
+  };
+  set(CAP_REGISTER, e.cap);
+  set(MSG_INFO_REGISTER, e.info);
+  for (let i = 0; i < MSG_REGISTERS.length; i++) set(MSG_REGISTERS[i], e.mrs[i] ?? 0);
+  set(SYSCALL_NUMBER_REGISTER, e.number);
   const buf = lookupIPCBuffer(s, false, thread);
   if (buf === null) return;
   for (let i = MSG_REGISTERS.length; i < e.mrs.length; i++) storeFrameWord(s, buf.frame, buf.offset + msgOffset(i), e.mrs[i]);
@@ -52,7 +60,10 @@ function setupTrap(s: KernelState, thread: PPtr, e: SyscallEvent): void {
 
 /** The lowest-numbered line that is pending and not masked, or -1. */
 function activeIRQ(s: KernelState): number {
-  for (let i = 0; i < s.irqPending.length; i++) if (s.irqPending[i] && !s.irqMasked[i]) return i;
+  // Read through the arrays' current values, not element by element through the drafts.
+  const pending = peek(s.irqPending);
+  const masked = peek(s.irqMasked);
+  for (let i = 0; i < pending.length; i++) if (pending[i] && !masked[i]) return i;
   return -1;
 }
 
@@ -91,7 +102,12 @@ export function step(state: KernelState, event: KernelEvent, stepNo: number): St
     return { state, observation: { ...observe(state, stepNo), skipped: true } };
   }
   let loaded: number | undefined;
-  const next = produce(state, (s) => {
+  const next = runStep(state, (s) => enter(s, event));
+  const observation = observe(next, stepNo);
+  if (loaded !== undefined) observation.threads[observation.current].loaded = loaded;
+  return { state: next, observation };
+
+  function enter(s: KernelState, event: KernelEvent): void {
     match(event)
       .with({ tag: 'syscall' }, (e) => {
         setupTrap(s, s.curThread, e);
@@ -126,8 +142,5 @@ export function step(state: KernelState, event: KernelEvent, stepNo: number): St
         }
       })
       .exhaustive();
-  });
-  const observation = observe(next, stepNo);
-  if (loaded !== undefined) observation.threads[observation.current].loaded = loaded;
-  return { state: next, observation };
+  }
 }

@@ -4,7 +4,7 @@
 
 import { type Cap, type Decoded, type PPtr } from '../api/types';
 import { type LookupFailure, type Result, err, ok } from '../api/failures';
-import { type KernelState, assert, cnodeSlot, getCTE, tcbSlot } from '../model/state';
+import { type KernelState, assert, cnodeSlot, getCTE, tcbSlot, readCTE } from '../model/state';
 import { TCB_SLOT } from '../object/structures';
 
 const WORD_BITS = 32;
@@ -49,7 +49,7 @@ export function resolveAddressBits(
     const slot = cnodeSlot(cap.ptr, offset);
     if (n === level) return ok({ slot, bitsRemaining: 0 });
     n -= level;
-    const next = getCTE(s, slot).cap;
+    const next = readCTE(s, slot).cap;
     if (next.tag !== 'CNodeCap') return ok({ slot, bitsRemaining: n });
     cap = next;
   }
@@ -57,7 +57,7 @@ export function resolveAddressBits(
 
 /** seL4 lookupSlot: a whole-word lookup in the thread's CSpace; early termination is accepted. */
 export function lookupSlot(s: KernelState, thread: PPtr, cptr: number): Result<PPtr, LookupFailure> {
-  const root = getCTE(s, tcbSlot(thread, TCB_SLOT.cTable)).cap;
+  const root = readCTE(s, tcbSlot(thread, TCB_SLOT.cTable)).cap;
   const r = resolveAddressBits(s, root, cptr, WORD_BITS);
   return r.ok ? ok(r.value.slot) : r;
 }
@@ -69,7 +69,7 @@ export function lookupCap(
   cptr: number,
 ): Result<{ cap: Cap; slot: PPtr }, LookupFailure> {
   const r = lookupSlot(s, thread, cptr);
-  return r.ok ? ok({ cap: getCTE(s, r.value).cap, slot: r.value }) : r;
+  return r.ok ? ok({ cap: readCTE(s, r.value).cap as Cap, slot: r.value }) : r;
 }
 
 export const lookupCapAndSlot = lookupCap;

@@ -23,7 +23,7 @@
 //   L3  every other entry of a runnable thread is exactly benno's entry, in benno's order.
 
 import type { KernelState } from '../model/state';
-import { KernelBug, assert, getCTE, getTCB, tcbSlot } from '../model/state';
+import { KernelBug, assert, getCTE, getTCB, markCTE, tcbSlot } from '../model/state';
 import { type PPtr, type ThreadState, isRunnable, isStopped } from '../api/types';
 import { TCB_SLOT } from '../object/structures';
 import { cancelIPC } from '../object/endpoint';
@@ -302,6 +302,7 @@ export function timerTick(s: KernelState): void {
 export function setupReplyMaster(s: KernelState, t: PPtr): void {
   const slot = tcbSlot(t, TCB_SLOT.reply);
   if (getCTE(s, slot).cap.tag !== 'NullCap') return;
+  markCTE(s, slot);
   s.ctes[slot] = {
     cap: { tag: 'ReplyCap', tcb: t, master: true, canGrant: true },
     mdb: { prev: 0, next: 0, revocable: true, firstBadged: true },

@@ -23,7 +23,7 @@ import { BADGE_REGISTER, MSG_INFO_REGISTER, MSG_REGISTERS } from '../../abi/regi
 import { type Fault, type Result, type SyscallError, err, ok } from '../api/failures';
 import type { ExtraCap, PPtr } from '../api/types';
 import { loadFrameWord, storeFrameWord } from '../model/memory';
-import { type KernelState, KernelBug, assert, getCTE, getTCB, tcbSlot } from '../model/state';
+import { type KernelState, KernelBug, assert, getCTE, getTCB, readTCB, tcbSlot } from '../model/state';
 import { cteDeleteOne, cteInsert } from '../object/cnode';
 import { deriveCap } from '../object/objecttype';
 import { TCB_SLOT } from '../object/structures';
@@ -45,11 +45,14 @@ export function storeBufferWord(s: KernelState, buf: NonNullable<IPCBuffer>, i: 
 }
 
 export function getRegister(s: KernelState, tcb: PPtr, reg: number): number {
-  return getTCB(s, tcb).registers[reg] ?? 0;
+  return readTCB(s, tcb).registers[reg] ?? 0;
 }
 
 export function setRegister(s: KernelState, tcb: PPtr, reg: number, value: number): void {
-  getTCB(s, tcb).registers[reg] = value >>> 0;
+  const v = value >>> 0;
+  // An unchanged register is not written (an equal store still makes immer copy the TCB).
+  if (readTCB(s, tcb).registers[reg] === v) return;
+  getTCB(s, tcb).registers[reg] = v;
 }
 
 /** MR i of a thread (seL4 getSyscallArg); i >= 4 needs a buffer, which callers ensure. */

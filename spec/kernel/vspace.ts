@@ -14,7 +14,7 @@ import { type CapRights, rightsFromWord } from '../../abi/rights';
 import { FSR } from '../../abi/errors';
 import type { Cap, CapOf, Decoded, InvocationArgs, PPtr, VMRights } from '../api/types';
 import { type Fault, type LookupFailure, type Result, type SyscallError, err, ok } from '../api/failures';
-import { type KernelState, assert, getCTE, getObject, getTCB, tcbSlot } from '../model/state';
+import { type KernelState, assert, getCTE, getObject, getTCB, liveCTEOrUndefined, markObject, tcbSlot, readCTE, readObject, readTCB } from '../model/state';
 import { type PDE, type PTE, TCB_SLOT } from '../object/structures';
 import { cteInsert, ensureEmptySlot, ensureNoChildren, isFinalCapability } from '../object/cnode';
 import { lookupTargetSlot } from './cspace';
@@ -78,14 +78,14 @@ const userMayWrite = (r: VMRights): boolean => r === 'VMReadWrite';
 export function findPDForASID(s: KernelState, asid: number): Result<PPtr, LookupFailure> {
   const pool = s.asidTable[asid >>> ASID_LOW_BITS];
   if (pool === undefined) return err({ tag: 'InvalidRoot' });
-  const pd = getObject(s, pool, 'ASIDPool').entries[asid & ASID_LOW_MASK];
+  const pd = readObject(s, pool, 'ASIDPool').entries[asid & ASID_LOW_MASK];
   if (pd === undefined) return err({ tag: 'InvalidRoot' });
   return ok(pd);
 }
 
 /** seL4 lookupPTSlot: the page table covering vaddr, or MissingCapability(20). */
 function lookupPTSlot(s: KernelState, pd: PPtr, vaddr: number): Result<{ pt: PPtr; index: number }, LookupFailure> {
-  const pde = getObject(s, pd, 'PageDirectory').entries[pdIndexOf(vaddr)];
+  const pde = readObject(s, pd, 'PageDirectory').entries[pdIndexOf(vaddr)];
   if (pde === undefined || pde.tag !== 'PageTablePDE') return err({ tag: 'MissingCapability', bitsLeft: PD_SHIFT });
   return ok({ pt: pde.pt, index: ptIndexOf(vaddr) });
 }
@@ -101,7 +101,7 @@ export function isValidVTableRoot(cap: Cap): boolean {
  * (seL4 loads the kernel's global PD, in which no user address is mapped).
  */
 export function threadVSpaceRoot(s: KernelState, tcb: PPtr): PPtr | null {
-  const cap = getCTE(s, tcbSlot(tcb, TCB_SLOT.vTable)).cap;
+  const cap = readCTE(s, tcbSlot(tcb, TCB_SLOT.vTable)).cap;
   if (cap.tag !== 'PageDirectoryCap' || cap.mapped === null) return null;
   const r = findPDForASID(s, cap.mapped);
   return r.ok && r.value === cap.ptr ? cap.ptr : null;
@@ -113,10 +113,10 @@ export function threadVSpaceRoot(s: KernelState, tcb: PPtr): PPtr | null {
  * frame cap or the cap's rights do not allow the access (a receiver needs write access).
  */
 export function lookupIPCBuffer(s: KernelState, isReceiver: boolean, tcb: PPtr): { frame: PPtr; offset: number } | null {
-  const cap = getCTE(s, tcbSlot(tcb, TCB_SLOT.buffer)).cap;
+  const cap = readCTE(s, tcbSlot(tcb, TCB_SLOT.buffer)).cap;
   if (cap.tag !== 'FrameCap') return null;
   if (!(cap.rights === 'VMReadWrite' || (!isReceiver && cap.rights === 'VMReadOnly'))) return null;
-  const offset = getTCB(s, tcb).ipcBuffer % 2 ** pageBitsForSize(cap.size);
+  const offset = readTCB(s, tcb).ipcBuffer % 2 ** pageBitsForSize(cap.size);
   return { frame: cap.ptr, offset };
 }
 
@@ -144,10 +144,10 @@ export function userTranslate(s: KernelState, tcb: PPtr, vaddr: number, write: b
   const pd = threadVSpaceRoot(s, tcb);
   if (pd === null) return fault(FSR.translationSection);
   const allowed = (r: VMRights): boolean => (write ? userMayWrite(r) : userMayRead(r));
-  const pde = getObject(s, pd, 'PageDirectory').entries[pdIndexOf(vaddr)];
+  const pde = readObject(s, pd, 'PageDirectory').entries[pdIndexOf(vaddr)];
   if (pde === undefined) return fault(FSR.translationSection);
   if (pde.tag === 'PageTablePDE') {
-    const pte = getObject(s, pde.pt, 'PageTable').entries[ptIndexOf(vaddr)];
+    const pte = readObject(s, pde.pt, 'PageTable').entries[ptIndexOf(vaddr)];
     if (pte === undefined) return fault(FSR.translationPage);
     if (!allowed(pte.rights)) return fault(FSR.permissionPage);
     const bits = pte.tag === 'SmallPagePTE' ? SIZE_BITS.SmallPage : SIZE_BITS.LargePage;
@@ -396,7 +396,7 @@ function decodeARMASIDPoolInvocation(s: KernelState, args: InvocationArgs, cap: 
 // Performing
 
 function setCap(s: KernelState, slot: PPtr, cap: Cap): void {
-  const cte = s.ctes[slot];
+  const cte = liveCTEOrUndefined(s, slot);
   assert(cte !== undefined, 'invoked arch cap slot is empty');
   cte.cap = cap;
 }
@@ -441,7 +441,7 @@ export function performARMMMUInvocation(s: KernelState, inv: ArchInvocation, _th
       performASIDControlInvocation(s, inv.frame, inv.slot, inv.parent, inv.base);
       return;
     case 'Assign': {
-      const cte = s.ctes[inv.pdSlot];
+      const cte = liveCTEOrUndefined(s, inv.pdSlot);
       assert(cte !== undefined && cte.cap.tag === 'PageDirectoryCap', 'ASIDPool_Assign: page directory cap vanished');
       cte.cap = { ...cte.cap, mapped: inv.asid };
       getObject(s, inv.pool, 'ASIDPool').entries[inv.asid & ASID_LOW_MASK] = cte.cap.ptr;
@@ -461,9 +461,10 @@ export function performARMMMUInvocation(s: KernelState, inv: ArchInvocation, _th
  */
 function performASIDControlInvocation(s: KernelState, frame: PPtr, slot: PPtr, parent: PPtr, base: number): void {
   deleteObjectsInRegion(s, frame, SIZE_BITS.ASIDPool);
-  const cte = s.ctes[parent];
+  const cte = liveCTEOrUndefined(s, parent);
   assert(cte !== undefined && cte.cap.tag === 'UntypedCap', 'ASIDControl_MakePool: untyped cap vanished');
   cte.cap = { ...cte.cap, freeIndex: 2 ** cte.cap.sizeBits };
+  markObject(s, frame);
   s.objects[frame] = { tag: 'ASIDPool', entries: {} };
   cteInsert(s, { tag: 'ASIDPoolCap', ptr: frame, asidBase: base }, parent, slot);
   s.asidTable[base >>> ASID_LOW_BITS] = frame;

@@ -2,6 +2,7 @@
 // interrupt state, ARM ASID table) as plain records keyed by physical address. Kernel code runs
 // on an immer draft of it inside `step`; this module has the typed accessors every module uses.
 
+import { isDraft, isModified, original } from 'immer';
 import type { Config } from '../../abi/config';
 import type { IRQState, PPtr, SchedulerAction } from '../api/types';
 import { type CTE, type KernelObject, type ObjectOf, type ObjectTag, TCB_SLOT, type TCB } from '../object/structures';
@@ -31,7 +32,218 @@ export function assert(cond: unknown, what: string): asserts cond {
   if (!cond) throw new KernelBug(what);
 }
 
+// ---------------------------------------------------------------------------------------------
+// The kernel entry's working state (performance, DESIGN §6).
+//
+// `step` runs one kernel entry on a working copy of the state instead of an immer draft: immer
+// made every read of a nested object create a proxy and copy its parent, which cost ~100 µs per
+// IPC. The working copy is a shallow copy of the root with private copies of the small tables
+// (ready queues, IRQ arrays, ASID table); `objects` and `ctes` stay shared with the previous state
+// until a write, and an object or slot is copied (deeply) the first time it is taken for writing —
+// by `getObject`/`getTCB`/`getCTE`/`liveCTEOrUndefined`, or `markObject`/`markCTE` right before a
+// direct write to `s.objects`/`s.ctes`. At the end, whatever came out equal to the previous state
+// is replaced by the previous reference, so that, as with immer's structural sharing, an object,
+// slot or table the step did not change is the very same reference before and after (the
+// incremental checks rely on that), and with freezing on the result is deeply frozen.
+//
+// Outside `step` (e.g. a decoder run inside a test's own `produce`) the accessors work on
+// whatever they are given, drafts included. `readObject`/`readTCB`/`readCTE` return read-only
+// views: never hold one across a write to the same object or slot (it may be the old value).
+
+/** A deeply read-only view of a state value. */
+export type RO<T> = T extends (...args: never[]) => unknown
+  ? T
+  : T extends object
+    ? { readonly [K in keyof T]: RO<T[K]> }
+    : T;
+
+interface StepContext {
+  work: KernelState;
+  base: KernelState;
+  /** Objects / slots already copied for this entry (their current value is private to it). */
+  objects: Set<PPtr>;
+  ctes: Set<PPtr>;
+  objectsCopied: boolean;
+  ctesCopied: boolean;
+}
+
+let stepContext: StepContext | null = null;
+let freezeStates = true;
+
+/** Whether `runStep` deep-freezes the states it returns (the spec's side of setSpecFreeze). */
+export function setStateFreeze(on: boolean): void {
+  freezeStates = on;
+}
+
+function contextOf(s: KernelState): StepContext | null {
+  return stepContext !== null && stepContext.work === s ? stepContext : null;
+}
+
+/** A deep copy of plain state data (records, arrays, primitives). */
+function cloneDeep<T>(x: T): T {
+  if (typeof x !== 'object' || x === null) return x;
+  if (Array.isArray(x)) {
+    const a = new Array(x.length);
+    for (let i = 0; i < x.length; i++) a[i] = cloneDeep(x[i]);
+    return a as T;
+  }
+  const o: Record<string, unknown> = {};
+  for (const k in x) o[k] = cloneDeep((x as Record<string, unknown>)[k]);
+  return o as T;
+}
+
+/** Structural equality of plain state data, key order included (so a restored reference is exact). */
+function sameDeep(a: unknown, b: unknown): boolean {
+  if (a === b) return !(a === 0 && !Object.is(a, b));
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return Object.is(a, b);
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    if (ka[i] !== kb[i]) return false;
+    if (!sameDeep((a as Record<string, unknown>)[ka[i]], (b as Record<string, unknown>)[ka[i]])) return false;
+  }
+  return true;
+}
+
+function deepFreeze(x: unknown): void {
+  if (typeof x !== 'object' || x === null || Object.isFrozen(x)) return;
+  Object.freeze(x);
+  for (const k in x) deepFreeze((x as Record<string, unknown>)[k]);
+}
+
+/** Whether every key in `touched` holds the very same reference (or nothing) in both tables. */
+function sameAt(a: Record<PPtr, unknown>, b: Record<PPtr, unknown>, touched: Set<PPtr>): boolean {
+  for (const p of touched) if (a[p] !== b[p]) return false;
+  return true;
+}
+
+/**
+ * Runs one kernel entry: `f` mutates the working state it is given. Returns the new state
+ * (`base` itself when nothing changed); `base` is never modified.
+ */
+export function runStep(base: KernelState, f: (s: KernelState) => void): KernelState {
+  const work: KernelState = {
+    ...base,
+    readyQueues: cloneDeep(base.readyQueues),
+    asidTable: { ...base.asidTable },
+    irqStates: base.irqStates.slice(),
+    irqMasked: base.irqMasked.slice(),
+    irqPending: base.irqPending.slice(),
+  };
+  const saved = stepContext;
+  const ctx: StepContext = { work, base, objects: new Set(), ctes: new Set(), objectsCopied: false, ctesCopied: false };
+  stepContext = ctx;
+  try {
+    f(work);
+  } finally {
+    stepContext = saved;
+  }
+  return finishStep(ctx);
+}
+
+function finishStep(ctx: StepContext): KernelState {
+  const { work, base } = ctx;
+  if (ctx.objectsCopied) {
+    for (const p of ctx.objects) {
+      const a = work.objects[p];
+      const b = base.objects[p];
+      if (a !== b && a !== undefined && b !== undefined && sameDeep(a, b)) work.objects[p] = b;
+    }
+    // Every write to the table went through markObject, so only those keys can differ.
+    if (sameAt(work.objects, base.objects, ctx.objects)) work.objects = base.objects;
+  }
+  if (ctx.ctesCopied) {
+    for (const p of ctx.ctes) {
+      const a = work.ctes[p];
+      const b = base.ctes[p];
+      if (a !== b && a !== undefined && b !== undefined && sameDeep(a, b)) work.ctes[p] = b;
+    }
+    if (sameAt(work.ctes, base.ctes, ctx.ctes)) work.ctes = base.ctes;
+  }
+  for (const k of ['readyQueues', 'asidTable', 'irqStates', 'irqMasked', 'irqPending', 'schedulerAction'] as const) {
+    if (work[k] !== base[k] && sameDeep(work[k], base[k])) (work as unknown as Record<string, unknown>)[k] = base[k];
+  }
+  let changed = false;
+  for (const k in work) {
+    if (!Object.is(work[k as keyof KernelState], base[k as keyof KernelState])) {
+      changed = true;
+      break;
+    }
+  }
+  if (!changed && Object.keys(work).length === Object.keys(base).length) return base;
+  if (freezeStates) deepFreeze(work);
+  return work;
+}
+
+function copyObjectsTable(ctx: StepContext): void {
+  if (!ctx.objectsCopied) {
+    ctx.work.objects = { ...ctx.work.objects };
+    ctx.objectsCopied = true;
+  }
+}
+
+function copyCTEsTable(ctx: StepContext): void {
+  if (!ctx.ctesCopied) {
+    ctx.work.ctes = { ...ctx.work.ctes };
+    ctx.ctesCopied = true;
+  }
+}
+
+/**
+ * Takes the object at p for writing in this kernel entry (copies it on first use). Call before
+ * any direct write to `s.objects[p]` (assignment or delete).
+ */
+export function markObject(s: KernelState, p: PPtr): void {
+  const ctx = contextOf(s);
+  if (ctx === null || ctx.objects.has(p)) return;
+  copyObjectsTable(ctx);
+  const o = s.objects[p];
+  if (o !== undefined) s.objects[p] = cloneDeep(o);
+  ctx.objects.add(p);
+}
+
+/** Takes the slot for writing in this kernel entry; call before any direct write to `s.ctes[slot]`. */
+export function markCTE(s: KernelState, slot: PPtr): void {
+  const ctx = contextOf(s);
+  if (ctx === null || ctx.ctes.has(slot)) return;
+  copyCTEsTable(ctx);
+  const c = s.ctes[slot];
+  if (c !== undefined) s.ctes[slot] = cloneDeep(c);
+  ctx.ctes.add(slot);
+}
+
+/** A draft's current value without creating child drafts when it is unmodified (plain values as they are). */
+export function peek<T>(x: T): RO<T> {
+  return (isDraft(x) && !isModified(x) ? original(x as never) : x) as RO<T>;
+}
+
+/** The object at p as it stands now, for reading only (undefined when there is none). */
+export function readObjectOrUndefined(s: KernelState, p: PPtr): RO<KernelObject> | undefined {
+  const o = s.objects[p];
+  return contextOf(s) !== null ? o : peek(o);
+}
+
+export function readObject<T extends ObjectTag>(s: KernelState, p: PPtr, tag: T): RO<ObjectOf<T>> {
+  const o = readObjectOrUndefined(s, p);
+  assert(o !== undefined && o.tag === tag, `expected a ${tag} at 0x${p.toString(16)}, found ${o?.tag ?? 'nothing'}`);
+  return o as RO<ObjectOf<T>>;
+}
+
+export function readTCB(s: KernelState, p: PPtr): RO<TCB> {
+  return readObject(s, p, 'TCB');
+}
+
+/** The slot at a CTE address (NullCap when empty), for reading only. */
+export function readCTE(s: KernelState, slot: PPtr): RO<CTE> {
+  const c = s.ctes[slot] ?? EMPTY_CTE;
+  return contextOf(s) !== null ? c : peek(c);
+}
+
+/** The object at p, for writing (the entry's own copy inside `step`). */
 export function getObject<T extends ObjectTag>(s: KernelState, p: PPtr, tag: T): ObjectOf<T> {
+  markObject(s, p);
   const o = s.objects[p];
   assert(o !== undefined && o.tag === tag, `expected a ${tag} at 0x${p.toString(16)}, found ${o?.tag ?? 'nothing'}`);
   return o as ObjectOf<T>;
@@ -41,8 +253,15 @@ export function getTCB(s: KernelState, p: PPtr): TCB {
   return getObject(s, p, 'TCB');
 }
 
-/** The slot at a CTE address (NullCap when empty). The returned object must not be mutated when empty. */
+/** The slot at a CTE address, undefined when empty, for writing. */
+export function liveCTEOrUndefined(s: KernelState, slot: PPtr): CTE | undefined {
+  markCTE(s, slot);
+  return s.ctes[slot];
+}
+
+/** The slot at a CTE address (NullCap when empty), for writing. The returned object must not be mutated when empty. */
 export function getCTE(s: KernelState, slot: PPtr): CTE {
+  markCTE(s, slot);
   return s.ctes[slot] ?? EMPTY_CTE;
 }
 

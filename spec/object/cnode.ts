@@ -15,7 +15,7 @@ import { LABEL } from '../../abi/invocations';
 import { rightsFromWord } from '../../abi/rights';
 import { type Cap, type CapOf, type Decoded, type InvocationArgs, NULL_CAP, type PPtr } from '../api/types';
 import { err, ok } from '../api/failures';
-import { CTE_SIZE, type KernelState, assert, cnodeSlot, getCTE, tcbSlot } from '../model/state';
+import { CTE_SIZE, type KernelState, assert, cnodeSlot, getCTE, liveCTEOrUndefined, markCTE, tcbSlot } from '../model/state';
 import { type CTE, type MDBNode, TCB_SLOT } from './structures';
 import { lookupPivotSlot, lookupSourceSlot, lookupTargetSlot } from '../kernel/cspace';
 import {
@@ -41,7 +41,7 @@ export type CNodeInvocation =
 const NULL_MDB: MDBNode = Object.freeze({ prev: 0, next: 0, revocable: false, firstBadged: false });
 
 function liveCTE(s: KernelState, slot: PPtr): CTE {
-  const cte = s.ctes[slot];
+  const cte = liveCTEOrUndefined(s, slot);
   assert(cte !== undefined, `MDB link to the empty slot 0x${slot.toString(16)}`);
   return cte;
 }
@@ -62,8 +62,10 @@ function isNullMDB(m: MDBNode): boolean {
 function setCTE(s: KernelState, slot: PPtr, cap: Cap, mdb: MDBNode): void {
   if (cap.tag === 'NullCap') {
     assert(isNullMDB(mdb), `a null cap with MDB links at 0x${slot.toString(16)}`);
+    markCTE(s, slot);
     delete s.ctes[slot];
   } else {
+    markCTE(s, slot);
     s.ctes[slot] = { cap, mdb: { ...mdb } };
   }
 }
@@ -168,6 +170,7 @@ export function cteMove(s: KernelState, newCap: Cap, srcSlot: PPtr, destSlot: PP
   assert(dest.mdb.next === 0 && dest.mdb.prev === 0, 'cteMove: mdb entry must be empty');
   const mdb = { ...liveCTE(s, srcSlot).mdb };
   setCTE(s, destSlot, newCap, mdb);
+  markCTE(s, srcSlot);
   delete s.ctes[srcSlot];
   setMDBNext(s, mdb.prev, destSlot);
   setMDBPrev(s, mdb.next, destSlot);
@@ -180,20 +183,21 @@ export function cteMove(s: KernelState, newCap: Cap, srcSlot: PPtr, destSlot: PP
  */
 export function cteSwap(s: KernelState, cap1: Cap, slot1: PPtr, cap2: Cap, slot2: PPtr): void {
   for (const p of [slot1, slot2]) {
+    markCTE(s, p);
     if (s.ctes[p] === undefined) s.ctes[p] = { cap: NULL_CAP, mdb: { ...NULL_MDB } };
   }
   s.ctes[slot1].cap = cap2;
   s.ctes[slot2].cap = cap1;
-  const mdb1 = { ...s.ctes[slot1].mdb };
+  const mdb1 = { ...liveCTEOrUndefined(s, slot1)!.mdb };
   setMDBNext(s, mdb1.prev, slot2);
   setMDBPrev(s, mdb1.next, slot2);
-  const mdb2 = { ...s.ctes[slot2].mdb };
+  const mdb2 = { ...liveCTEOrUndefined(s, slot2)!.mdb };
   s.ctes[slot1].mdb = { ...mdb2 };
   s.ctes[slot2].mdb = { ...mdb1 };
   setMDBNext(s, mdb2.prev, slot1);
   setMDBPrev(s, mdb2.next, slot1);
   for (const p of [slot1, slot2]) {
-    const cte = s.ctes[p];
+    const cte = liveCTEOrUndefined(s, p)!;
     if (cte.cap.tag === 'NullCap') setCTE(s, p, NULL_CAP, cte.mdb);
   }
 }
@@ -204,12 +208,13 @@ export function cteSwap(s: KernelState, cap1: Cap, slot1: PPtr, cap2: Cap, slot2
  * (deletedIRQHandler for a final IRQHandler cap). An empty slot is left alone.
  */
 export function emptySlot(s: KernelState, slot: PPtr, cleanupInfo: Cap = NULL_CAP): void {
-  const cte = s.ctes[slot];
+  const cte = liveCTEOrUndefined(s, slot);
   if (cte === undefined) return;
   const node = { ...cte.mdb };
   setMDBNext(s, node.prev, node.next);
   setMDBPrev(s, node.next, node.prev);
   if (node.next !== 0 && node.firstBadged) liveCTE(s, node.next).mdb.firstBadged = true;
+  markCTE(s, slot);
   delete s.ctes[slot];
   postCapDeletion(s, cleanupInfo);
 }
@@ -238,7 +243,7 @@ function capRemovable(z: Zombie | null, slot: PPtr): boolean {
 }
 
 function emptySlotIn(s: KernelState, ctx: DeleteCtx, slot: PPtr, cleanupInfo: Cap): void {
-  if (s.ctes[slot] !== undefined) ctx.zombies.delete(slot);
+  if (liveCTEOrUndefined(s, slot) !== undefined) ctx.zombies.delete(slot);
   emptySlot(s, slot, cleanupInfo);
 }
 
@@ -267,7 +272,7 @@ function cteDeleteIn(s: KernelState, ctx: DeleteCtx, slot: PPtr, exposed: boolea
  */
 function finaliseSlot(s: KernelState, ctx: DeleteCtx, slot: PPtr, exposed: boolean): { success: boolean; cleanupInfo: Cap } {
   for (;;) {
-    const cte = s.ctes[slot];
+    const cte = liveCTEOrUndefined(s, slot);
     if (cte === undefined) return { success: true, cleanupInfo: NULL_CAP };
     const zombie = ctx.zombies.get(slot);
     const { remainder, cleanupInfo } =
@@ -351,7 +356,7 @@ export function cteDelete(s: KernelState, slot: PPtr, exposed: boolean): void {
  * of IRQ handlers, endpoint and notification caps); anything else is a kernel bug.
  */
 export function cteDeleteOne(s: KernelState, slot: PPtr): void {
-  const cte = s.ctes[slot];
+  const cte = liveCTEOrUndefined(s, slot);
   if (cte === undefined) return;
   const r = finaliseCap(s, cte.cap, isFinalCapability(s, slot), true);
   assert(r.remainder === null && r.cleanupInfo.tag === 'NullCap', 'cteDeleteOne: cap should be removable');
@@ -364,7 +369,7 @@ export function cteDeleteOne(s: KernelState, slot: PPtr): void {
  */
 export function cteRevoke(s: KernelState, slot: PPtr): void {
   for (;;) {
-    const cte = s.ctes[slot];
+    const cte = liveCTEOrUndefined(s, slot);
     if (cte === undefined || cte.mdb.next === 0) return;
     const next = cte.mdb.next;
     if (!isMDBParentOf(s, slot, next)) return;

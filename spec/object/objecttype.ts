@@ -8,7 +8,7 @@ import { type ObjectTypeName, SIZE_BITS, objectSizeBits } from '../../abi/object
 import type { CapRights } from '../../abi/rights';
 import { type Cap, type CapOf, type Decoded, NULL_CAP, type PPtr } from '../api/types';
 import { err, ok } from '../api/failures';
-import { type KernelState, assert, getObject, tcbSlot } from '../model/state';
+import { type KernelState, assert, getObject, markObject, tcbSlot } from '../model/state';
 import { type KernelObject, TCB_SLOT_COUNT } from './structures';
 import { ensureNoChildren, insertNewCap } from './cnode';
 import { cancelAllIPC } from './endpoint';
@@ -416,6 +416,7 @@ export function createObject(s: KernelState, type: ObjectTypeName, ptr: PPtr, us
   const obj = newObject(s, type, userSizeBits);
   if (obj !== null) {
     assert(s.objects[ptr] === undefined, `createObject: 0x${ptr.toString(16)} already holds an object`);
+    markObject(s, ptr);
     s.objects[ptr] = obj;
   }
   return newObjectCap(type, ptr, userSizeBits, isDevice);

@@ -10,7 +10,7 @@ import { LABEL } from '../../abi/invocations';
 import { OBJECT_TYPES, type ObjectTypeName, SIZE_BITS, objectSizeBits } from '../../abi/objecttype';
 import type { CapOf, Decoded, InvocationArgs, PPtr } from '../api/types';
 import { err, ok } from '../api/failures';
-import { type KernelState, assert, cnodeSlot } from '../model/state';
+import { type KernelState, assert, cnodeSlot, liveCTEOrUndefined, markCTE, markObject } from '../model/state';
 import { ensureEmptySlot, ensureNoChildren } from './cnode';
 import { createNewObjects } from './objecttype';
 import { lookupTargetSlot } from '../kernel/cspace';
@@ -65,7 +65,7 @@ export function decodeUntypedInvocation(
   if (nodeDepth !== 0) {
     const r = lookupTargetSlot(s, rootCap, nodeIndex, nodeDepth);
     if (!r.ok) return r;
-    nodeCap = s.ctes[r.value]?.cap ?? { tag: 'NullCap' };
+    nodeCap = liveCTEOrUndefined(s, r.value)?.cap ?? { tag: 'NullCap' };
   }
   if (nodeCap.tag !== 'CNodeCap') {
     return err({ tag: 'FailedLookup', source: false, failure: { tag: 'MissingCapability', bitsLeft: nodeDepth } });
@@ -106,7 +106,7 @@ function alignUp(p: number, bits: number): number {
  */
 export function invokeUntyped(s: KernelState, inv: UntypedInvocation, _thread: PPtr): void {
   if (inv.reset) resetUntypedCap(s, inv.slot);
-  const cte = s.ctes[inv.slot];
+  const cte = liveCTEOrUndefined(s, inv.slot);
   assert(cte !== undefined && cte.cap.tag === 'UntypedCap', 'Retype: untyped cap vanished');
   const total = inv.destSlots.length * 2 ** objectSizeBits(inv.newType, inv.userSizeBits);
   cte.cap = { ...cte.cap, freeIndex: inv.retypeBase + total - inv.regionBase };
@@ -120,7 +120,7 @@ export function invokeUntyped(s: KernelState, inv: UntypedInvocation, _thread: P
  * chunked, preemptible clearing of seL4 in one step (docs/deviations/vspace.md).
  */
 export function resetUntypedCap(s: KernelState, slot: PPtr): void {
-  const cte = s.ctes[slot];
+  const cte = liveCTEOrUndefined(s, slot);
   assert(cte !== undefined && cte.cap.tag === 'UntypedCap', 'reset: not an untyped cap');
   if (cte.cap.freeIndex === 0) return;
   deleteObjectsInRegion(s, cte.cap.ptr, cte.cap.sizeBits);
@@ -136,12 +136,16 @@ export function deleteObjectsInRegion(s: KernelState, base: PPtr, bits: number):
   const end = base + 2 ** bits;
   for (const key of Object.keys(s.objects)) {
     const p = Number(key);
-    if (p >= base && p < end) delete s.objects[p];
+    if (p >= base && p < end) {
+      markObject(s, p);
+      delete s.objects[p];
+    }
   }
   for (const key of Object.keys(s.ctes)) {
     const p = Number(key);
     if (p >= base && p < end) {
-      assert(s.ctes[p].cap.tag === 'NullCap', `reset: slot 0x${p.toString(16)} in a freed region still holds a cap`);
+      assert(liveCTEOrUndefined(s, p)!.cap.tag === 'NullCap', `reset: slot 0x${p.toString(16)} in a freed region still holds a cap`);
+      markCTE(s, p);
       delete s.ctes[p];
     }
   }
