@@ -3,12 +3,11 @@
 // interrupts at kernel exit, schedules, and returns the new state and its observation.
 
 import { setAutoFreeze } from 'immer';
-import { match } from 'ts-pattern';
 import type { KernelEvent, Observation, SyscallEvent } from '../../abi/events';
 import { IPC_BUFFER, msgOffset } from '../../abi/ipcbuffer';
 import { CAP_REGISTER, MSG_INFO_REGISTER, MSG_REGISTERS, SYSCALL_NUMBER_REGISTER } from '../../abi/registers';
 import type { KernelState } from '../model/state';
-import { getTCB, peek, readTCB, runStep, setStateFreeze } from '../model/state';
+import { KernelBug, getTCB, peek, readTCB, runStep, setStateFreeze } from '../model/state';
 import { loadFrameWord, storeFrameWord } from '../model/memory';
 import type { PPtr } from './types';
 import { handleSyscall } from './syscall';
@@ -108,39 +107,47 @@ export function step(state: KernelState, event: KernelEvent, stepNo: number): St
   return { state: next, observation };
 
   function enter(s: KernelState, event: KernelEvent): void {
-    match(event)
-      .with({ tag: 'syscall' }, (e) => {
-        setupTrap(s, s.curThread, e);
-        handleSyscall(s, e.number);
+    switch (event.tag) {
+      case 'syscall':
+        setupTrap(s, s.curThread, event);
+        handleSyscall(s, event.number);
         exitKernel(s);
-      })
-      .with({ tag: 'debugName' }, (e) => debugNameThread(s, e.cap, e.name))
-      .with({ tag: 'load' }, { tag: 'store' }, (e) => {
-        const write = e.tag === 'store';
-        const t = userTranslate(s, s.curThread, e.vaddr, write);
+        return;
+      case 'debugName':
+        debugNameThread(s, event.cap, event.name);
+        return;
+      case 'load':
+      case 'store': {
+        const write = event.tag === 'store';
+        const t = userTranslate(s, s.curThread, event.vaddr, write);
         if (!t.ok) {
           handleFault(s, s.curThread, t.fault);
           exitKernel(s);
-        } else if (e.tag === 'store') {
-          storeFrameWord(s, t.frame, t.offset, e.value);
+        } else if (event.tag === 'store') {
+          storeFrameWord(s, t.frame, t.offset, event.value);
         } else {
           loaded = loadFrameWord(s, t.frame, t.offset);
         }
-      })
-      .with({ tag: 'exception' }, (e) => {
-        handleFault(s, s.curThread, { tag: 'UserException', number: e.code, code: 0 });
+        return;
+      }
+      case 'exception':
+        handleFault(s, s.curThread, { tag: 'UserException', number: event.code, code: 0 });
         exitKernel(s);
-      })
-      .with({ tag: 'irq' }, (e) => {
-        s.irqPending[e.line] = true;
-        if (!s.irqMasked[e.line]) takeInterrupts(s);
-      })
-      .with({ tag: 'tick' }, (e) => {
-        for (let i = 0; i < e.count; i++) {
+        return;
+      case 'irq':
+        s.irqPending[event.line] = true;
+        if (!s.irqMasked[event.line]) takeInterrupts(s);
+        return;
+      case 'tick':
+        for (let i = 0; i < event.count; i++) {
           s.irqPending[0] = true;
           takeInterrupts(s);
         }
-      })
-      .exhaustive();
+        return;
+      default: {
+        const never: never = event;
+        throw new KernelBug(`unknown event ${JSON.stringify(never)}`);
+      }
+    }
   }
 }

@@ -5,7 +5,7 @@ import type { Observation, ThreadObservation, ThreadStateName } from '../../abi/
 import { defaultThreadName } from '../../abi/events';
 import { bootInfoObservation } from '../../abi/boot';
 import type { PPtr, ThreadState } from './types';
-import type { KernelState } from '../model/state';
+import { type KernelState, stepObjectTables, tcbAddressCache } from '../model/state';
 import type { TCB } from '../object/structures';
 
 export function threadStateName(st: ThreadState): ThreadStateName {
@@ -28,13 +28,25 @@ function observeThread(s: KernelState, p: PPtr, t: TCB): ThreadObservation {
   return o;
 }
 
+/** The TCB addresses of an objects table, ascending, the idle thread included (cached per table `step` made). */
+function tcbAddresses(objects: KernelState['objects']): readonly PPtr[] {
+  const hit = tcbAddressCache.get(objects);
+  if (hit !== undefined) return hit;
+  const out: PPtr[] = [];
+  for (const k in objects) {
+    const p = Number(k);
+    if (objects[p].tag === 'TCB') out.push(p);
+  }
+  out.sort((a, b) => a - b);
+  if (stepObjectTables.has(objects)) tcbAddressCache.set(objects, out);
+  return out;
+}
+
 /** Thread observations in address order, the idle thread last. */
 export function observe(s: KernelState, step: number): Observation {
   const threads: Record<string, ThreadObservation> = {};
-  const addrs = Object.keys(s.objects).map(Number).sort((a, b) => a - b);
-  for (const p of addrs) {
-    const o = s.objects[p];
-    if (o.tag === 'TCB' && p !== s.idleThread) threads[threadName(s, p)] = observeThread(s, p, o);
+  for (const p of tcbAddresses(s.objects)) {
+    if (p !== s.idleThread) threads[threadName(s, p)] = observeThread(s, p, s.objects[p] as TCB);
   }
   threads[threadName(s, s.idleThread)] = observeThread(s, s.idleThread, s.objects[s.idleThread] as TCB);
   return { step, current: threadName(s, s.curThread), threads };

@@ -83,26 +83,49 @@ function contextOf(s: KernelState): StepContext | null {
 function cloneDeep<T>(x: T): T {
   if (typeof x !== 'object' || x === null) return x;
   if (Array.isArray(x)) {
-    const a = new Array(x.length);
-    for (let i = 0; i < x.length; i++) a[i] = cloneDeep(x[i]);
+    const n = x.length;
+    const a = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = x[i];
+      a[i] = typeof v === 'object' && v !== null ? cloneDeep(v) : v;
+    }
     return a as T;
   }
   const o: Record<string, unknown> = {};
-  for (const k in x) o[k] = cloneDeep((x as Record<string, unknown>)[k]);
+  for (const k in x) {
+    const v = (x as Record<string, unknown>)[k];
+    o[k] = typeof v === 'object' && v !== null ? cloneDeep(v) : v;
+  }
   return o as T;
 }
 
 /** Structural equality of plain state data, key order included (so a restored reference is exact). */
 function sameDeep(a: unknown, b: unknown): boolean {
-  if (a === b) return !(a === 0 && !Object.is(a, b));
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return Object.is(a, b);
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      const y = b[i];
+      if (x !== y || (x === 0 && !Object.is(x, y))) {
+        if (typeof x !== 'object' || !sameDeep(x, y)) return false;
+      }
+    }
+    return true;
+  }
+  if (Array.isArray(b)) return false;
   const ka = Object.keys(a);
   const kb = Object.keys(b);
   if (ka.length !== kb.length) return false;
   for (let i = 0; i < ka.length; i++) {
-    if (ka[i] !== kb[i]) return false;
-    if (!sameDeep((a as Record<string, unknown>)[ka[i]], (b as Record<string, unknown>)[ka[i]])) return false;
+    const k = ka[i];
+    if (k !== kb[i]) return false;
+    const x = (a as Record<string, unknown>)[k];
+    const y = (b as Record<string, unknown>)[k];
+    if (x !== y || (x === 0 && !Object.is(x, y))) {
+      if (typeof x !== 'object' || !sameDeep(x, y)) return false;
+    }
   }
   return true;
 }
@@ -143,6 +166,24 @@ export function runStep(base: KernelState, f: (s: KernelState) => void): KernelS
   return finishStep(ctx);
 }
 
+/**
+ * The TCB addresses of objects tables, ascending (api/observation.ts fills it; a step that
+ * creates, removes and retypes no TCB hands its table's list on to the new table).
+ */
+export const tcbAddressCache = new WeakMap<object, readonly PPtr[]>();
+
+/** Objects tables made by `runStep`: never written again, so their TCB list may be cached. */
+export const stepObjectTables = new WeakSet<object>();
+
+function handOnTCBAddresses(ctx: StepContext): void {
+  const list = tcbAddressCache.get(ctx.base.objects);
+  if (list === undefined) return;
+  for (const p of ctx.objects) {
+    if ((ctx.work.objects[p]?.tag === 'TCB') !== (ctx.base.objects[p]?.tag === 'TCB')) return;
+  }
+  tcbAddressCache.set(ctx.work.objects, list);
+}
+
 function finishStep(ctx: StepContext): KernelState {
   const { work, base } = ctx;
   if (ctx.objectsCopied) {
@@ -153,6 +194,10 @@ function finishStep(ctx: StepContext): KernelState {
     }
     // Every write to the table went through markObject, so only those keys can differ.
     if (sameAt(work.objects, base.objects, ctx.objects)) work.objects = base.objects;
+    else {
+      stepObjectTables.add(work.objects);
+      handOnTCBAddresses(ctx);
+    }
   }
   if (ctx.ctesCopied) {
     for (const p of ctx.ctes) {
