@@ -202,16 +202,23 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
   const missing = missingCells(cells);
 
   // The failure: final replay of the shrunk run, the trace with names, the file, the snippet.
-  let counterexample: { path: string; step: number; check: string; evidence: string; lines: string[] } | undefined;
+  let counterexample: { path: string; step: number; check: string; evidence: string; lines: string[]; events: number } | undefined;
   if (failure) {
     const setup = { config: planConfig(plan), kernel: plan.kernel, invariants, impl: plan.kernel === 'spec' ? undefined : await loadImpl(), generator: g };
     const world = layoutWorld(g);
     const r = executeRun(failure.counterexample, setup, world, { trace: true });
     const f = r.failure ?? failure.original;
     const names = counterexampleNames(r.events ?? [], worldSetup(world, failure.counterexample.world).length, world, setup.config.irqLines);
+
     const config: Record<string, unknown> = { variant: setup.config.variant, seed: failure.seed, path: failure.path, generator: { ...g, kernel: plan.kernel } };
     const path = writeCounterexample(counterexampleTrace({ check: f.check, step: f.step, config, events: r.events ?? [] }));
-    counterexample = { path, step: f.step, check: f.check, evidence: nameEvidence(f.evidence, names), lines: (r.events ?? []).map((e, i) => `${String(i + 1).padStart(4)}  ${describeEvent(e, world)}`) };
+    const setupLength = worldSetup(world, failure.counterexample.world).length;
+    const evs = r.events ?? [];
+    const lines = [
+      `${'1'.padStart(4)}..${Math.min(setupLength, evs.length)}  root: setup phase (world ${JSON.stringify(failure.counterexample.world)})`,
+      ...evs.slice(setupLength).map((e, i) => `${String(setupLength + i + 1).padStart(4)}  ${describeEvent(e, world)}`),
+    ];
+    counterexample = { path, step: f.step, check: f.check, evidence: nameEvidence(f.evidence, names), lines, events: evs.length };
   }
 
   const junitCases: JUnitCase[] = [
@@ -235,7 +242,7 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
 
   if (counterexample && failure) {
     log(false, '');
-    log(false, pc.red(pc.bold(`${counterexample.check} failed at step ${counterexample.step}`)) + ` (run ${failure.path.split(':')[0]}, shrunk ${failure.numShrinks} times to ${counterexample.lines.length} events)`);
+    log(false, pc.red(pc.bold(`${counterexample.check} failed at step ${counterexample.step}`)) + ` (run ${failure.path.split(':')[0]}, shrunk ${failure.numShrinks} times to ${counterexample.events} events)`);
     log(false, counterexample.lines.join('\n'));
     log(false, `${pc.bold('evidence')}: ${counterexample.evidence}`);
     log(false, `${pc.bold('counterexample')}: ${counterexample.path}   (l4check replay --check ${counterexample.path})`);

@@ -425,6 +425,17 @@ export function arbRun(o: GeneratorOptions, irqLines = 32): fc.Arbitrary<Generat
 }
 
 /**
+ * How many events of a generated list a failing run consumed (the driver records it), so that the
+ * shrinker first drops the events that never ran.
+ */
+const CONSUMED = new WeakMap<readonly unknown[], number>();
+
+/** Records that a failing run stopped after `used` events of the generated list. */
+export function recordConsumed(events: readonly unknown[], used: number): void {
+  CONSUMED.set(events, used);
+}
+
+/**
  * A list of exactly `length` values when generated (so a run's budget is its step count), shrunk
  * like a list: drop halves, quarters, ... down to single values (tail first), then shrink values.
  */
@@ -442,11 +453,14 @@ class FullList<T> extends fc.Arbitrary<T[]> {
   canShrinkWithoutContext(value: unknown): value is T[] {
     return false;
   }
-  shrink(_value: T[], context: unknown): fc.Stream<fc.Value<T[]>> {
+  shrink(value: T[], context: unknown): fc.Stream<fc.Value<T[]>> {
     const items = context as fc.Value<T>[] | undefined;
     if (!items) return fc.Stream.nil();
     const self = this;
+    const used = CONSUMED.get(value);
     function* removals(): Generator<fc.Value<T[]>> {
+      // The events after the failing one never ran: drop them first.
+      if (used !== undefined && used < items!.length) yield self.wrap(items!.slice(0, used));
       for (let k = items!.length >> 1 || 1; k >= 1 && items!.length > 0; k = k >> 1) {
         for (let start = items!.length - k; start >= 0; start -= k) yield self.wrap([...items!.slice(0, start), ...items!.slice(start + k)]);
         if (k === 1) break;

@@ -6,7 +6,7 @@ import type { Config } from '../../abi/config';
 import type { KernelEvent } from '../../abi/events';
 import { parseEvent, type Trace } from '../../abi/trace';
 import { coverageOutcome, coverageRow } from '../coverage';
-import { type GeneratedRun, type GeneratorOptions, type RawEvent, TraceDriver, type World, layoutWorld, worldSetup } from '../generators';
+import { type GeneratedRun, type GeneratorOptions, type RawEvent, TraceDriver, type World, layoutWorld, recordConsumed, worldSetup } from '../generators';
 import type { Invariant } from '../invariants/types';
 import { type CheckFailure, CheckedKernel, type ImplModule, type KernelChoice } from './steppers';
 
@@ -68,7 +68,12 @@ export function executeRun(run: GeneratedRun, setup: RunSetup, world: World = la
   };
   for (const raw of worldSetup(world, run.world)) if (!exec(raw)) return finish();
   const driver = new TraceDriver(exec, () => k.state, world);
-  for (const e of run.events) if (!driver.feed(e)) break;
+  for (let i = 0; i < run.events.length; i++) {
+    if (!driver.feed(run.events[i])) {
+      recordConsumed(run.events, i + 1);
+      break;
+    }
+  }
   return finish();
 }
 
