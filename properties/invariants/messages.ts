@@ -10,7 +10,7 @@ import type { PPtr } from '../../spec/api/types';
 import { messageInfoFromWordKernel, N_MSG_REGISTERS } from '../../abi/messageinfo';
 import { IPC_BUFFER } from '../../abi/ipcbuffer';
 import { MSG_REGISTERS } from '../../abi/registers';
-import { lookupCap } from '../../spec/kernel/cspace';
+import { lookupCap, lookupSlot } from '../../spec/kernel/cspace';
 import { lookupIPCBuffer } from '../../spec/kernel/vspace';
 import { loadFrameWord } from '../../spec/model/memory';
 import { irqNodeSlot } from '../../spec/object/interrupt';
@@ -73,6 +73,25 @@ function sentWords(s: KernelState, t: PPtr, mrs: number[], length: number): numb
   return out;
 }
 
+/**
+ * Whether the extra caps of the current thread's syscall resolve (seL4 lookupExtraCaps, done
+ * before any invocation or send: a failure is a cap fault, and nothing is sent or signalled).
+ */
+function extraCapsResolve(ctx: StepContext): boolean {
+  const ev = ctx.event;
+  if (ev.tag !== 'syscall') return true;
+  const { before } = ctx;
+  const cur = before.curThread;
+  const buf = lookupIPCBuffer(before, false, cur);
+  if (buf === null) return true;
+  const n = messageInfoFromWordKernel(ev.info).extraCaps;
+  for (let i = 0; i < n; i++) {
+    const cptr = ev.extraCaps?.[i] ?? loadFrameWord(before, buf.frame, buf.offset + 4 * (IPC_BUFFER.capsOrBadges + i));
+    if (!lookupSlot(before, cur, cptr).ok) return false;
+  }
+  return true;
+}
+
 /** A new ledger entry for a message the current thread issues in this step (null: not a tracked message). */
 function issue(ctx: StepContext): Entry | null {
   const n = syscallOf(ctx);
@@ -95,6 +114,7 @@ function issue(ctx: StepContext): Entry | null {
   const r = lookupCap(before, cur, ev.cap);
   if (!r.ok) return dropped('cap lookup failed (a cap fault)', kind);
   const cap = r.value.cap;
+  if (!extraCapsResolve(ctx)) return dropped('an extra cap does not resolve (a cap fault)', kind);
   if (cap.tag === 'NotificationCap') return dropped('a signal (notification-or tracks it)', kind);
   if (cap.tag !== 'EndpointCap') return dropped('not an endpoint (an invocation, or an error)', kind);
   if (!cap.rights.write) return dropped('the endpoint cap has no Write right (an error or a fault)', kind);
@@ -105,6 +125,12 @@ function issue(ctx: StepContext): Entry | null {
   return { ...base, kind, ep: cap.ptr, to: null, badge: cap.badge };
 }
 
+/** Whether thread p could take a message in this step: blocked receiving or for a reply, or the current thread. */
+function wasReceiving(ctx: StepContext, p: PPtr): boolean {
+  const st = tcbAt(ctx.before, p)?.state.tag;
+  return p === ctx.before.curThread || st === 'BlockedOnReceive' || st === 'BlockedOnReply';
+}
+
 /** Whether the sender still holds the message in a send queue (it is pending). */
 function stillPending(s: KernelState, e: Entry): boolean {
   const t = tcbAt(s, e.sender);
@@ -113,10 +139,14 @@ function stillPending(s: KernelState, e: Entry): boolean {
 }
 
 /** Why a message that left its sender without being delivered was dropped, if seL4 defines it. */
-function dropReason(s: KernelState, e: Entry): string | null {
+function dropReason(ctx: StepContext, e: Entry): string | null {
+  const s = ctx.after;
   const t = tcbAt(s, e.sender);
   if (t === undefined) return 'the sender was deleted';
-  if (t.state.tag === 'Restart') return 'the send was cancelled (object deleted, badged sends cancelled, or resumed): the sender restarts it';
+  // A restarted sender chosen to run in the same step is Running already (activateThread); a
+  // receive on its endpoint in this step would have delivered the message instead.
+  const restarted = t.state.tag === 'Restart' || (t.state.tag === 'Running' && e.ep !== null && !receivedFrom(ctx, e.ep));
+  if (restarted) return 'the send was cancelled (object deleted, badged sends cancelled, or resumed): the sender restarts it';
   if (t.state.tag === 'Inactive') return 'the sender was suspended';
   if (t.state.tag === 'BlockedOnSend' && t.state.ep === e.ep) return 'the sender\'s registers were overwritten (WriteRegisters/CopyRegisters)';
   return null;
@@ -161,13 +191,14 @@ export const noLostMessages: Invariant = {
         for (const p of c.objects) {
           const ta = tcbAt(after, p);
           const tb = tcbAt(before, p);
-          if (ta === undefined || ta.delivered === tb?.delivered || ta.delivered.info === undefined) continue;
+          if (ta === undefined || ta.delivered.info === undefined) continue;
           const w = ta.delivered.mrs?.[0];
           if (!isNonce(w)) continue;
           const e = ledger.get(w >>> 0);
           if (e === undefined) continue; // not sent by the trace's convention (e.g. a fault message word)
-          // An equal record rebuilt by a step that only touched the thread is no delivery, unless this message is owed.
-          if (!newDelivery(ta.delivered, tb?.delivered) && e.status !== 'pending') continue;
+          // The kernel may rebuild an equal record, or skip storing one: an unchanged-looking record
+          // counts only when this message is owed and the thread was waiting for one.
+          if (!newDelivery(ta.delivered, tb?.delivered) && !(e.status === 'pending' && wasReceiving(ctx, p))) continue;
           if (e.status === 'delivered') return v({ nonce: hex(e.nonce), receiver: threadName(after, p), problem: 'delivered twice' });
           if (e.status === 'dropped') return v({ nonce: hex(e.nonce), receiver: threadName(after, p), problem: `delivered after being dropped (${e.reason})` });
           const bad = checkIntact(before, after, e, p);
@@ -179,7 +210,7 @@ export const noLostMessages: Invariant = {
         for (const nonce of pending) {
           const e = ledger.get(nonce)!;
           if (e.kind !== 'Reply' && stillPending(after, e)) continue;
-          const reason = e.kind === 'Reply' ? null : dropReason(after, e);
+          const reason = e.kind === 'Reply' ? null : dropReason(ctx, e);
           if (reason === null) return v({ nonce: hex(e.nonce), sender: threadName(after, e.sender), kind: e.kind, issuedAt: e.step, senderState: tcbAt(after, e.sender)?.state.tag ?? 'deleted', problem: 'message lost: neither pending, delivered nor dropped for a reason seL4 defines' });
           e.status = 'dropped';
           e.reason = reason;
@@ -259,7 +290,7 @@ function signals(ctx: StepContext): { ntfn: PPtr; badge: number; source: string 
   const n = syscallOf(ctx);
   if (n === SYS.Send || n === SYS.NBSend || n === SYS.Call) {
     const r = lookupCap(before, before.curThread, (event as { cap: number }).cap);
-    if (r.ok && r.value.cap.tag === 'NotificationCap' && r.value.cap.rights.write) out.push({ ntfn: r.value.cap.ptr, badge: r.value.cap.badge >>> 0, source: threadName(before, before.curThread) });
+    if (r.ok && r.value.cap.tag === 'NotificationCap' && r.value.cap.rights.write && extraCapsResolve(ctx)) out.push({ ntfn: r.value.cap.ptr, badge: r.value.cap.badge >>> 0, source: threadName(before, before.curThread) });
   }
   if (before.irqPending !== after.irqPending || event.tag === 'irq') {
     for (let l = 0; l < after.irqPending.length; l++) {
@@ -284,7 +315,7 @@ function waitedOn(ctx: StepContext): { ntfn: PPtr; poll: boolean } | null {
   const r = lookupCap(before, cur, (ctx.event as { cap: number }).cap);
   if (!r.ok) return null;
   const cap = r.value.cap;
-  if (cap.tag === 'NotificationCap' && cap.rights.read && n !== SYS.ReplyRecv) {
+  if (cap.tag === 'NotificationCap' && cap.rights.read) {
     // A notification bound to another thread cannot be waited on (a cap fault).
     const o = before.objects[cap.ptr];
     if (o?.tag !== 'Notification' || (o.boundTCB !== null && o.boundTCB !== cur)) return null;
@@ -336,14 +367,15 @@ export const notificationOr: Invariant = {
         for (const p of c.objects) {
           const ta = tcbAt(after, p);
           const tb = tcbAt(before, p);
-          if (ta === undefined || tb === undefined || ta.delivered === tb.delivered || ta.delivered.info !== undefined) continue;
+          if (ta === undefined || tb === undefined || ta.delivered.info !== undefined) continue;
           const word = (ta.delivered.badge ?? 0) >>> 0;
           const st = tb.state;
-          // A waiter that a signal of this step woke (not one restarted by a cancellation).
+          // A waiter that a signal of this step woke (not one restarted by a cancellation). The
+          // kernel may skip storing a record equal to the old one: the state says it was woken.
           const from = st.tag === 'BlockedOnNotification' ? st.ntfn : st.tag === 'BlockedOnReceive' ? tb.boundNotification : null;
           if (from !== null && p !== cur) {
             if (ta.state.tag === 'Running' && (sigs.some((x) => x.ntfn === from) || newDelivery(ta.delivered, tb.delivered))) woken.push({ t: p, ntfn: from, word });
-          } else if (p === cur) curDelivery = word;
+          } else if (p === cur && ta.delivered !== tb.delivered) curDelivery = word;
         }
         // The current thread's own syscall: a signal first, or a wait/poll.
         const w = waitedOn(ctx);
@@ -357,6 +389,9 @@ export const notificationOr: Invariant = {
           else acc.set(s0.ntfn, accOf(s0.ntfn) | s0.badge);
         }
         if (w !== null) {
+          // The word the wait or poll returned, even if the kernel skipped storing an equal record.
+          const d = tcbAt(after, cur)?.delivered;
+          curDelivery = d !== undefined && d.info === undefined ? (d.badge ?? 0) >>> 0 : null;
           touched.add(w.ntfn);
           const owed = accOf(w.ntfn);
           const o = before.objects[w.ntfn];
