@@ -7,7 +7,7 @@ import type { KernelEvent, Observation, SyscallEvent } from '../../abi/events';
 import { IPC_BUFFER, msgOffset } from '../../abi/ipcbuffer';
 import { CAP_REGISTER, MSG_INFO_REGISTER, MSG_REGISTERS, SYSCALL_NUMBER_REGISTER } from '../../abi/registers';
 import type { KernelState } from '../model/state';
-import { KernelBug, getTCB, peek, readTCB, runStep, setStateFreeze } from '../model/state';
+import { KernelBug, getTCB, peek, readTCB, runStep, setStateFreeze, writableTable } from '../model/state';
 import { loadFrameWord, storeFrameWord } from '../model/memory';
 import type { PPtr } from './types';
 import { handleSyscall } from './syscall';
@@ -76,7 +76,7 @@ function exitKernel(s: KernelState): void {
 /** Interrupt entries: each pending unmasked line (lowest first) is handled, then scheduling. */
 function takeInterrupts(s: KernelState): void {
   for (let irq = activeIRQ(s); irq >= 0; irq = activeIRQ(s)) {
-    s.irqPending[irq] = false;
+    writableTable(s, 'irqPending')[irq] = false;
     handleInterrupt(s, irq);
     schedule(s);
     activateThread(s);
@@ -135,12 +135,12 @@ export function step(state: KernelState, event: KernelEvent, stepNo: number): St
         exitKernel(s);
         return;
       case 'irq':
-        s.irqPending[event.line] = true;
+        writableTable(s, 'irqPending')[event.line] = true;
         if (!s.irqMasked[event.line]) takeInterrupts(s);
         return;
       case 'tick':
         for (let i = 0; i < event.count; i++) {
-          s.irqPending[0] = true;
+          writableTable(s, 'irqPending')[0] = true;
           takeInterrupts(s);
         }
         return;

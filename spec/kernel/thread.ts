@@ -23,7 +23,7 @@
 //   L3  every other entry of a runnable thread is exactly benno's entry, in benno's order.
 
 import type { KernelState } from '../model/state';
-import { KernelBug, assert, getCTE, getTCB, markCTE, tcbSlot } from '../model/state';
+import { KernelBug, assert, getCTE, getTCB, markCTE, readTCB, tcbSlot, writableTable } from '../model/state';
 import { type PPtr, type ThreadState, isRunnable, isStopped } from '../api/types';
 import { TCB_SLOT } from '../object/structures';
 import { cancelIPC } from '../object/endpoint';
@@ -36,21 +36,25 @@ function lazy(s: KernelState): boolean {
 
 /** The ready queue of a priority, created on demand (callers push into it). */
 function queue(s: KernelState, prio: number): PPtr[] {
-  let q = s.readyQueues[prio];
+  const queues = writableTable(s, 'readyQueues');
+  let q = queues[prio];
   if (q === undefined) {
     q = [];
-    s.readyQueues[prio] = q;
+    queues[prio] = q;
   }
   return q;
 }
 
 /** Removes t from the queue of prio if it is there; an emptied queue is dropped (absent = empty). */
 function removeEntry(s: KernelState, t: PPtr, prio: number): void {
-  const q = s.readyQueues[prio];
-  if (q === undefined) return;
-  const i = q.indexOf(t);
+  const now = s.readyQueues[prio];
+  if (now === undefined) return;
+  const i = now.indexOf(t);
+  if (i < 0 && now.length !== 0) return;
+  const queues = writableTable(s, 'readyQueues');
+  const q = queues[prio];
   if (i >= 0) q.splice(i, 1);
-  if (q.length === 0) delete s.readyQueues[prio];
+  if (q.length === 0) delete queues[prio];
 }
 
 function inQueue(s: KernelState, t: PPtr, prio: number): boolean {
@@ -62,7 +66,7 @@ function inQueue(s: KernelState, t: PPtr, prio: number): boolean {
  * blocked thread does not; the running entry of the current thread is handled by the callers.
  */
 function lazyQueued(s: KernelState, t: PPtr): boolean {
-  const tcb = getTCB(s, t);
+  const tcb = readTCB(s, t);
   return isRunnable(tcb.state) && inQueue(s, t, tcb.priority);
 }
 
@@ -71,7 +75,7 @@ function lazyQueued(s: KernelState, t: PPtr): boolean {
  * entry at the head of the queue stays in front (L2).
  */
 function enqueueHead(s: KernelState, t: PPtr, behindRunning: boolean): void {
-  const prio = getTCB(s, t).priority;
+  const prio = readTCB(s, t).priority;
   if (!lazy(s)) {
     if (!inQueue(s, t, prio)) queue(s, prio).unshift(t);
     return;
@@ -101,7 +105,7 @@ export function tcbSchedEnqueue(s: KernelState, t: PPtr): void {
  * appends the current thread, which benno has not queued).
  */
 export function tcbSchedAppend(s: KernelState, t: PPtr): void {
-  const prio = getTCB(s, t).priority;
+  const prio = readTCB(s, t).priority;
   if (!lazy(s)) {
     if (!inQueue(s, t, prio)) queue(s, prio).push(t);
     return;
@@ -120,7 +124,7 @@ export function tcbSchedAppend(s: KernelState, t: PPtr): void {
 
 /** seL4 tcbSchedDequeue: t leaves its ready queue (a no-op when it is in none). */
 export function tcbSchedDequeue(s: KernelState, t: PPtr): void {
-  removeEntry(s, t, getTCB(s, t).priority);
+  removeEntry(s, t, readTCB(s, t).priority);
 }
 
 /**
@@ -128,13 +132,17 @@ export function tcbSchedDequeue(s: KernelState, t: PPtr): void {
  * bitmap). `skipRunning`: under lazy, leave out the current thread's running entry (L2).
  */
 function highestReadyPrio(s: KernelState, skipRunning: boolean): number {
-  for (let p = NUM_PRIORITIES - 1; p >= 0; p--) {
-    const q = s.readyQueues[p];
+  // The present queues only (integer keys: ascending), rather than all 256 priorities.
+  const queues = s.readyQueues;
+  let best = -1;
+  for (const k in queues) {
+    const p = Number(k);
+    if (p <= best || !(p >= 0 && p < NUM_PRIORITIES && Number.isInteger(p))) continue;
+    const q = queues[p];
     if (q === undefined || q.length === 0) continue;
-    if (!lazy(s)) return p;
-    if (q.some((t) => isRunnable(getTCB(s, t).state) && !(skipRunning && t === s.curThread))) return p;
+    if (!lazy(s) || q.some((t) => isRunnable(readTCB(s, t).state) && !(skipRunning && t === s.curThread))) best = p;
   }
-  return -1;
+  return best;
 }
 
 /**
@@ -171,23 +179,23 @@ export function possibleSwitchTo(s: KernelState, t: PPtr): void {
 
 /** seL4 scheduleTCB: the current thread stopped being runnable, so schedule() must choose. */
 function scheduleTCB(s: KernelState, t: PPtr): void {
-  if (t === s.curThread && s.schedulerAction.tag === 'ResumeCurrentThread' && !isRunnable(getTCB(s, t).state)) {
+  if (t === s.curThread && s.schedulerAction.tag === 'ResumeCurrentThread' && !isRunnable(readTCB(s, t).state)) {
     s.schedulerAction = { tag: 'ChooseNewThread' };
   }
 }
 
 /** seL4 setThreadState (with scheduleTCB). Under lazy a thread woken up loses its stale entry (L1). */
 export function setThreadState(s: KernelState, t: PPtr, st: ThreadState): void {
-  const tcb = getTCB(s, t);
-  if (lazy(s) && isRunnable(st) && !isRunnable(tcb.state)) removeEntry(s, t, tcb.priority);
-  tcb.state = st;
+  const now = readTCB(s, t);
+  if (lazy(s) && isRunnable(st) && !isRunnable(now.state)) removeEntry(s, t, now.priority);
+  getTCB(s, t).state = st;
   scheduleTCB(s, t);
 }
 
 /** seL4 switchToThread: t becomes current and leaves its queue (under lazy: heads it, L2). */
 export function switchToThread(s: KernelState, t: PPtr): void {
   if (lazy(s)) {
-    const prio = getTCB(s, t).priority;
+    const prio = readTCB(s, t).priority;
     removeEntry(s, t, prio);
     queue(s, prio).unshift(t);
   } else {
@@ -205,17 +213,28 @@ export function switchToIdleThread(s: KernelState): void {
  * lazy the stale entries met at the head are removed first (the unbounded work, L1).
  */
 export function chooseThread(s: KernelState): void {
-  for (let p = NUM_PRIORITIES - 1; p >= 0; p--) {
-    const q = s.readyQueues[p];
+  // The present queues only, highest priority first (integer keys iterate in ascending order).
+  const prios: number[] = [];
+  for (const k in s.readyQueues) {
+    const p = Number(k);
+    if (p >= 0 && p < NUM_PRIORITIES && Number.isInteger(p)) prios.push(p);
+  }
+  prios.sort((a, b) => b - a);
+  for (const p of prios) {
+    let q = s.readyQueues[p];
     if (q === undefined || q.length === 0) continue;
     if (lazy(s)) {
-      while (q.length > 0 && !isRunnable(getTCB(s, q[0]).state)) q.shift();
-      if (q.length === 0) {
-        delete s.readyQueues[p];
-        continue;
+      if (!isRunnable(readTCB(s, q[0]).state)) {
+        const queues = writableTable(s, 'readyQueues');
+        q = queues[p];
+        while (q.length > 0 && !isRunnable(readTCB(s, q[0]).state)) q.shift();
+        if (q.length === 0) {
+          delete queues[p];
+          continue;
+        }
       }
     }
-    assert(q.length > 0 && isRunnable(getTCB(s, q[0]).state), `chooseThread: queue ${p} holds a blocked head`);
+    assert(q.length > 0 && isRunnable(readTCB(s, q[0]).state), `chooseThread: queue ${p} holds a blocked head`);
     switchToThread(s, q[0]);
     return;
   }
@@ -239,14 +258,14 @@ export function schedule(s: KernelState): void {
   const act = s.schedulerAction;
   if (act.tag !== 'ResumeCurrentThread') {
     const cur = s.curThread;
-    const curTCB = getTCB(s, cur);
+    const curTCB = readTCB(s, cur);
     const wasRunnable = isRunnable(curTCB.state);
     if (wasRunnable) enqueueHead(s, cur, false);
     if (act.tag === 'ChooseNewThread') {
       chooseThread(s);
     } else {
       const cand = act.tcb;
-      const candTCB = getTCB(s, cand);
+      const candTCB = readTCB(s, cand);
       assert(isRunnable(candTCB.state), 'schedule: the switch candidate is not runnable');
       const fastfail = cur === s.idleThread || candTCB.priority < curTCB.priority;
       if (fastfail && candTCB.priority < highestReadyPrio(s, false)) {
@@ -269,7 +288,7 @@ export function schedule(s: KernelState): void {
  * pc: the trace re-issues the system call (trace-format.md).
  */
 export function activateThread(s: KernelState): void {
-  const st = getTCB(s, s.curThread).state;
+  const st = readTCB(s, s.curThread).state;
   switch (st.tag) {
     case 'Running':
     case 'Idle':
@@ -314,7 +333,7 @@ export function setupReplyMaster(s: KernelState, t: PPtr): void {
  * call (Restart); a runnable one is left alone.
  */
 export function restart(s: KernelState, t: PPtr): void {
-  if (!isStopped(getTCB(s, t).state)) return;
+  if (!isStopped(readTCB(s, t).state)) return;
   cancelIPC(s, t);
   setupReplyMaster(s, t);
   setThreadState(s, t, { tag: 'Restart' });

@@ -14,7 +14,7 @@ import { type CapRights, rightsFromWord } from '../../abi/rights';
 import { FSR } from '../../abi/errors';
 import type { Cap, CapOf, Decoded, InvocationArgs, PPtr, VMRights } from '../api/types';
 import { type Fault, type LookupFailure, type Result, type SyscallError, err, ok } from '../api/failures';
-import { type KernelState, assert, getCTE, getObject, getTCB, liveCTEOrUndefined, markObject, tcbSlot, readCTE, readObject, readTCB } from '../model/state';
+import { type KernelState, assert, getCTE, getObject, getTCB, liveCTEOrUndefined, markObject, tcbSlot, readCTE, readObject, readTCB, writableTable } from '../model/state';
 import { type PDE, type PTE, TCB_SLOT } from '../object/structures';
 import { cteInsert, ensureEmptySlot, ensureNoChildren, isFinalCapability } from '../object/cnode';
 import { lookupTargetSlot } from './cspace';
@@ -165,7 +165,7 @@ export function userTranslate(s: KernelState, tcb: PPtr, vaddr: number, write: b
 export function deleteASIDPool(s: KernelState, base: number, pool: PPtr): void {
   assert(base % (1 << ASID_LOW_BITS) === 0, 'ASID pool base must be aligned');
   const i = base >>> ASID_LOW_BITS;
-  if (s.asidTable[i] === pool) delete s.asidTable[i];
+  if (s.asidTable[i] === pool) delete writableTable(s, 'asidTable')[i];
 }
 
 /** seL4 deleteASID: take `asid` out of its pool if it still names `pd`. */
@@ -467,5 +467,5 @@ function performASIDControlInvocation(s: KernelState, frame: PPtr, slot: PPtr, p
   markObject(s, frame);
   s.objects[frame] = { tag: 'ASIDPool', entries: {} };
   cteInsert(s, { tag: 'ASIDPoolCap', ptr: frame, asidBase: base }, parent, slot);
-  s.asidTable[base >>> ASID_LOW_BITS] = frame;
+  writableTable(s, 'asidTable')[base >>> ASID_LOW_BITS] = frame;
 }

@@ -65,7 +65,12 @@ interface StepContext {
   ctes: Set<PPtr>;
   objectsCopied: boolean;
   ctesCopied: boolean;
+  /** Small tables already copied for this entry. */
+  tables: Set<SmallTable>;
 }
+
+/** The state's small tables: copied whole (deeply) the first time an entry writes them. */
+export type SmallTable = 'readyQueues' | 'asidTable' | 'irqStates' | 'irqMasked' | 'irqPending';
 
 let stepContext: StepContext | null = null;
 let freezeStates = true;
@@ -147,16 +152,17 @@ function sameAt(a: Record<PPtr, unknown>, b: Record<PPtr, unknown>, touched: Set
  * (`base` itself when nothing changed); `base` is never modified.
  */
 export function runStep(base: KernelState, f: (s: KernelState) => void): KernelState {
-  const work: KernelState = {
-    ...base,
-    readyQueues: cloneDeep(base.readyQueues),
-    asidTable: { ...base.asidTable },
-    irqStates: base.irqStates.slice(),
-    irqMasked: base.irqMasked.slice(),
-    irqPending: base.irqPending.slice(),
-  };
+  const work: KernelState = { ...base };
   const saved = stepContext;
-  const ctx: StepContext = { work, base, objects: new Set(), ctes: new Set(), objectsCopied: false, ctesCopied: false };
+  const ctx: StepContext = {
+    work,
+    base,
+    objects: new Set(),
+    ctes: new Set(),
+    objectsCopied: false,
+    ctesCopied: false,
+    tables: new Set(),
+  };
   stepContext = ctx;
   try {
     f(work);
@@ -207,8 +213,11 @@ function finishStep(ctx: StepContext): KernelState {
     }
     if (sameAt(work.ctes, base.ctes, ctx.ctes)) work.ctes = base.ctes;
   }
-  for (const k of ['readyQueues', 'asidTable', 'irqStates', 'irqMasked', 'irqPending', 'schedulerAction'] as const) {
-    if (work[k] !== base[k] && sameDeep(work[k], base[k])) (work as unknown as Record<string, unknown>)[k] = base[k];
+  for (const k of ctx.tables) {
+    if (sameDeep(work[k], base[k])) (work as unknown as Record<string, unknown>)[k] = base[k];
+  }
+  if (work.schedulerAction !== base.schedulerAction && sameDeep(work.schedulerAction, base.schedulerAction)) {
+    work.schedulerAction = base.schedulerAction;
   }
   let changed = false;
   for (const k in work) {
@@ -234,6 +243,16 @@ function copyCTEsTable(ctx: StepContext): void {
     ctx.work.ctes = { ...ctx.work.ctes };
     ctx.ctesCopied = true;
   }
+}
+
+/** A small table of the state, for writing (the entry's own copy inside `step`). */
+export function writableTable<K extends SmallTable>(s: KernelState, k: K): KernelState[K] {
+  const ctx = contextOf(s);
+  if (ctx !== null && !ctx.tables.has(k)) {
+    s[k] = cloneDeep(s[k]);
+    ctx.tables.add(k);
+  }
+  return s[k];
 }
 
 /**

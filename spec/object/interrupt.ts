@@ -10,7 +10,7 @@ import { KERNEL_LAYOUT } from '../../abi/boot';
 import { LABEL } from '../../abi/invocations';
 import type { Cap, CapOf, Decoded, InvocationArgs, IRQState, PPtr } from '../api/types';
 import { err, ok } from '../api/failures';
-import { type KernelState, CTE_SIZE, getCTE } from '../model/state';
+import { type KernelState, CTE_SIZE, getCTE, writableTable } from '../model/state';
 import { cteDeleteOne, cteInsert, ensureEmptySlot } from './cnode';
 import { sendSignal } from './notification';
 import { lookupTargetSlot } from '../kernel/cspace';
@@ -35,8 +35,8 @@ export function maxIRQ(s: KernelState): number {
 
 /** seL4 setIRQState: an Inactive line is masked at the controller, any other is unmasked. */
 export function setIRQState(s: KernelState, state: IRQState, irq: number): void {
-  s.irqStates[irq] = state;
-  s.irqMasked[irq] = state === 'Inactive';
+  writableTable(s, 'irqStates')[irq] = state;
+  writableTable(s, 'irqMasked')[irq] = state === 'Inactive';
 }
 
 /**
@@ -97,7 +97,7 @@ export function decodeIRQHandlerInvocation(
 export function invokeIRQHandler(s: KernelState, inv: IRQHandlerInvocation, _thread: PPtr): void {
   switch (inv.tag) {
     case 'AckIRQ':
-      s.irqMasked[inv.irq] = false;
+      writableTable(s, 'irqMasked')[inv.irq] = false;
       return;
     case 'SetIRQHandler': {
       const node = irqNodeSlot(inv.irq);
@@ -126,14 +126,14 @@ export function handleInterrupt(s: KernelState, irq: number): void {
     case 'Signal': {
       const cap = getCTE(s, irqNodeSlot(irq)).cap;
       if (cap.tag === 'NotificationCap' && cap.rights.write) sendSignal(s, cap.ptr, cap.badge);
-      s.irqMasked[irq] = true;
+      writableTable(s, 'irqMasked')[irq] = true;
       return;
     }
     case 'Timer':
       timerTick(s);
       return;
     case 'Inactive':
-      s.irqMasked[irq] = true;
+      writableTable(s, 'irqMasked')[irq] = true;
       return;
     case 'Reserved':
       return;
