@@ -8,6 +8,7 @@ import type { Config } from '../abi/config';
 import { METHODS, METHOD_NAMES, type ArgType, type MethodName } from '../abi/invocations';
 import { SYSCALL_NAMES } from '../abi/syscalls';
 import { OBJECT_TYPES } from '../abi/objecttype';
+import { bootLayout } from '../abi/boot';
 import type { KernelState } from '../spec';
 import type { PPtr } from '../spec/api/types';
 import type { TCB } from '../spec/object/structures';
@@ -177,6 +178,8 @@ export interface World {
   irqLine: number;
   /** A thread above the others that waits for the IRQ line and then resumes everyone (TraceDriver). */
   watchdog: number;
+  /** The watchdog's own notification, which the IRQ handler signals. */
+  watchdogNtfn: number;
   firstFree: number;
   /** Names of the slots, for reports. */
   slotNames: Map<number, string>;
@@ -189,13 +192,14 @@ export function layoutWorld(o: GeneratorOptions): World {
   const w: World = {
     eps: take(o.endpoints), ntfns: take(o.notifications), tcbs: take(o.threads), cnodes: take(o.cspaces),
     frames: take(o.threads + 2), pageTable: next++, pageDirectory: next++, untyped: next++,
-    badgedEps: [], badgedNtfns: [], irqHandler: 0, irqLine: IRQ_LINE, watchdog: 0, firstFree: 0,
+    badgedEps: [], badgedNtfns: [], irqHandler: 0, irqLine: IRQ_LINE, watchdog: 0, watchdogNtfn: 0, firstFree: 0,
     slotNames: new Map(), threadNames: Array.from({ length: o.threads }, (_, i) => `t${i + 1}`),
   };
   w.badgedEps = take(o.endpoints);
   w.badgedNtfns = take(o.notifications);
   w.irqHandler = next++;
   w.watchdog = next++;
+  w.watchdogNtfn = next++;
   w.firstFree = next;
   if (w.firstFree > LAST_SLOT - 4) throw new RangeError('generator: too many objects for the 64-slot world (fewer threads, endpoints or notifications)');
   const name = (slots: number[], p: string) => slots.forEach((s, i) => w.slotNames.set(s, `${p}${i}`));
@@ -207,7 +211,7 @@ export function layoutWorld(o: GeneratorOptions): World {
   name(w.frames, 'frame');
   name(w.badgedEps, 'ep_badged');
   name(w.badgedNtfns, 'ntfn_badged');
-  w.slotNames.set(w.pageTable, 'pt').set(w.pageDirectory, 'pd').set(w.untyped, 'ut').set(w.irqHandler, 'irqHandler').set(w.watchdog, 'tcb_watchdog');
+  w.slotNames.set(w.pageTable, 'pt').set(w.pageDirectory, 'pd').set(w.untyped, 'ut').set(w.irqHandler, 'irqHandler').set(w.watchdog, 'tcb_watchdog').set(w.watchdogNtfn, 'ntfn_watchdog');
   return w;
 }
 
@@ -251,6 +255,7 @@ export function worldSetup(w: World, p: WorldParams): RawEvent[] {
   retypeAt('PageDirectory', 0, [w.pageDirectory]);
   retypeAt('Untyped', 12, [w.untyped]);
   retypeAt('TCB', 0, [w.watchdog]);
+  retypeAt('Notification', 0, [w.watchdogNtfn]);
   const mint = (cnode: number, depth: number, dest: number, src: number, rights: string, badge: number) =>
     out.push(inv('CNode_Mint', cnode, { destIndex: dest, destDepth: depth, srcRoot: 2, srcIndex: src, srcDepth: 32, rights, badge }));
   const copy = (cnode: number, dest: number, src: number) =>
@@ -279,7 +284,7 @@ export function worldSetup(w: World, p: WorldParams): RawEvent[] {
     if (t >= 0 && n > 0) out.push(inv('TCB_BindNotification', w.tcbs[t], { notification: w.ntfns[n] }));
   });
   out.push(inv('IRQControl_Get', 4, { irq: w.irqLine, root: 2, index: w.irqHandler, depth: 32 }));
-  out.push(inv('IRQHandler_SetNotification', w.irqHandler, { notification: w.ntfns[0] }));
+  out.push(inv('IRQHandler_SetNotification', w.irqHandler, { notification: w.watchdogNtfn }));
   out.push(inv('IRQHandler_Ack', w.irqHandler));
   const spare = w.frames[w.frames.length - 1];
   out.push(inv('TCB_Configure', w.watchdog, { faultEP: 0, cspaceRoot: 2, cspaceRootData: 0, vspaceRoot: 3, vspaceRootData: 0, buffer: 0x00240000, bufferFrame: spare }));
@@ -300,6 +305,10 @@ const pick = <T>(xs: readonly T[]): fc.Arbitrary<T> => fc.constantFrom(...xs);
 const often = <T, U = T>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<U>, goodWeight = 6): fc.Arbitrary<T | U> =>
   fc.oneof({ weight: goodWeight, arbitrary: good as fc.Arbitrary<T | U> }, { weight: 1, arbitrary: bad as fc.Arbitrary<T | U> });
 
+/** `x` once in `n` draws, otherwise null (fc.option's freq counts the other way). */
+const rarely = <T>(x: fc.Arbitrary<T>, n: number): fc.Arbitrary<T | null> =>
+  fc.oneof({ weight: n - 1, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: x });
+
 /** Everything the world-aware arbitraries draw cap pointers from. */
 function slotPools(w: World) {
   const free = Array.from({ length: LAST_SLOT - w.firstFree + 1 }, (_, i) => w.firstFree + i);
@@ -308,7 +317,8 @@ function slotPools(w: World) {
   return {
     free, all, any,
     ipc: often(pick([...w.eps, ...w.badgedEps, ...w.ntfns, ...w.badgedNtfns]), any, 8),
-    freeSlot: often(pick(free), pick(all), 5),
+    freeSlot: often(pick(free), pick(all), 3),
+    usedSlot: often(pick(all), pick(free), 4),
   };
 }
 
@@ -323,7 +333,7 @@ function arbIPC(w: World): fc.Arbitrary<RawEvent> {
     extraCaps: fc.array(P.any, { minLength: 1, maxLength: 3 }),
     receive: fc.record({ root: fc.constant(2), index: P.freeSlot, depth: fc.constant(32) }),
   });
-  return fc.tuple(syscall, P.ipc, fc.nat({ max: 3 }), fc.array(fc.nat({ max: 99 }), { maxLength: 5 }), fc.option(transfer, { freq: 6 }))
+  return fc.tuple(syscall, P.ipc, fc.nat({ max: 3 }), fc.array(fc.nat({ max: 99 }), { maxLength: 5 }), rarely(transfer, 5))
     .map(([s, cap, label, mrs, t]) => {
       const e: RawEvent = s === 'Yield' ? { syscall: s } : { syscall: s, cap, info: { label }, mrs };
       if (t && s !== 'Yield') Object.assign(e, t);
@@ -345,25 +355,32 @@ function capChoices(w: World): Record<string, number[]> {
 const pageVaddr = fc.oneof(
   { weight: 5, arbitrary: fc.integer({ min: 0x206, max: 0x20f }).map((p) => p * 0x1000) },
   { weight: 2, arbitrary: fc.integer({ min: 0x300, max: 0x30f }).map((p) => p * 0x1000) },
-  { weight: 1, arbitrary: fc.constantFrom(0x00201000, 0x00202004, 0xe0000000, 0x10000000) },
+  { weight: 2, arbitrary: fc.constantFrom(0x00201000, 0x00202000, 0x00202004, 0xe0000000, 0xe0100000, 0x10000000) },
 );
 
-function arbWorldArg(w: World, P: ReturnType<typeof slotPools>, name: string, type: ArgType): fc.Arbitrary<unknown> {
+/** Indexes that name a slot to read (a source, or the slot a Revoke/Delete acts on). */
+const SOURCE_INDEX = /^(srcIndex|pivotIndex)$/;
+const SOURCE_METHODS = /^CNode_(Revoke|Delete|CancelBadgedSends)$/;
+
+function arbWorldArg(w: World, P: ReturnType<typeof slotPools>, name: string, type: ArgType, method = ''): fc.Arbitrary<unknown> {
   const C = capChoices(w);
   if (type === 'cap') return often(pick(C[name] ?? P.all), P.any, 5);
   if (type === 'bool') return fc.boolean();
   if (type === 'rights') return often(pick(['RWGP', 'RW', 'R', 'W', 'RWG', 'RG']), fc.integer({ min: 0, max: 15 }), 4);
-  if (type === 'objtype') return often(pick(OBJECT_TYPES), fc.integer({ min: 0, max: 20 }), 8);
+  if (type === 'objtype') return often(pick(OBJECT_TYPES), fc.integer({ min: 11, max: 40 }), 6);
   if (type === 'regs') return fc.array(fc.nat({ max: 0xffff }), { maxLength: 17 });
-  if (/[iI]ndex|nodeOffset/.test(name)) return name === 'nodeIndex' ? often(fc.constant(0), P.any) : P.freeSlot;
-  if (/[dD]epth/.test(name)) return name === 'nodeDepth' ? often(fc.constant(0), fc.constantFrom(32, 6, 40)) : often(fc.constant(32), fc.integer({ min: 0, max: 40 }));
+  if (/[iI]ndex|nodeOffset/.test(name)) {
+    if (name === 'nodeIndex') return often(fc.constant(0), P.any);
+    return SOURCE_INDEX.test(name) || (name === 'index' && SOURCE_METHODS.test(method)) ? P.usedSlot : P.freeSlot;
+  }
+  if (/[dD]epth/.test(name)) return name === 'nodeDepth' ? often(fc.constant(0), fc.constantFrom(32, 6, 40)) : often(fc.constant(32), fc.constantFrom(0, 6, 12, 33, 40), 5);
   switch (name) {
     case 'sizeBits': return often(fc.constantFrom(0, 0, 4, 5, 6, 12), fc.integer({ min: 0, max: 40 }), 5);
     case 'numObjects': return often(fc.integer({ min: 1, max: 3 }), fc.constantFrom(0, 300, 5000), 8);
     case 'priority': case 'mcp': return often(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 256, max: 300 }));
     case 'badge': case 'destBadge': case 'pivotBadge': return fc.nat({ max: 20 });
     case 'vaddr': return pageVaddr;
-    case 'buffer': return often(fc.integer({ min: 0, max: 7 }).map((i) => BUFFER_BASE + i * 0x1000), fc.constantFrom(0x00202004, 0x00202100, 0));
+    case 'buffer': return often(fc.integer({ min: 0, max: 7 }).map((i) => BUFFER_BASE + i * 0x1000), fc.constantFrom(0x00202004, 0x00202100, 0x00202010), 3);
     case 'faultEP': return often(pick([...w.eps, ...w.badgedEps]), fc.constantFrom(0, 99));
     case 'cspaceRootData': return often(fc.constantFrom(0, OWN_CSPACE_DATA), smallWord);
     case 'irq': return often(fc.integer({ min: 1, max: 31 }), fc.constantFrom(0, 32, 300), 5);
@@ -378,9 +395,9 @@ function arbWorldInvoke(w: World): fc.Arbitrary<RawEvent> {
   const C = capChoices(w);
   const each = METHOD_NAMES.map((m) => {
     const spec = METHODS[m];
-    const args = Object.fromEntries(spec.args.map((a) => [a.name, arbWorldArg(w, P, a.name, a.type)]));
+    const args = Object.fromEntries(spec.args.map((a) => [a.name, arbWorldArg(w, P, a.name, a.type, m)]));
     const cap = often(pick(C[spec.interface]), P.any, 8);
-    const trunc = fc.option(fc.record({ length: fc.nat({ max: 3 }), extraCaps: fc.nat({ max: 1 }) }, { requiredKeys: [] }), { freq: 12 });
+    const trunc = rarely(fc.record({ length: fc.nat({ max: 3 }), extraCaps: fc.nat({ max: 1 }) }, { requiredKeys: [] }), 7);
     const ev = fc.record({ cap, args: fc.record(args), info: trunc }).map(({ cap: c, args: a, info }): RawEvent => {
       const e: RawEvent = spec.args.length > 0 ? { invoke: m, cap: c, args: a } : { invoke: m, cap: c };
       if (info && Object.keys(info).length > 0 && spec.args.length > 0) e.info = info;
@@ -406,7 +423,7 @@ export function arbWorldEvent(w: World, o: GeneratorOptions, irqLines = 32): fc.
     invoke: arbWorldInvoke(w),
     memory: arbMemory(w),
     exception: fc.nat({ max: 7 }).map((c) => ({ exception: c })),
-    irq: often(fc.constant(w.irqLine), fc.integer({ min: 1, max: irqLines - 1 }), 3).map((l) => ({ irq: l })),
+    irq: often(fc.integer({ min: 1, max: irqLines - 1 }), fc.constant(w.irqLine), 4).map((l) => ({ irq: l })),
     tick: fc.integer({ min: 1, max: 6 }).map((n) => ({ tick: n })),
     garbage: arbEvent({ irqLines }),
   };
@@ -554,24 +571,62 @@ export class TraceDriver {
   dropped = 0;
   reissued = 0;
 
-  private routine: RawEvent[] = [];
 
   /** `wake`: the world, whose watchdog wakes everyone when all are blocked (none for hand-made traces). */
   constructor(private readonly run: RunEvent, private readonly state: () => KernelState, private readonly wake?: World) {}
 
   /**
-   * The watchdog's code, a loop: wait on the IRQ's notification; acknowledge the IRQ; resume root
-   * and every thread (restarting the blocked ones); wait again. Random events never run as it.
+   * The watchdog's code, a loop: wait on the IRQ's notification; when woken, acknowledge the IRQ,
+   * then unblock each stopped thread once, as a user-level supervisor would: a message (NBSend)
+   * for a receiver, a signal for a waiter, a receive (NBRecv) for a blocked sender, TCB_Resume
+   * for an inactive thread or one waiting for a reply; then wait again. Random events never run
+   * as the watchdog.
    */
   private watchdogStep(): boolean {
     const w = this.wake!;
-    if (this.routine.length === 0) {
-      this.routine = [{ syscall: 'Recv', cap: w.ntfns[0] }];
-      if (this.started) this.routine.unshift(inv('IRQHandler_Ack', w.irqHandler), ...[1, ...w.tcbs].map((t) => inv('TCB_Resume', t)));
-      this.started = true;
+    const s = this.state();
+    let e: RawEvent | undefined;
+    if (!this.started) this.started = true;
+    else if (!this.cycle) {
+      this.cycle = new Set();
+      e = inv('IRQHandler_Ack', w.irqHandler);
     }
-    const e = this.routine.shift()!;
+    if (!e && this.cycle) e = this.unblockNext(s, this.cycle);
+    if (!e) {
+      this.cycle = undefined;
+      e = { syscall: 'Recv', cap: w.watchdogNtfn };
+    } else if ('syscall' in e) e = this.withNonce(e);
     return this.issue(e, e);
+  }
+
+  private cycle: Set<PPtr> | undefined;
+
+  /** The watchdog's next unblocking action, for a stopped thread it has not helped this cycle. */
+  private unblockNext(s: KernelState, done: Set<PPtr>): RawEvent | undefined {
+    const w = this.wake!;
+    const root = bootLayout(s.config).rootCNode;
+    const slotOf = (p: PPtr, slots: number[]) => slots.find((x) => (s.ctes[root + 16 * x]?.cap as { ptr?: number } | undefined)?.ptr === p);
+    for (const slot of [1, ...w.tcbs]) {
+      const p = (s.ctes[root + 16 * slot]?.cap as { ptr?: number; tag: string } | undefined);
+      if (p?.tag !== 'ThreadCap' || p.ptr === undefined || done.has(p.ptr)) continue;
+      const t = s.objects[p.ptr];
+      if (t?.tag !== 'TCB' || !isStopped(t)) continue;
+      done.add(p.ptr);
+      const st = t.state;
+      const eps = [...w.eps, ...w.badgedEps];
+      if (st.tag === 'BlockedOnReceive') {
+        const c = slotOf(st.ep, eps);
+        if (c !== undefined) return { syscall: 'NBSend', cap: c, info: { label: 0 }, mrs: [] };
+      } else if (st.tag === 'BlockedOnSend') {
+        const c = slotOf(st.ep, eps);
+        if (c !== undefined) return { syscall: 'NBRecv', cap: c };
+      } else if (st.tag === 'BlockedOnNotification') {
+        const c = slotOf(st.ntfn, [...w.ntfns, ...w.badgedNtfns]);
+        if (c !== undefined) return { syscall: 'Send', cap: c, info: { label: 0 }, mrs: [] };
+      }
+      return inv('TCB_Resume', slot);
+    }
+    return undefined;
   }
   private started = false;
 
