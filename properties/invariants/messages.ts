@@ -145,7 +145,7 @@ function dropReason(ctx: StepContext, e: Entry): string | null {
   if (t === undefined) return 'the sender was deleted';
   // A restarted sender chosen to run in the same step is Running already (activateThread); a
   // receive on its endpoint in this step would have delivered the message instead.
-  const restarted = t.state.tag === 'Restart' || (t.state.tag === 'Running' && e.ep !== null && !receivedFrom(ctx, e.ep));
+  const restarted = t.state.tag === 'Restart' || (t.state.tag === 'Running' && e.ep !== null && !receivedFrom(ctx, e.ep, false));
   if (restarted) return 'the send was cancelled (object deleted, badged sends cancelled, or resumed): the sender restarts it';
   if (t.state.tag === 'Inactive') return 'the sender was suspended';
   if (t.state.tag === 'BlockedOnSend' && t.state.ep === e.ep) return 'the sender\'s registers were overwritten (WriteRegisters/CopyRegisters)';
@@ -226,13 +226,14 @@ export const noLostMessages: Invariant = {
 // endpoint-fifo
 
 /** Whether the current thread received a message from endpoint p in this step (it took the head of a Send queue). */
-function receivedFrom(ctx: StepContext, p: PPtr): boolean {
+function receivedFrom(ctx: StepContext, p: PPtr, mustDeliver = true): boolean {
   const n = syscallOf(ctx);
   if (n !== SYS.Recv && n !== SYS.NBRecv && n !== SYS.ReplyRecv) return false;
   const { before, after } = ctx;
   const cur = before.curThread;
   const r = lookupCap(before, cur, (ctx.event as { cap: number }).cap);
   if (!r.ok || r.value.cap.tag !== 'EndpointCap' || r.value.cap.ptr !== p) return false;
+  if (!mustDeliver) return true;
   const ta = tcbAt(after, cur);
   return ta !== undefined && newDelivery(ta.delivered, tcbAt(before, cur)?.delivered) && ta.delivered.info !== undefined;
 }
