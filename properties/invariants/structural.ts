@@ -71,6 +71,14 @@ export const symRefs: StateInvariant = incrementalInvariant(
         const e = checkQueue(s, was.obj);
         if (e !== null) return e;
       }
+      // Threads that left a queue: they must no longer claim to be blocked there.
+      const old = before === null ? null : queueOf(before, p);
+      if (old !== null) {
+        for (const t of old.queue) {
+          const e = checkThreadQueued(s, t);
+          if (e !== null) return e;
+        }
+      }
       if (o === undefined) continue;
       const e = o.tag === 'TCB' ? checkThreadQueued(s, p) : checkQueue(s, p);
       if (e !== null) return e;

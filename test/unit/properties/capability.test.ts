@@ -1,0 +1,123 @@
+// Capability integrity: each invariant fails on a state (or step) that breaks it, in full and
+// incrementally; authority confinement catches a cap that appears without a channel.
+
+import { produce } from 'immer';
+import { describe, expect, it } from 'vitest';
+import type { KernelState } from '../../../spec';
+import type { StateInvariant } from '../../../properties/invariants/changes';
+import { authorityConfinement, badgedCapsDescend, cdtRights, cdtWellFormed, objectsDistinct, parentOf, threadAuthority, validCaps } from '../../../properties/invariants/capability';
+import { contexts, fakeStep, ipcTrace } from './fixtures';
+
+const { boot, steps } = contexts(ipcTrace());
+const s = steps[steps.length - 1].after;
+const slot = (i: number) => 0x00100000 + 16 * i; // root CNode slot i
+const EP20 = 0x00200000;
+const NTFN = 0x00200020;
+
+function expectViolation(inv: StateInvariant, before: KernelState, bad: KernelState): void {
+  expect(inv.full(bad)).not.toBeNull();
+  expect(inv.monitor().step(fakeStep(before, bad))?.invariant).toBe(inv.name);
+}
+
+describe('capability invariants hold along a trace', () => {
+  for (const inv of [validCaps, objectsDistinct, cdtWellFormed, cdtRights, badgedCapsDescend]) {
+    it(inv.name, () => {
+      const m = inv.monitor();
+      expect(m.boot?.(boot) ?? null).toBeNull();
+      for (const st of steps) expect(m.step(st)).toBeNull();
+      expect(inv.full(s)).toBeNull();
+    });
+  }
+  it('authority-confinement', () => {
+    const m = authorityConfinement.monitor();
+    m.boot?.(boot);
+    for (const st of steps) expect(m.step(st)).toBeNull();
+  });
+  it('the badged notification caps have the unbadged original as parent', () => {
+    expect(parentOf(s, slot(23))).toBe(slot(22));
+    expect(parentOf(s, slot(24))).toBe(slot(22));
+  });
+});
+
+describe('capability invariants fail', () => {
+  it('valid-caps: an endpoint cap to a notification, and a cap left dangling by a deleted object', () => {
+    expectViolation(validCaps, s, produce(s, (d) => {
+      const c = d.ctes[slot(20)];
+      if (c.cap.tag === 'EndpointCap') c.cap.ptr = NTFN;
+    }));
+    expectViolation(validCaps, s, produce(s, (d) => {
+      delete d.objects[EP20];
+    }));
+  });
+  it('objects-distinct: overlapping objects, and an object above the free index of its untyped', () => {
+    expectViolation(objectsDistinct, s, produce(s, (d) => {
+      d.objects[0x00200208] = { tag: 'Endpoint', state: 'Idle', queue: [] }; // inside srv's TCB
+    }));
+    expectViolation(objectsDistinct, s, produce(s, (d) => {
+      d.objects[0x00300000] = { tag: 'Endpoint', state: 'Idle', queue: [] };
+    }));
+    // Lowering a free index below the objects made from the untyped.
+    expectViolation(objectsDistinct, s, produce(s, (d) => {
+      const c = d.ctes[slot(17)];
+      if (c.cap.tag === 'UntypedCap') c.cap.freeIndex = 0;
+    }));
+  });
+  it('cdt-well-formed: a link to an empty slot, and a cycle', () => {
+    expectViolation(cdtWellFormed, s, produce(s, (d) => {
+      d.ctes[slot(23)].mdb.next = slot(99);
+    }));
+    expectViolation(cdtWellFormed, s, produce(s, (d) => {
+      // 22 -> 24 -> 23 -> ... ; close the loop 23 -> 22 symmetrically.
+      const last = slot(23);
+      const oldNext = d.ctes[last].mdb.next;
+      if (oldNext !== 0) d.ctes[oldNext].mdb.prev = 0;
+      d.ctes[last].mdb.next = slot(22);
+      const first = d.ctes[slot(22)].mdb.prev;
+      if (first !== 0) d.ctes[first].mdb.next = 0;
+      d.ctes[slot(22)].mdb.prev = last;
+    }));
+  });
+  it('cdt-rights: a child with more rights than its parent', () => {
+    expectViolation(cdtRights, s, produce(s, (d) => {
+      const c = d.ctes[slot(22)];
+      if (c.cap.tag === 'NotificationCap') c.cap.rights = { read: true, write: false, grant: false, grantReply: false };
+    }));
+  });
+  it('badged-caps-descend: a badge change without a new subtree, and a badged cap not under its unbadged original', () => {
+    expectViolation(badgedCapsDescend, s, produce(s, (d) => {
+      d.ctes[slot(23)].mdb.firstBadged = false;
+    }));
+    expectViolation(badgedCapsDescend, s, produce(s, (d) => {
+      // The unbadged original loses its revocable bit: its badged children fall to the untyped.
+      d.ctes[slot(22)].mdb.revocable = false;
+    }));
+  });
+  it('authority-confinement: a cap to a new object appears without a retype', () => {
+    const before = s;
+    const bad = produce(before, (d) => {
+      d.objects[0x00200100] = { tag: 'Endpoint', state: 'Idle', queue: [] };
+      d.ctes[slot(40)] = { cap: { tag: 'EndpointCap', ptr: 0x00200100, badge: 0, rights: { read: true, write: true, grant: true, grantReply: true } }, mdb: { prev: 0, next: 0, revocable: true, firstBadged: true } };
+    });
+    const m = authorityConfinement.monitor();
+    m.boot?.(before);
+    const v = m.step(fakeStep(before, bad));
+    expect(v?.invariant).toBe('authority-confinement');
+    expect(v?.evidence).toMatchObject({ thread: 'root', gained: 'EndpointCap@0x00200100' });
+  });
+  it('authority-confinement: rights amplified in place', () => {
+    const before = produce(s, (d) => {
+      for (const i of [20]) {
+        const c = d.ctes[slot(i)];
+        if (c.cap.tag === 'EndpointCap') c.cap.rights = { read: true, write: false, grant: false, grantReply: false };
+      }
+    });
+    const bad = produce(before, (d) => {
+      const c = d.ctes[slot(20)];
+      if (c.cap.tag === 'EndpointCap') c.cap.rights = { read: true, write: true, grant: true, grantReply: false };
+    });
+    expect(threadAuthority(before, before.curThread).auth.get('EndpointCap@0x00200000')).toBe(1);
+    const m = authorityConfinement.monitor();
+    m.boot?.(before);
+    expect(m.step(fakeStep(before, bad))?.evidence).toMatchObject({ gained: 'EndpointCap@0x00200000', had: 1 });
+  });
+});
