@@ -208,8 +208,17 @@ describe('MDB list operations', () => {
     // Revoking the badged cap 111 removes only its own copy 112.
     cteRevoke(k, slot(111));
     expect(walk(k, UT)).toEqual([UT, A, slot(114), slot(111), slot(110), slot(100)]);
-    // Revoking A removes every cap derived from it, and stops at the sibling 100.
+    // Revoking A removes every cap derived from it, in list order, and stops at the sibling 100.
+    const order: number[] = [];
+    const watched = new Set([110, 111, 114, 100].map(slot));
+    const store32 = k.m.store32.bind(k.m);
+    k.m.store32 = (p: number, v: number): void => {
+      if (watched.has(p) && v === 0 && k.m.peek32(p) !== 0) order.push(p);
+      store32(p, v);
+    };
     cteRevoke(k, A);
+    k.m.store32 = store32;
+    expect(order).toEqual([slot(114), slot(111), slot(110)]);
     expect(walk(k, UT)).toEqual([UT, A, slot(100)]);
     for (const i of [110, 111, 112, 114]) expect(isEmpty(k, slot(i))).toBe(true);
     // Revoking the untyped removes both endpoints and their ghost records.
