@@ -234,7 +234,7 @@ export function chooseThread(s: KernelState): void {
         }
       }
     }
-    assert(q.length > 0 && isRunnable(readTCB(s, q[0]).state), `chooseThread: queue ${p} holds a blocked head`);
+    if (!(q.length > 0 && isRunnable(readTCB(s, q[0]).state))) throw new KernelBug(`chooseThread: queue ${p} holds a blocked head`);
     switchToThread(s, q[0]);
     return;
   }

@@ -291,7 +291,8 @@ export function readObjectOrUndefined(s: KernelState, p: PPtr): RO<KernelObject>
 
 export function readObject<T extends ObjectTag>(s: KernelState, p: PPtr, tag: T): RO<ObjectOf<T>> {
   const o = readObjectOrUndefined(s, p);
-  assert(o !== undefined && o.tag === tag, `expected a ${tag} at 0x${p.toString(16)}, found ${o?.tag ?? 'nothing'}`);
+  // (The message is built only on failure: a template literal in assert() costs on every call.)
+  if (o === undefined || o.tag !== tag) throw new KernelBug(`expected a ${tag} at 0x${p.toString(16)}, found ${o?.tag ?? 'nothing'}`);
   return o as RO<ObjectOf<T>>;
 }
 
@@ -309,7 +310,8 @@ export function readCTE(s: KernelState, slot: PPtr): RO<CTE> {
 export function getObject<T extends ObjectTag>(s: KernelState, p: PPtr, tag: T): ObjectOf<T> {
   markObject(s, p);
   const o = s.objects[p];
-  assert(o !== undefined && o.tag === tag, `expected a ${tag} at 0x${p.toString(16)}, found ${o?.tag ?? 'nothing'}`);
+  // (The message is built only on failure: a template literal in assert() costs on every call.)
+  if (o === undefined || o.tag !== tag) throw new KernelBug(`expected a ${tag} at 0x${p.toString(16)}, found ${o?.tag ?? 'nothing'}`);
   return o as ObjectOf<T>;
 }
 

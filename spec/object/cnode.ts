@@ -15,7 +15,7 @@ import { LABEL } from '../../abi/invocations';
 import { rightsFromWord } from '../../abi/rights';
 import { type Cap, type CapOf, type Decoded, type InvocationArgs, NULL_CAP, type PPtr } from '../api/types';
 import { err, ok } from '../api/failures';
-import { CTE_SIZE, type KernelState, assert, cnodeSlot, getCTE, liveCTEOrUndefined, markCTE, tcbSlot } from '../model/state';
+import { CTE_SIZE, type KernelState, KernelBug, assert, cnodeSlot, getCTE, liveCTEOrUndefined, markCTE, tcbSlot } from '../model/state';
 import { type CTE, type MDBNode, TCB_SLOT } from './structures';
 import { lookupPivotSlot, lookupSourceSlot, lookupTargetSlot } from '../kernel/cspace';
 import {
@@ -42,7 +42,7 @@ const NULL_MDB: MDBNode = Object.freeze({ prev: 0, next: 0, revocable: false, fi
 
 function liveCTE(s: KernelState, slot: PPtr): CTE {
   const cte = liveCTEOrUndefined(s, slot);
-  assert(cte !== undefined, `MDB link to the empty slot 0x${slot.toString(16)}`);
+  if (cte === undefined) throw new KernelBug(`MDB link to the empty slot 0x${slot.toString(16)}`);
   return cte;
 }
 
@@ -61,7 +61,7 @@ function isNullMDB(m: MDBNode): boolean {
 /** Writes a whole slot; a NullCap empties it (its MDB node must then be null). */
 function setCTE(s: KernelState, slot: PPtr, cap: Cap, mdb: MDBNode): void {
   if (cap.tag === 'NullCap') {
-    assert(isNullMDB(mdb), `a null cap with MDB links at 0x${slot.toString(16)}`);
+    if (!isNullMDB(mdb)) throw new KernelBug(`a null cap with MDB links at 0x${slot.toString(16)}`);
     markCTE(s, slot);
     delete s.ctes[slot];
   } else {
