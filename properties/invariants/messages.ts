@@ -35,7 +35,7 @@ function newDelivery(a: Delivered | undefined, b: Delivered | undefined): boolea
 
 /** The nonce convention: MR0 = 0xC0DE0000 | n. */
 export const NONCE_TAG = 0xc0de0000;
-export const isNonce = (w: number | undefined): w is number => w !== undefined && (w & 0xffff0000) >>> 0 === NONCE_TAG;
+const isNonce = (w: number | undefined): w is number => w !== undefined && (w & 0xffff0000) >>> 0 === NONCE_TAG;
 
 const SYS = { Call: -1, ReplyRecv: -2, Send: -3, NBSend: -4, Recv: -5, Reply: -6, Yield: -7, NBRecv: -8 } as const;
 const syscallOf = (ctx: StepContext): number | null => (ctx.event.tag === 'syscall' && !ctx.observation.skipped ? ctx.event.number | 0 : null);

@@ -1,0 +1,1 @@
+export const invariants = { name: 'x' };
