@@ -320,14 +320,28 @@ const MAX_LEFTOVER_ZOMBIES = 1 << 20;
  * Zombies left inside deleted objects are deleted too, oldest first.
  */
 export function cteDelete(k: Kernel, slot: number, exposed: boolean): void {
-  const zs: Zombies = new Map();
-  cteDeleteIn(k, zs, slot, exposed);
-  for (let i = 0; zs.size > 0; i++) {
-    if (i >= MAX_LEFTOVER_ZOMBIES) bug('cteDelete: Zombies do not go away');
-    const zslot = zs.keys().next().value as number;
-    cteDeleteIn(k, zs, zslot, true);
+  // The table is reused across deletions (it is empty after each); a nested deletion, which no
+  // finalisation performs today, would get its own.
+  const outer = !deleting;
+  const zs: Zombies = outer ? sharedZombies : new Map();
+  deleting = true;
+  try {
+    cteDeleteIn(k, zs, slot, exposed);
+    for (let i = 0; zs.size > 0; i++) {
+      if (i >= MAX_LEFTOVER_ZOMBIES) bug('cteDelete: Zombies do not go away');
+      const zslot = zs.keys().next().value as number;
+      cteDeleteIn(k, zs, zslot, true);
+    }
+  } finally {
+    if (outer) {
+      deleting = false;
+      sharedZombies.clear();
+    }
   }
 }
+
+const sharedZombies: Zombies = new Map();
+let deleting = false;
 
 /** spec: cteDeleteOne — delete a cap that finalises at once (reply, endpoint, notification caps). */
 export function cteDeleteOne(k: Kernel, slot: number): void {
