@@ -98,7 +98,9 @@ function debugNameThread(s: KernelState, cap: number, name: string): void {
 export function step(state: KernelState, event: KernelEvent, stepNo: number): StepResult {
   const idle = state.curThread === state.idleThread;
   if (idle && event.tag !== 'irq' && event.tag !== 'tick') {
-    return { state, observation: { ...observe(state, stepNo), skipped: true } };
+    const observation = observe(state, stepNo);
+    observation.skipped = true;
+    return { state, observation };
   }
   let loaded: number | undefined;
   const next = runStep(state, (s) => enter(s, event));

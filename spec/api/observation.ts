@@ -12,9 +12,18 @@ export function threadStateName(st: ThreadState): ThreadStateName {
   return st.tag;
 }
 
+/** defaultThreadName, memoized (it formats a string; observations need it for every thread). */
+const defaultNames = new Map<PPtr, string>();
+
 export function threadName(s: KernelState, p: PPtr): string {
   const t = s.objects[p] as TCB;
-  return t.name ?? defaultThreadName(p);
+  if (t.name !== null && t.name !== undefined) return t.name;
+  let n = defaultNames.get(p);
+  if (n === undefined) {
+    n = defaultThreadName(p);
+    if (defaultNames.size < 1 << 16) defaultNames.set(p, n);
+  }
+  return n;
 }
 
 function observeThread(s: KernelState, p: PPtr, t: TCB): ThreadObservation {
