@@ -181,8 +181,20 @@ export const cdtWellFormed: StateInvariant = incrementalInvariant(
     const limit = c.slots.length === 0 ? 0 : Object.keys(s.ctes).length;
     if (s.ctes[0] !== undefined) return { problem: 'slot 0 holds a cap (no_0)' };
     for (const slot of c.slots) {
+      // A cycle or a broken link needs a link that changed: a slot whose links are as before is fine.
+      const o = before?.ctes[slot]?.mdb;
+      const n = s.ctes[slot]?.mdb;
+      if (o !== undefined && n !== undefined && o.prev === n.prev && o.next === n.next) continue;
       const e = checkLinks(s, slot, limit);
       if (e !== null) return e;
+      // Its old neighbours must still be consistent with whatever they point at now.
+      if (o !== undefined) {
+        for (const x of [o.prev, o.next]) {
+          if (x === 0 || s.ctes[x] === undefined) continue;
+          const e2 = checkLinks(s, x, limit);
+          if (e2 !== null) return e2;
+        }
+      }
       // A slot that was emptied: its old neighbours must not point at it any more.
       if (before !== null && s.ctes[slot] === undefined) {
         const old = before.ctes[slot];
@@ -476,25 +488,35 @@ function grantingSenders(ctx: StepContext): PPtr[] {
 /**
  * Why a new authority item of thread t is allowed, or null: the channels of DESIGN §4.
  */
-function justify(ctx: StepContext, t: PPtr, key: string, rights: number, authBefore: (p: PPtr) => Authority, reachAfter: Set<PPtr>): string | null {
-  const { before, after } = ctx;
-  const cur = before.curThread;
-  const curAuth = authBefore(cur);
-  const c = stepChanges(before, after);
+/**
+ * The channels that do not depend on who gains the cap: the reply cap of a Call or fault, retype
+ * from an invoked untyped that covers the object, IRQControl_Get. Null when none applies.
+ */
+function justifyByEvent(ctx: StepContext, key: string): string | null {
+  const { after } = ctx;
   // The reply cap of a Call (or of a fault): to a thread that now waits for the reply.
   if (key.startsWith('ReplyCap@')) {
     const target = keyRegion(key)!.base;
     if (tcbAt(after, target)?.state.tag === 'BlockedOnReply') return 'reply cap of a call';
   }
-  // Retype (and ASIDControl_MakePool): the invoker invoked an untyped cap (or ASIDControl with an
-  // untyped) that covers the new cap's object.
+  // Retype: the invoker invoked an untyped cap that covers the new cap's object.
   const inv = invokedCap(ctx);
   const r = keyRegion(key);
-  if (r !== null && inv !== null) {
-    if (inv.tag === 'UntypedCap' && inv.label === LABEL.UntypedRetype && r.base >= inv.cap.ptr && r.base < inv.cap.ptr + 2 ** inv.cap.sizeBits) return 'retype';
-    if (inv.tag === 'ASIDControlCap' && inv.label === LABEL.ARMASIDControlMakePool && key.startsWith('ASIDPoolCap@') && coveredByUntyped(curAuth, r.base)) return 'ASIDControl_MakePool';
-  }
+  if (r !== null && inv !== null && inv.tag === 'UntypedCap' && inv.label === LABEL.UntypedRetype && r.base >= inv.cap.ptr && r.base < inv.cap.ptr + 2 ** inv.cap.sizeBits) return 'retype';
   if (key.startsWith('IRQHandlerCap@') && inv?.tag === 'IRQControlCap' && inv.label === LABEL.IRQIssueIRQHandler) return 'IRQControl_Get';
+  return null;
+}
+
+function justify(ctx: StepContext, t: PPtr, key: string, rights: number, authBefore: (p: PPtr) => Authority, reachAfter: Set<PPtr>): string | null {
+  const { before } = ctx;
+  const cur = before.curThread;
+  const curAuth = authBefore(cur);
+  const byEvent = justifyByEvent(ctx, key);
+  if (byEvent !== null) return byEvent;
+  // ASIDControl_MakePool: the invoker invoked ASIDControl, with an untyped that covers the pool.
+  const inv = invokedCap(ctx);
+  const r = keyRegion(key);
+  if (r !== null && inv?.tag === 'ASIDControlCap' && inv.label === LABEL.ARMASIDControlMakePool && key.startsWith('ASIDPoolCap@') && coveredByUntyped(curAuth, r.base)) return 'ASIDControl_MakePool';
   // The invoker passes on a cap it holds, into a CSpace it can write: its own, one whose CNode it
   // holds (CNode operations), or the TCB slots of a thread it holds (Configure/SetSpace/SetIPCBuffer).
   if (holds(curAuth, key, rights)) {
@@ -504,6 +526,21 @@ function justify(ctx: StepContext, t: PPtr, key: string, rights: number, authBef
   // A transfer over Grant: the sender held the cap.
   for (const snd of grantingSenders(ctx)) if (snd !== t && holds(authBefore(snd), key, rights)) return 'transfer over grant';
   return null;
+}
+
+/** Whether some changed slot now holds a cap conferring more than before, not explained by the event alone. */
+function hasUnexplainedGrowth(ctx: StepContext, c: StepChanges): boolean {
+  for (const slot of c.slots) {
+    const a = ctx.after.ctes[slot];
+    if (a === undefined) continue;
+    const ai = authorityOf(a.cap);
+    if (ai === null) continue;
+    const b = ctx.before.ctes[slot];
+    const bi = b === undefined ? null : authorityOf(b.cap);
+    if (bi !== null && bi[0] === ai[0] && (ai[1] & ~bi[1]) === 0) continue;
+    if (justifyByEvent(ctx, ai[0]) === null) return true;
+  }
+  return false;
 }
 
 /**
@@ -535,6 +572,28 @@ export const authorityConfinement: Invariant = {
         }
         const c = stepChanges(before, after);
         if (c.slots.length === 0 && c.removedObjects.length === 0) return null;
+        // Fast path: authority can only be gained through a slot whose cap now confers more than
+        // the same slot's cap did; when every such cap came by a channel that does not depend on
+        // who gains it, only the caches need refreshing.
+        if (c.newObjects.length === 0 && c.removedObjects.length === 0 && !hasUnexplainedGrowth(ctx, c)) {
+          const changed = new Set<PPtr>();
+          for (const slot of c.slots) {
+            const cn = index.cnodeOf(before, slot);
+            changed.add(cn ?? slot - (slot % 512));
+          }
+          for (const [t, a] of cache) {
+            if (changed.has(t)) {
+              cache.delete(t);
+              continue;
+            }
+            for (const cn of a.cnodes) if (changed.has(cn)) {
+              cache.delete(t);
+              break;
+            }
+          }
+          index.update(after, c);
+          return null;
+        }
         // Threads whose authority may have changed.
         const affected = new Set<PPtr>();
         const changedCNodes = new Set<PPtr>();

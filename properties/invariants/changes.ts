@@ -25,20 +25,39 @@ export interface StepChanges {
 
 const cache = new WeakMap<KernelState, { before: KernelState; changes: StepChanges }>();
 
+/** The numeric keys of a state table, cached per table (tables are never written after a step). */
+const keyCache = new WeakMap<object, number[]>();
+function keysOf(rec: Record<PPtr, unknown>): number[] {
+  let k = keyCache.get(rec);
+  if (k === undefined) {
+    k = Object.keys(rec).map(Number);
+    keyCache.set(rec, k);
+  }
+  return k;
+}
+
 function diffKeys<T>(before: Record<PPtr, T>, after: Record<PPtr, T>, changed: PPtr[], removed?: PPtr[], added?: PPtr[]): void {
   if (before === after) return;
-  for (const k in after) {
-    const a = after[k as unknown as PPtr];
-    const b = before[k as unknown as PPtr];
+  let addedCount = 0;
+  for (const k of keysOf(after)) {
+    const a = after[k];
+    const b = before[k];
     if (a !== b) {
-      changed.push(Number(k));
-      if (b === undefined) added?.push(Number(k));
+      changed.push(k);
+      if (b === undefined) {
+        added?.push(k);
+        addedCount++;
+      }
     }
   }
-  for (const k in before) {
-    if (!(k in after)) {
-      changed.push(Number(k));
-      removed?.push(Number(k));
+  // Keys present before and gone after: only when the counts say some are.
+  const kb = keysOf(before);
+  if (kb.length !== keysOf(after).length - addedCount) {
+    for (const k of kb) {
+      if (after[k] === undefined) {
+        changed.push(k);
+        removed?.push(k);
+      }
     }
   }
 }
@@ -57,10 +76,10 @@ export function stepChanges(before: KernelState, after: KernelState): StepChange
 /** Every object and slot of a state, as if all had changed (the full checks). */
 export function allOf(s: KernelState): StepChanges {
   return {
-    objects: Object.keys(s.objects).map(Number),
+    objects: keysOf(s.objects),
     removedObjects: [],
-    newObjects: Object.keys(s.objects).map(Number),
-    slots: Object.keys(s.ctes).map(Number),
+    newObjects: keysOf(s.objects),
+    slots: keysOf(s.ctes),
     readyQueues: true,
   };
 }
