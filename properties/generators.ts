@@ -229,7 +229,11 @@ export interface WorldParams {
 export function arbWorldParams(o: GeneratorOptions): fc.Arbitrary<WorldParams> {
   const prio = fc.constantFrom(100, 150, 200, 100, 60);
   return fc.record({
-    priorities: fc.array(prio, { minLength: o.threads, maxLength: o.threads }),
+    // Sometimes every thread shares one priority: long ready queues (round robin, lazy scheduling's cost).
+    priorities: fc.oneof(
+      { weight: 3, arbitrary: fc.array(prio, { minLength: o.threads, maxLength: o.threads }) },
+      { weight: 1, arbitrary: prio.map((p) => Array.from({ length: o.threads }, () => p)) },
+    ),
     rootPriority: fc.constantFrom(255, 120, 80),
     faultHandler: fc.array(fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }), { minLength: o.threads, maxLength: o.threads }),
     boundTo: fc.array(fc.integer({ min: -1, max: o.threads - 1 }), { minLength: o.notifications, maxLength: o.notifications })
