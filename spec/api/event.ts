@@ -24,7 +24,8 @@ export interface StepResult {
 }
 
 /**
- * Freezing of states (immer auto-freeze): on by default, so that tests catch any mutation
+ * Freezing of states (immer auto-freeze for the tests' own `produce`, and the states `step` returns):
+ * on by default, so that tests catch any mutation
  * outside `step`; checked runs turn it off for speed (DESIGN §6).
  */
 export function setSpecFreeze(on: boolean): void {
@@ -34,7 +35,7 @@ export function setSpecFreeze(on: boolean): void {
 
 /** Writes the trap's registers and the IPC buffer words the event gives (trace-format.md). */
 function setupTrap(s: KernelState, thread: PPtr, e: SyscallEvent): void {
-  // Only registers that change are written: an equal store still makes immer copy the TCB.
+  // Only registers that change are written: a write takes (copies) the TCB.
   const now = readTCB(s, thread).registers;
   let regs: number[] | null = null;
   const set = (r: number, v: number): void => {
@@ -59,7 +60,6 @@ function setupTrap(s: KernelState, thread: PPtr, e: SyscallEvent): void {
 
 /** The lowest-numbered line that is pending and not masked, or -1. */
 function activeIRQ(s: KernelState): number {
-  // Read through the arrays' current values, not element by element through the drafts.
   const pending = peek(s.irqPending);
   const masked = peek(s.irqMasked);
   for (let i = 0; i < pending.length; i++) if (pending[i] && !masked[i]) return i;

@@ -50,7 +50,7 @@ export function getRegister(s: KernelState, tcb: PPtr, reg: number): number {
 
 export function setRegister(s: KernelState, tcb: PPtr, reg: number, value: number): void {
   const v = value >>> 0;
-  // An unchanged register is not written (an equal store still makes immer copy the TCB).
+  // An unchanged register is not written (a write takes, i.e. copies, the TCB).
   if (readTCB(s, tcb).registers[reg] === v) return;
   getTCB(s, tcb).registers[reg] = v;
 }

@@ -13,7 +13,7 @@ export function loadFrameWord(s: KernelState, frame: PPtr, offset: number): numb
 /** Writes the word at byte offset `offset` of the frame at `frame` (zero words are not stored). */
 export function storeFrameWord(s: KernelState, frame: PPtr, offset: number, value: number): void {
   const i = offset >>> 2;
-  // An unchanged word is not written: even an equal store makes immer copy the frame.
+  // An unchanged word is not written: a write takes (copies) the frame.
   const now = readObject(s, frame, 'Frame').words[i];
   if (value === 0 ? now === undefined : now === value >>> 0) return;
   const words = getObject(s, frame, 'Frame').words;
