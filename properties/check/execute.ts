@@ -8,11 +8,11 @@ import { parseEvent, type Trace } from '../../abi/trace';
 import { coverageOutcome, coverageRow } from '../coverage';
 import { type GeneratedRun, type GeneratorOptions, type RawEvent, TraceDriver, type World, layoutWorld, recordConsumed, worldSetup } from '../generators';
 import type { Invariant } from '../invariants/types';
-import { type CheckFailure, CheckedKernel, type ImplModule, type KernelChoice } from './steppers';
+import { type CheckFailure, CheckedKernel, type ImplModule, type StepperChoice } from './steppers';
 
 export interface RunSetup {
   config: Config;
-  kernel: KernelChoice;
+  kernel: StepperChoice;
   invariants: readonly Invariant[];
   impl?: ImplModule;
   generator: GeneratorOptions;

@@ -75,8 +75,8 @@ export function runProperty(setup: RunSetup, onRun?: (r: GeneratedRun) => void) 
 /**
  * Runs one index: the generated run, and when it fails the shrink. Shrinking keeps the failed
  * check (a candidate that fails another check counts as passing), and runs on the spec alone when
- * the unshrunk run fails the same check there too (invariants of the spec state: 5-10x faster);
- * refinement and the impl's cost bound shrink on both kernels. Only the failed invariant's monitor
+ * the unshrunk run fails the same check there too (invariants of the spec state: 5-10x faster),
+ * else on both kernels without refinement (the impl's cost bound); refinement shrinks as it ran. Only the failed invariant's monitor
  * runs while shrinking.
  */
 export function checkIndex(index: number, plan: CheckPlan, setup: RunSetup): RunReport {
@@ -95,7 +95,13 @@ export function checkIndex(index: number, plan: CheckPlan, setup: RunSetup): Run
       report.failure = { seed: plan.seed, path: String(index), numShrinks: 0, original: r.failure, originalSteps: r.steps, counterexample: run };
       // Shrink with the failed invariant's monitor alone (monitors are independent), on the spec alone if that reproduces it.
       shrinkSetup = { ...setup, invariants: setup.invariants.filter((i) => i.name === r.failure!.check) };
-      if (setup.kernel !== 'spec' && executeRun(run, { ...shrinkSetup, kernel: 'spec' }, world).failure?.check === r.failure.check) shrinkSetup = { ...shrinkSetup, kernel: 'spec' };
+      if (setup.kernel === 'both' && r.failure.check !== 'refinement') {
+        for (const kernel of ['spec', 'pair'] as const) {
+          if (executeRun(run, { ...shrinkSetup, kernel }, world).failure?.check !== r.failure.check) continue;
+          shrinkSetup = { ...shrinkSetup, kernel };
+          break;
+        }
+      }
       return false;
     }
     // A deterministic bound on shrinking: past it, every candidate counts as passing.

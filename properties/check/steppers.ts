@@ -15,6 +15,8 @@ import type { EntryCost, Invariant, Monitor } from '../invariants/types';
 
 export type ImplModule = Awaited<ReturnType<typeof loadImpl>>;
 export type KernelChoice = 'spec' | 'impl' | 'both';
+/** 'pair': both kernels in lockstep without refinement (shrinking a failure of the impl's cost). */
+export type StepperChoice = KernelChoice | 'pair';
 
 /** A failed check: a refinement divergence, an invariant's violation, or an exception of a kernel. */
 export interface CheckFailure {
@@ -75,10 +77,10 @@ export class CheckedKernel {
   private stateNow!: KernelState;
   steps = 0;
 
-  constructor(readonly config: Config, readonly kernel: KernelChoice, private readonly invariants: readonly Invariant[], implModule?: ImplModule) {
+  constructor(readonly config: Config, readonly kernel: StepperChoice, private readonly invariants: readonly Invariant[], implModule?: ImplModule) {
     if (kernel === 'both') this.checker = new RefinementChecker(config, implModule!, {});
-    else if (kernel === 'spec') this.spec = new SpecRunner(config);
-    else this.impl = new ImplRunner(implModule!, config);
+    if (kernel === 'spec' || kernel === 'pair') this.spec = new SpecRunner(config);
+    if (kernel === 'impl' || kernel === 'pair') this.impl = new ImplRunner(implModule!, config);
   }
 
   /** The invariants this run checks (those not skipped under its variant). */
@@ -100,6 +102,7 @@ export class CheckedKernel {
       this.stateNow = this.checker.spec.state;
     } else if (this.spec) {
       observation = this.spec.boot();
+      this.impl?.boot();
       this.stateNow = this.spec.state;
     } else {
       observation = this.impl!.boot();
@@ -127,6 +130,10 @@ export class CheckedKernel {
       } else if (this.spec) {
         observation = this.spec.step(event, n);
         this.stateNow = this.spec.state;
+        if (this.impl) {
+          this.impl.step(event, n);
+          cost = this.cost(this.impl);
+        }
       } else {
         observation = this.impl!.step(event, n);
         const a = abstract(this.impl!.kernel);
