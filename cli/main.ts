@@ -74,7 +74,7 @@ function buildProgram(): Command {
   program
     .command('check')
     .description('random traces on both kernels with refinement and every invariant; shrinks and stores failures')
-    .option('--runs <n>', 'number of runs (default 80)')
+    .option('--runs <n>', 'number of runs (default 60)')
     .option('--steps <n>', 'random events per run, after the setup phase (default 250)')
     .option('--seed <n>', 'fast-check seed (default: random, printed first)')
     .option('--kernel <kernel>', 'spec, impl, or both with refinement', 'both')
