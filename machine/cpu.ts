@@ -33,4 +33,10 @@ export class Cpu {
   readonly regs = new Uint32Array(REGISTER_COUNT);
   /** The machine starts in kernel mode, as at reset: boot runs in the kernel. */
   mode: CpuMode = 'kernel';
+
+  /** Power-on state: registers zero, kernel mode. */
+  reset(): void {
+    this.regs.fill(0);
+    this.mode = 'kernel';
+  }
 }

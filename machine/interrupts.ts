@@ -28,6 +28,13 @@ export class InterruptController {
     this.masked = new Uint8Array(lines).fill(1);
   }
 
+  /** Power-on state: nothing pending, every line masked. */
+  reset(): void {
+    this.pending.fill(0);
+    this.masked.fill(1);
+    this.live = 0;
+  }
+
   raise(line: number): void {
     this.check(line);
     if (this.pending[line] === 1) return;

@@ -9,6 +9,10 @@
  * set costs O(number dirty). An access outside memory or misaligned throws MachineException.
  *
  * peek32 reads without counting: for abstraction functions and diagnostics, never for the kernel.
+ *
+ * Power-on reset (powerOn, used by Machine.reset) zeroes only what was written: every first write
+ * to a dirty chunk (the cold markDirty path, which any write reaches at least once after each
+ * dirty reset) also records its 1 KiB block in a second, never-reset-by-the-checker list.
  */
 
 import type { Counters } from './counters';
@@ -18,6 +22,9 @@ export const LINE_BITS = 6;
 export const LINE_BYTES = 1 << LINE_BITS;
 export const DIRTY_CHUNK_BITS = 4;
 export const DIRTY_CHUNK_BYTES = 1 << DIRTY_CHUNK_BITS;
+/** Granularity of the written-since-power-on record that powerOn() zeroes. */
+export const WRITTEN_BLOCK_BITS = 10;
+const CHUNKS_PER_BLOCK_BITS = WRITTEN_BLOCK_BITS - DIRTY_CHUNK_BITS;
 
 export class PhysicalMemory {
   readonly bytes: number;
@@ -29,6 +36,10 @@ export class PhysicalMemory {
   private readonly dirtyMap: Uint8Array;
   private dirtyList: Uint32Array;
   private dirtyN = 0;
+  /** Blocks (2^WRITTEN_BLOCK_BITS bytes) written since construction or the last powerOn(). */
+  private readonly writtenMap: Uint8Array;
+  private writtenList: Uint32Array;
+  private writtenN = 0;
 
   constructor(memoryBits: number, counters: Counters) {
     this.bytes = 2 ** memoryBits;
@@ -37,6 +48,8 @@ export class PhysicalMemory {
     this.lineStamp = new Uint32Array(this.bytes >>> LINE_BITS);
     this.dirtyMap = new Uint8Array(this.bytes >>> DIRTY_CHUNK_BITS);
     this.dirtyList = new Uint32Array(1024);
+    this.writtenMap = new Uint8Array(this.bytes >>> WRITTEN_BLOCK_BITS);
+    this.writtenList = new Uint32Array(256);
   }
 
   // ---- counted access (the kernel's) ----
@@ -101,6 +114,33 @@ export class PhysicalMemory {
     this.words.copyWithin(dst >>> 2, src >>> 2, (src + bytes) >>> 2);
   }
 
+  /**
+   * Counted stores of `src[order[i]]` to the words at paddr + 4i, i < order.length (a saved
+   * register file): exactly what that many store32 calls in address order count and mark.
+   */
+  storeWords(paddr: number, src: Uint32Array, order: readonly number[]): void {
+    const n = order.length;
+    this.checkWords(paddr, n);
+    if (n === 0) return;
+    this.counters.stores += n;
+    this.touchRange(paddr, 4 * n, true);
+    const words = this.words;
+    const w = paddr >>> 2;
+    for (let i = 0; i < n; i++) words[w + i] = src[order[i]];
+  }
+
+  /** Counted loads of the words at paddr + 4i into `dst[order[i]]`: what that many load32 calls count. */
+  loadWords(paddr: number, dst: Uint32Array, order: readonly number[]): void {
+    const n = order.length;
+    this.checkWords(paddr, n);
+    if (n === 0) return;
+    this.counters.loads += n;
+    this.touchRange(paddr, 4 * n, false);
+    const words = this.words;
+    const w = paddr >>> 2;
+    for (let i = 0; i < n; i++) dst[order[i]] = words[w + i];
+  }
+
   /** load32 without the address checks: for the MMU, which has checked the address already. */
   loadTrusted(paddr: number): number {
     this.counters.loads++;
@@ -130,6 +170,31 @@ export class PhysicalMemory {
   /** True when [paddr, paddr+bytes) is inside memory (no exception, no counting). */
   contains(paddr: number, bytes: number): boolean {
     return Number.isInteger(paddr) && Number.isInteger(bytes) && paddr >= 0 && bytes >= 0 && paddr + bytes <= this.bytes;
+  }
+
+  // ---- power-on reset ----
+
+  /**
+   * Memory as at power-on: every word written since construction (or the last powerOn) zeroed,
+   * the dirty set empty, and a new line epoch (so every line counts as new again, as on a fresh
+   * memory). Costs O(blocks written), not O(memory). Counters are the caller's (Machine.reset).
+   */
+  powerOn(): void {
+    const words = this.words;
+    const perBlock = 1 << (WRITTEN_BLOCK_BITS - 2);
+    for (let i = 0; i < this.writtenN; i++) {
+      const b = this.writtenList[i];
+      this.writtenMap[b] = 0;
+      words.fill(0, b * perBlock, (b + 1) * perBlock);
+    }
+    this.writtenN = 0;
+    this.resetDirty();
+    this.newEpoch();
+  }
+
+  /** Number of 2^WRITTEN_BLOCK_BITS-byte blocks written since construction or the last powerOn (what it will zero). */
+  get writtenBlocks(): number {
+    return this.writtenN;
   }
 
   // ---- counter windows ----
@@ -200,6 +265,28 @@ export class PhysicalMemory {
       this.dirtyList = grown;
     }
     this.dirtyList[this.dirtyN++] = chunk;
+    const block = chunk >>> CHUNKS_PER_BLOCK_BITS;
+    if (this.writtenMap[block] === 0) this.markWritten(block);
+  }
+
+  private markWritten(block: number): void {
+    this.writtenMap[block] = 1;
+    if (this.writtenN === this.writtenList.length) {
+      const grown = new Uint32Array(this.writtenList.length * 2);
+      grown.set(this.writtenList);
+      this.writtenList = grown;
+    }
+    this.writtenList[this.writtenN++] = block;
+  }
+
+  /** Throws as load32/store32 would for the first bad word of [paddr, paddr + 4n). */
+  private checkWords(paddr: number, n: number): void {
+    if ((paddr & 3) !== 0 || paddr >>> 0 !== paddr || paddr + 4 * n > this.bytes) {
+      for (let i = 0; i < n; i++) {
+        const a = paddr + 4 * i;
+        if ((a & 3) !== 0 || a >>> 0 !== a || a >= this.bytes) this.bad(a, 3);
+      }
+    }
   }
 
   /** Stamps every line of a range, and marks its chunks dirty when `write`. */

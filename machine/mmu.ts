@@ -65,6 +65,7 @@ export type Translation =
   | { readonly ok: false; readonly fsr: number };
 
 const NO_VSPACE = -1;
+const PD_BYTES = 2 ** PD_SIZE_BITS;
 // Module-local copies for the hot path.
 const FSR_ALIGNMENT = FSR.Alignment;
 const FSR_PERM_PAGE = FSR.PermissionPage;
@@ -119,8 +120,24 @@ export class Mmu {
     this.memBytes = memory.bytes;
   }
 
+  /** Power-on state: no address space, no fault recorded (the TLB is reset by its owner). */
+  reset(): void {
+    this.value = 0;
+    this.faultAddress = 0;
+    this.faultStatus = 0;
+    this.ttbr = NO_VSPACE;
+    this.asid = NO_VSPACE;
+    this.wBase = 0;
+    this.wSize = SizeCode.Small;
+    this.wRights = 0;
+    this.wPage = false;
+    this.wDescriptor = 0;
+  }
+
   /** Sets the translation base and ASID (TTBR0 + CONTEXTIDR). The TLB is not flushed. */
   setVSpace(pdPaddr: number, asid: number): void {
+    // The kernel reloads the VSpace on every exit, mostly with the current one: checked already.
+    if (pdPaddr === this.ttbr && asid === this.asid && pdPaddr !== NO_VSPACE) return;
     this.checkPD(pdPaddr);
     Tlb.checkAsid(asid);
     this.ttbr = pdPaddr;
@@ -253,8 +270,9 @@ export class Mmu {
   }
 
   private checkPD(pdPaddr: number): void {
-    const size = 2 ** PD_SIZE_BITS;
-    if (!Number.isInteger(pdPaddr) || pdPaddr < 0 || pdPaddr % size !== 0 || pdPaddr + size > this.memory.bytes) {
+    const size = PD_BYTES;
+    // pdPaddr >>> 0 === pdPaddr: an integer in [0, 2^32)
+    if (pdPaddr >>> 0 !== pdPaddr || (pdPaddr & (size - 1)) !== 0 || pdPaddr + size > this.memBytes) {
       throw new MachineException('bad-vspace', pdPaddr, `page directory at ${pdPaddr} is not 16 KiB-aligned inside memory`);
     }
   }

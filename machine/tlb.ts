@@ -106,6 +106,14 @@ export class Tlb {
     this.tag.fill(0);
   }
 
+  /** Power-on state: every slot empty and zero. */
+  reset(): void {
+    this.tag.fill(0);
+    this.asid.fill(0);
+    this.delta.fill(0);
+    this.perm.fill(0);
+  }
+
   /** The valid entries, for diagnostics and tests. */
   validEntries(): TlbEntryView[] {
     const out: TlbEntryView[] = [];

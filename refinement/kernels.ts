@@ -6,6 +6,7 @@ import type { KernelEvent, Observation } from '../abi/events';
 import { bootInfoObservation } from '../abi/boot';
 import { type KernelState, bootState, observeBoot, step } from '../spec';
 import type { Kernel } from '../impl';
+import type { Machine } from '../machine';
 
 type ImplModule = typeof import('../impl');
 
@@ -37,8 +38,13 @@ export class SpecRunner implements KernelRunner {
 export class ImplRunner implements KernelRunner {
   readonly name = 'impl';
   readonly kernel: Kernel;
-  constructor(private readonly impl: ImplModule, readonly config: Config) {
-    this.kernel = impl.bootKernel(config);
+  /**
+   * Boots the impl; on `machine` (e.g. a finished runner's `kernel.m`, same config) after a
+   * power-on reset instead of a new machine — a new one costs milliseconds to allocate and zero.
+   * The runner that machine came from must not be stepped again.
+   */
+  constructor(private readonly impl: ImplModule, readonly config: Config, machine?: Machine) {
+    this.kernel = impl.bootKernel(config, machine);
   }
   boot(): Observation {
     const o = this.impl.observeKernel(this.kernel, 0);
@@ -46,6 +52,10 @@ export class ImplRunner implements KernelRunner {
   }
   step(event: KernelEvent, stepNo: number): Observation {
     return this.impl.stepKernel(this.kernel, event, stepNo);
+  }
+  /** The event without building its observation (for runs that do not look at observations). */
+  apply(event: KernelEvent): void {
+    this.impl.applyEvent(this.kernel, event);
   }
 }
 

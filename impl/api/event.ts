@@ -19,18 +19,17 @@ import { observeKernel } from './observation';
 
 const curThread = (k: Kernel) => k.load(GLOBALS.ksCurThread);
 
-/** Saves the CPU's user registers into the current TCB (seL4's entry path). */
+/**
+ * Saves the CPU's user registers into the current TCB (seL4's entry path): 17 counted stores, in
+ * one machine call (storeWords counts and marks exactly what 17 store32 calls would).
+ */
 export function saveUserContext(k: Kernel): void {
-  const regs = registersAddr(curThread(k));
-  const cpu = k.m.cpu.regs;
-  for (let i = 0; i < USER_CONTEXT_ORDER.length; i++) k.store(regs + 4 * i, cpu[USER_CONTEXT_ORDER[i]]);
+  k.m.storeWords(registersAddr(curThread(k)), k.m.cpu.regs, USER_CONTEXT_ORDER);
 }
 
-/** Loads the current TCB's saved registers into the CPU (seL4's restore_user_context). */
+/** Loads the current TCB's saved registers into the CPU (seL4's restore_user_context): 17 counted loads. */
 export function restoreUserContext(k: Kernel): void {
-  const regs = registersAddr(curThread(k));
-  const cpu = k.m.cpu.regs;
-  for (let i = 0; i < USER_CONTEXT_ORDER.length; i++) cpu[USER_CONTEXT_ORDER[i]] = k.load(regs + 4 * i);
+  k.m.loadWords(registersAddr(curThread(k)), k.m.cpu.regs, USER_CONTEXT_ORDER);
 }
 
 /** The user's part of a syscall event: trap registers in the CPU, IPC buffer words physically. */
@@ -102,11 +101,20 @@ function debugNameThread(k: Kernel, cptr: number, name: string): void {
   k.names.set(target, name);
 }
 
-/** Applies one event to the kernel (in place) and returns the observation of step `stepNo`. */
-export function stepKernel(k: Kernel, event: KernelEvent, stepNo: number): Observation {
+/** applyEvent's result for a user event while the idle thread runs: nothing happened (observation `skipped`). */
+export const EVENT_SKIPPED = -1;
+/** applyEvent's result for an event done that was not a successful user load. */
+export const EVENT_DONE = -2;
+
+/**
+ * Applies one event to the kernel (in place) without observing: EVENT_SKIPPED, EVENT_DONE, or
+ * the word a successful user load read (u32, >= 0). For callers that do not need observations
+ * (benchmarks, the impl alone); stepKernel is this plus observeKernel.
+ */
+export function applyEvent(k: Kernel, event: KernelEvent): number {
   const idle = k.m.peek32(GLOBALS.ksCurThread) === k.m.peek32(GLOBALS.ksIdleThread);
-  if (idle && event.tag !== 'irq' && event.tag !== 'tick') return { ...observeKernel(k, stepNo), skipped: true };
-  let loaded: number | undefined;
+  if (idle && event.tag !== 'irq' && event.tag !== 'tick') return EVENT_SKIPPED;
+  let loaded = EVENT_DONE;
   k.scheduleLoads = 0;
   switch (event.tag) {
     case 'syscall':
@@ -152,7 +160,14 @@ export function stepKernel(k: Kernel, event: KernelEvent, stepNo: number): Obser
       }
       break;
   }
+  return loaded;
+}
+
+/** Applies one event to the kernel (in place) and returns the observation of step `stepNo`. */
+export function stepKernel(k: Kernel, event: KernelEvent, stepNo: number): Observation {
+  const r = applyEvent(k, event);
+  if (r === EVENT_SKIPPED) return { ...observeKernel(k, stepNo), skipped: true };
   const o = observeKernel(k, stepNo);
-  if (loaded !== undefined) o.threads[o.current].loaded = loaded;
+  if (r >= 0) o.threads[o.current].loaded = r;
   return o;
 }

@@ -7,7 +7,7 @@ import { KERNEL_LAYOUT, ROOT_ASID, ROOT_BOOTINFO_VADDR, ROOT_IPC_BUFFER_VADDR, R
 import type { Config } from '../../abi/config';
 import { ASID_LOW_BITS, SIZE_BITS } from '../../abi/objecttype';
 import { REG } from '../../abi/registers';
-import { AP, pdeCoarse, pdIndex, pteSmall, ptIndex } from '../../machine';
+import { AP, type Machine, pdeCoarse, pdIndex, pteSmall, ptIndex } from '../../machine';
 import { GLOBALS, IRQ_STATE, Kernel } from '../model/state';
 import {
   type Cap, makeASIDControlCap, makeASIDPoolCap, makeCNodeCap, makeDomainCap, makeFrameCap, makeIRQControlCap,
@@ -44,8 +44,13 @@ function initTCB(k: Kernel, t: number, state: number, prio: number): void {
   setTimeSlice(k, t, k.config.timeslice);
 }
 
-export function bootKernel(config: Config): Kernel {
-  const k = new Kernel(config);
+/**
+ * Boots a kernel on a new machine, or on `machine` (same options as the configuration's) after a
+ * power-on reset (Machine.reset): the result is the same, without allocating memory again.
+ * The previous kernel on that machine must not be used afterwards.
+ */
+export function bootKernel(config: Config, machine?: Machine): Kernel {
+  const k = new Kernel(config, machine);
   const L = bootLayout(config);
   const slot = (i: number) => L.rootCNode + i * CTE_BYTES;
   const ghost = (p: number, type: Parameters<Kernel['objects']['set']>[1]['type'], sizeBits: number) => k.objects.set(p, { type, sizeBits });

@@ -8,7 +8,7 @@ import type { Config } from '../../abi/config';
 import type { ErrorName } from '../../abi/errors';
 import type { MessageInfo } from '../../abi/messageinfo';
 import type { ObjectTypeName } from '../../abi/objecttype';
-import { Machine } from '../../machine';
+import { Machine, type MachineOptions } from '../../machine';
 
 /** Kernel globals, in the kernel region [0, 1 MiB) (abi/boot.ts KERNEL_LAYOUT has the rest). */
 export const GLOBALS = {
@@ -47,13 +47,49 @@ export interface Delivered {
   error?: ErrorName;
 }
 
+/**
+ * A Map that counts its changes (set, delete, clear), so that what is derived from it (the
+ * observation's sorted thread list) is rebuilt only when it changed.
+ */
+export class VersionedMap<K, V> extends Map<K, V> {
+  version = 0;
+  override set(key: K, value: V): this {
+    this.version++;
+    return super.set(key, value);
+  }
+  override delete(key: K): boolean {
+    this.version++;
+    return super.delete(key);
+  }
+  override clear(): void {
+    this.version++;
+    super.clear();
+  }
+}
+
+/** The threads an observation lists, derived from the ghost records (see Kernel.observed). */
+export interface ObservedThreads {
+  /** objects.version and names.version it was built from, and the idle thread. */
+  readonly objectsVersion: number;
+  readonly namesVersion: number;
+  readonly idle: number;
+  /** TCB addresses in ascending order, the idle thread last. */
+  readonly tcbs: readonly number[];
+  /** Their names (threadName), in the same order. */
+  readonly names: readonly string[];
+}
+
+function machineOptions(config: Config): MachineOptions {
+  return { memoryBits: config.memoryBits, tlbEntries: config.tlbEntries, irqLines: config.irqLines };
+}
+
 export class Kernel {
   readonly m: Machine;
   readonly config: Config;
-  /** Ghost: objects by base address. */
-  readonly objects = new Map<number, GhostObject>();
-  /** Ghost: DebugNameThread names by TCB address. */
-  readonly names = new Map<number, string>();
+  /** Ghost: objects by base address (versioned: observations cache the thread list derived from it). */
+  readonly objects = new VersionedMap<number, GhostObject>();
+  /** Ghost: DebugNameThread names by TCB address (versioned likewise). */
+  readonly names = new VersionedMap<number, string>();
   /** Ghost: observation record by TCB address. */
   readonly delivered = new Map<number, Delivered>();
   /**
@@ -62,9 +98,29 @@ export class Kernel {
    */
   scheduleLoads = 0;
 
-  constructor(config: Config) {
+  /**
+   * Instrumentation for observations (impl/api/observation.ts): the thread list (TCB addresses in
+   * observation order, the idle thread last, with their names), valid while the versions match.
+   */
+  observed: ObservedThreads | undefined = undefined;
+
+  /**
+   * A kernel on a new machine, or on `machine` (of the same options) after a power-on reset —
+   * reusing a machine saves allocating and zeroing its memory at every boot.
+   */
+  constructor(config: Config, machine?: Machine) {
     this.config = config;
-    this.m = new Machine({ memoryBits: config.memoryBits, tlbEntries: config.tlbEntries, irqLines: config.irqLines });
+    const o = machineOptions(config);
+    if (machine === undefined) {
+      this.m = new Machine(o);
+    } else {
+      const mo = machine.options;
+      if (mo.memoryBits !== o.memoryBits || mo.tlbEntries !== o.tlbEntries || mo.irqLines !== o.irqLines) {
+        throw new RangeError(`Kernel: the machine's options ${JSON.stringify(mo)} differ from the configuration's ${JSON.stringify(o)}`);
+      }
+      machine.reset();
+      this.m = machine;
+    }
   }
 
   load(p: number): number {
