@@ -78,6 +78,13 @@ export function addressNames(s: KernelState, w: World): Map<number, string> {
   }
   for (const [p, o] of Object.entries(s.objects)) if (o.tag === 'TCB') names.set(Number(p), o.name ?? `tcb@0x${Number(p).toString(16)}`);
   names.set(s.idleThread, 'idle');
+  // Slots (CTE addresses): the root CNode's, the own CNodes', the TCBs' five.
+  for (let i = 0; i < 64; i++) names.set(root + 16 * i, `rootCNode[${i}${w.slotNames.has(i) ? ' ' + w.slotNames.get(i) : ''}]`);
+  for (const [p, o] of Object.entries(s.objects)) {
+    const base = Number(p);
+    if (o.tag === 'TCB') for (let i = 1; i < 5; i++) names.set(base + 16 * i, `${names.get(base)}.slot[${i}]`);
+    if (o.tag === 'CNode' && names.has(base) && base !== root) for (let i = 0; i < 64; i++) if (!names.has(base + 16 * i) || i > 0) names.set(base + 16 * i, `${names.get(base)}[${i}]`);
+  }
   return names;
 }
 
@@ -108,7 +115,8 @@ export function describeEvent(e: RawEvent, w: World): string {
   if ('invoke' in e) {
     const args = e.args as Record<string, unknown> | undefined;
     const capArgs = new Set(METHODS[e.invoke as keyof typeof METHODS]?.args.filter((a) => a.type === 'cap').map((a) => a.name) ?? []);
-    const a = args ? Object.entries(args).map(([k, v]) => `${k}=${capArgs.has(k) ? slot(v) : JSON.stringify(v)}`).join(' ') : '';
+    const index = (k: string, v: unknown) => (/^(index|destIndex|srcIndex|pivotIndex|nodeOffset)$/.test(k) && typeof v === 'number' && w.slotNames.has(v) ? `${v}(${w.slotNames.get(v)})` : JSON.stringify(v));
+    const a = args ? Object.entries(args).map(([k, v]) => `${k}=${capArgs.has(k) ? slot(v) : index(k, v)}`).join(' ') : '';
     const info = e.info ? ` info=${JSON.stringify(e.info)}` : '';
     return `${as}${String(e.invoke)} ${slot(e.cap)}${a ? ' ' + a : ''}${info}${note}`;
   }
