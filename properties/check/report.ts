@@ -157,7 +157,9 @@ export function writeCounterexample(file: CounterexampleFile, dir = 'counterexam
 
 /** A vitest test that replays the file with every check, as `replay --check` does. */
 export function vitestSnippet(path: string, check: string): string {
+  const name = path.replace(/^.*\//, '').replace(/\.json$/, '');
   return [
+    `// test/counterexample-${name}.test.ts (imports are relative to test/)`,
     `import { readFileSync } from 'node:fs';`,
     `import { expect, it } from 'vitest';`,
     `import { parseTraceText } from '../abi/trace';`,
