@@ -14,6 +14,7 @@ import { lookupCap, lookupSlot } from '../../spec/kernel/cspace';
 import { lookupIPCBuffer } from '../../spec/kernel/vspace';
 import { loadFrameWord } from '../../spec/model/memory';
 import { irqNodeSlot } from '../../spec/object/interrupt';
+import { faultLabel } from '../../spec/kernel/faulthandler';
 import type { Delivered } from '../../spec/object/structures';
 import type { Invariant, Monitor, StepContext, Violation } from './types';
 import { hex, stepChanges, tcbAt, threadName } from './changes';
@@ -125,10 +126,21 @@ function issue(ctx: StepContext): Entry | null {
   return { ...base, kind, ep: cap.ptr, to: null, badge: cap.badge };
 }
 
-/** Whether thread p could take a message in this step: blocked receiving or for a reply, or the current thread. */
-function wasReceiving(ctx: StepContext, p: PPtr): boolean {
-  const st = tcbAt(ctx.before, p)?.state.tag;
-  return p === ctx.before.curThread || st === 'BlockedOnReceive' || st === 'BlockedOnReply';
+/**
+ * Whether thread p took message e in this step although its delivered record looks unchanged (the
+ * kernel skips storing an equal record): p was waiting for it (or is the current thread receiving
+ * on e's endpoint), is now running, and e's sender let go of it without a restart.
+ */
+function receivedNow(ctx: StepContext, p: PPtr, e: Entry): boolean {
+  const { before, after } = ctx;
+  const st = tcbAt(before, p)?.state;
+  if (tcbAt(after, p)?.state.tag !== 'Running') return false;
+  if (e.kind === 'Reply') return p === e.to && st?.tag === 'BlockedOnReply';
+  const waiting = st?.tag === 'BlockedOnReceive' && st.ep === e.ep;
+  const receiving = p === before.curThread && e.ep !== null && receivedFrom(ctx, e.ep, false);
+  if (!waiting && !receiving) return false;
+  const snd = tcbAt(after, e.sender)?.state.tag;
+  return !stillPending(after, e) && snd !== undefined && snd !== 'Restart';
 }
 
 /** Whether the sender still holds the message in a send queue (it is pending). */
@@ -188,6 +200,15 @@ export const noLostMessages: Invariant = {
         }
         // Deliveries: threads whose delivered record changed to a message with a nonce.
         const c = stepChanges(before, after);
+        // Fault messages delivered in this step (their MR0 is the faulting pc, which may look like a nonce).
+        const faultLabels = new Set<number>();
+        for (const p of c.objects) {
+          const tb = tcbAt(before, p);
+          const ta = tcbAt(after, p);
+          if (ta === undefined) continue;
+          if (tb?.fault && tb.state.tag === 'BlockedOnSend' && ta.state.tag !== 'BlockedOnSend') faultLabels.add(faultLabel(tb.fault));
+          if (p === before.curThread && ta.fault && ta.state.tag !== 'BlockedOnSend') faultLabels.add(faultLabel(ta.fault));
+        }
         for (const p of c.objects) {
           const ta = tcbAt(after, p);
           const tb = tcbAt(before, p);
@@ -196,9 +217,11 @@ export const noLostMessages: Invariant = {
           if (!isNonce(w)) continue;
           const e = ledger.get(w >>> 0);
           if (e === undefined) continue; // not sent by the trace's convention (e.g. a fault message word)
+          const label = ta.delivered.info.label;
+          if (faultLabels.has(label) && (e.status !== 'pending' || e.label !== label)) continue; // a fault message
           // The kernel may rebuild an equal record, or skip storing one: an unchanged-looking record
           // counts only when this message is owed and the thread was waiting for one.
-          if (!newDelivery(ta.delivered, tb?.delivered) && !(e.status === 'pending' && wasReceiving(ctx, p))) continue;
+          if (!newDelivery(ta.delivered, tb?.delivered) && !(e.status === 'pending' && receivedNow(ctx, p, e))) continue;
           if (e.status === 'delivered') return v({ nonce: hex(e.nonce), receiver: threadName(after, p), problem: 'delivered twice' });
           if (e.status === 'dropped') return v({ nonce: hex(e.nonce), receiver: threadName(after, p), problem: `delivered after being dropped (${e.reason})` });
           const bad = checkIntact(before, after, e, p);
