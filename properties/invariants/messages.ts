@@ -9,7 +9,7 @@ import type { KernelState } from '../../spec';
 import type { PPtr } from '../../spec/api/types';
 import { messageInfoFromWordKernel, N_MSG_REGISTERS } from '../../abi/messageinfo';
 import { IPC_BUFFER } from '../../abi/ipcbuffer';
-import { MSG_REGISTERS } from '../../abi/registers';
+import { MSG_INFO_REGISTER, MSG_REGISTERS } from '../../abi/registers';
 import { lookupCap, lookupSlot } from '../../spec/kernel/cspace';
 import { lookupIPCBuffer } from '../../spec/kernel/vspace';
 import { loadFrameWord } from '../../spec/model/memory';
@@ -232,7 +232,25 @@ export const noLostMessages: Invariant = {
         // Every other pending message must still be with its sender, or dropped for a reason.
         for (const nonce of pending) {
           const e = ledger.get(nonce)!;
-          if (e.kind !== 'Reply' && stillPending(after, e)) continue;
+          if (e.kind !== 'Reply' && stillPending(after, e)) {
+            // Another thread rewrote the blocked sender's registers (TCB_WriteRegisters/CopyRegisters):
+            // the kernel sends what they hold when the message is taken.
+            const tb = tcbAt(before, e.sender);
+            const ta = tcbAt(after, e.sender)!;
+            if (tb !== undefined && tb.registers !== ta.registers && e.sender !== before.curThread) {
+              const info = messageInfoFromWordKernel(ta.registers[MSG_INFO_REGISTER] ?? 0);
+              if (info.length === 0) {
+                e.status = 'dropped';
+                e.reason = 'the sender\'s registers were overwritten (WriteRegisters/CopyRegisters)';
+                pending.delete(nonce);
+                continue;
+              }
+              e.label = info.label;
+              e.extraCaps = info.extraCaps;
+              e.words = sentWords(after, e.sender, MSG_REGISTERS.map((r) => ta.registers[r] ?? 0), info.length);
+            }
+            continue;
+          }
           const reason = e.kind === 'Reply' ? null : dropReason(ctx, e);
           if (reason === null) return v({ nonce: hex(e.nonce), sender: threadName(after, e.sender), kind: e.kind, issuedAt: e.step, senderState: tcbAt(after, e.sender)?.state.tag ?? 'deleted', problem: 'message lost: neither pending, delivered nor dropped for a reason seL4 defines' });
           e.status = 'dropped';
