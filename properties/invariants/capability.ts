@@ -294,11 +294,11 @@ export const badgedCapsDescend: StateInvariant = incrementalInvariant(
       const ok = pa.tag === 'UntypedCap' || (pa.tag === cap.tag && pa.ptr === cap.ptr && (pa.badge === 0 || pa.badge === cap.badge));
       if (!ok) return { slot: hex(b), cap, parent: hex(a), parentCap: pa, problem: 'a badged cap descends from a cap of another badge or object' };
       // Descending straight from the untyped is right only once the unbadged original is gone:
-      // an unbadged cap to the object between them must be the parent.
+      // the original (an unbadged revocable cap to the object) between them must be the parent.
       if (pa.tag === 'UntypedCap') {
         for (let x = cb.mdb.prev; x !== a && x !== 0; x = s.ctes[x]?.mdb.prev ?? 0) {
           const cx = s.ctes[x]?.cap;
-          if (cx?.tag === cap.tag && cx.ptr === cap.ptr && cx.badge === 0) return { slot: hex(b), badge: cap.badge, original: hex(x), parent: hex(a), problem: 'the unbadged original precedes the badged cap but is not its ancestor' };
+          if (cx?.tag === cap.tag && cx.ptr === cap.ptr && cx.badge === 0 && s.ctes[x].mdb.revocable) return { slot: hex(b), badge: cap.badge, original: hex(x), parent: hex(a), problem: 'the unbadged original precedes the badged cap but is not its ancestor' };
         }
       }
     }

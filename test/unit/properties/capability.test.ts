@@ -88,8 +88,18 @@ describe('capability invariants fail', () => {
       d.ctes[slot(23)].mdb.firstBadged = false;
     }));
     expectViolation(badgedCapsDescend, s, produce(s, (d) => {
-      // The unbadged original loses its revocable bit: its badged children fall to the untyped.
-      d.ctes[slot(22)].mdb.revocable = false;
+      // An unrelated cap spliced between the original (22) and its badged child (24): the child's
+      // derivation run is broken, and it falls to the untyped although the original precedes it.
+      const x = slot(20);
+      const xm = d.ctes[x].mdb;
+      if (xm.prev !== 0) d.ctes[xm.prev].mdb.next = xm.next;
+      if (xm.next !== 0) d.ctes[xm.next].mdb.prev = xm.prev;
+      const a = d.ctes[slot(22)].mdb;
+      const b = a.next;
+      a.next = x;
+      xm.prev = slot(22);
+      xm.next = b;
+      d.ctes[b].mdb.prev = x;
     }));
   });
   it('authority-confinement: a cap to a new object appears without a retype', () => {
