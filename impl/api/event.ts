@@ -32,23 +32,32 @@ export function restoreUserContext(k: Kernel): void {
   k.m.loadWords(registersAddr(curThread(k)), k.m.cpu.regs, USER_CONTEXT_ORDER);
 }
 
+const RECEIVE_CNODE = 4 * IPC_BUFFER.receiveCNode;
+const RECEIVE_INDEX = 4 * IPC_BUFFER.receiveIndex;
+const RECEIVE_DEPTH = 4 * IPC_BUFFER.receiveDepth;
+
 /** The user's part of a syscall event: trap registers in the CPU, IPC buffer words physically. */
 function setupTrap(k: Kernel, e: SyscallEvent): void {
-  const cpu = k.m.cpu.regs;
+  const m = k.m;
+  const cpu = m.cpu.regs;
+  const mrs = e.mrs;
+  const n = mrs.length; // no reads past the end (slow in V8)
   cpu[Reg.r0] = e.cap;
   cpu[Reg.r1] = e.info;
-  cpu[Reg.r2] = e.mrs[0] ?? 0;
-  cpu[Reg.r3] = e.mrs[1] ?? 0;
-  cpu[Reg.r4] = e.mrs[2] ?? 0;
-  cpu[Reg.r5] = e.mrs[3] ?? 0;
+  cpu[Reg.r2] = n > 0 ? mrs[0] : 0;
+  cpu[Reg.r3] = n > 1 ? mrs[1] : 0;
+  cpu[Reg.r4] = n > 2 ? mrs[2] : 0;
+  cpu[Reg.r5] = n > 3 ? mrs[3] : 0;
   cpu[Reg.r7] = e.number;
   const buf = lookupIPCBuffer(k, false, curThread(k));
   if (buf === 0) return;
-  for (let i = 4; i < e.mrs.length; i++) k.store(buf + msgOffset(i), e.mrs[i]);
-  if (e.extraCaps) for (let i = 0; i < e.extraCaps.length; i++) k.store(buf + 4 * (IPC_BUFFER.capsOrBadges + i), e.extraCaps[i]);
-  k.store(buf + 4 * IPC_BUFFER.receiveCNode, e.receive.root);
-  k.store(buf + 4 * IPC_BUFFER.receiveIndex, e.receive.index);
-  k.store(buf + 4 * IPC_BUFFER.receiveDepth, e.receive.depth);
+  for (let i = 4; i < n; i++) m.store32(buf + msgOffset(i), mrs[i]);
+  const caps = e.extraCaps;
+  if (caps) for (let i = 0; i < caps.length; i++) m.store32(buf + 4 * (IPC_BUFFER.capsOrBadges + i), caps[i]);
+  const r = e.receive;
+  m.store32(buf + RECEIVE_CNODE, r.root);
+  m.store32(buf + RECEIVE_INDEX, r.index);
+  m.store32(buf + RECEIVE_DEPTH, r.depth);
 }
 
 function enter(k: Kernel): void {
