@@ -10,16 +10,29 @@ import { regressCommand } from './regress';
 import { benchCommand } from './bench';
 import { type CheckOpts, checkCommand } from './check';
 import { UsageError, checkMutant, loadTrace } from './input';
+import { ALL_INVARIANTS, loadInvariantsFile, type Invariant } from '../properties/invariants';
 
 interface ReplayOpts {
   json?: boolean;
   kernel: string;
   check?: boolean;
+  invariants?: string;
   allowMutant?: boolean;
+}
+
+/** The project's invariants plus those of a user's file (--invariants); a bad file is bad input. */
+async function invariantsWith(file: string | undefined): Promise<Invariant[] | undefined> {
+  if (file === undefined) return undefined;
+  try {
+    return [...ALL_INVARIANTS, ...(await loadInvariantsFile(file))];
+  } catch (e) {
+    throw new UsageError((e as Error).message.split('\n')[0]);
+  }
 }
 
 async function replayCommand(file: string, opts: ReplayOpts): Promise<number> {
   if (opts.check && opts.kernel !== 'spec') throw new UsageError('--check runs both kernels: do not combine it with --kernel');
+  if (opts.invariants !== undefined && !opts.check) throw new UsageError('--invariants needs --check');
   const trace = loadTrace(file);
   checkMutant(trace, file, opts.allowMutant ?? false);
   setSpecFreeze(false);
@@ -27,6 +40,7 @@ async function replayCommand(file: string, opts: ReplayOpts): Promise<number> {
   const r = replay(trace, {
     kernel: opts.kernel as KernelName,
     check: opts.check,
+    invariants: await invariantsWith(opts.invariants),
     impl: opts.kernel === 'impl' || opts.check ? await loadImpl() : undefined,
     onObservation: (o) => {
       if (opts.json) {
@@ -40,7 +54,8 @@ async function replayCommand(file: string, opts: ReplayOpts): Promise<number> {
     },
   });
   if (!r.failure) {
-    if (!opts.json) process.stderr.write(pc.green(`${file}: ${trace.events.length} events, all checks passed\n`));
+    const expected = r.expectedViolation ? `; ${r.expectedViolation.check} fails at step ${r.observations.length - 1}, as the trace expects` : ', all checks passed';
+    if (!opts.json) process.stderr.write(pc.green(`${file}: ${trace.events.length} events${expected}\n`));
     return 0;
   }
   process.stderr.write(`${file}: ${describeFailure(r.failure)}\n`);
@@ -60,6 +75,7 @@ function buildProgram(): Command {
     .option('--json', 'one JSON observation per line on stdout')
     .addOption(new Option('--kernel <kernel>', 'the kernel to run').choices(['spec', 'impl']).default('spec'))
     .option('--check', 'run both kernels with refinement and every invariant')
+    .option('--invariants <file>', "with --check: a module of the user's own invariants, checked with the project's")
     .option('--allow-mutant', 'honour config.mutant')
     .action(async (file: string, opts: ReplayOpts) => {
       program.setOptionValue('exitCode', await replayCommand(file, opts));
@@ -68,8 +84,8 @@ function buildProgram(): Command {
     .command('regress')
     .description('replay scenarios/ and regressions/ (or the given files) and report')
     .argument('[files...]', 'trace files or folders')
-    .action((files: string[]) => {
-      program.setOptionValue('exitCode', regressCommand(files));
+    .action(async (files: string[]) => {
+      program.setOptionValue('exitCode', await regressCommand(files));
     });
   program
     .command('check')

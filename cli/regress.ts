@@ -1,9 +1,12 @@
-// `l4check regress`: replays every trace of scenarios/ and regressions/ (or the given files).
+// `l4check regress`: replays every trace of scenarios/ and regressions/ (or the given files) on
+// both kernels with refinement and every invariant, as `replay --check` does; a trace with
+// expectViolation passes when exactly that check fails.
 
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import pc from 'picocolors';
-import { describeFailure, replaySpec } from '../properties/replay';
+import { describeFailure, replay } from '../properties/replay';
+import { loadImpl } from '../refinement/kernels';
 import { setSpecFreeze } from '../spec';
 import { UsageError, checkMutant, loadTrace } from './input';
 
@@ -18,22 +21,24 @@ export function traceFiles(paths: string[]): string[] {
   return out;
 }
 
-export function regressCommand(files: string[]): number {
+export async function regressCommand(files: string[]): Promise<number> {
   const paths = files.length > 0 ? files : ['scenarios', 'regressions'].filter((d) => existsSync(d));
   setSpecFreeze(false);
+  const impl = await loadImpl();
   let failed = 0;
   let worst = 0;
   const list = traceFiles(paths);
   for (const f of list) {
     const trace = loadTrace(f);
     checkMutant(trace, f, false);
-    const r = replaySpec(trace);
+    const r = replay(trace, { check: true, impl });
     if (r.failure) {
       failed++;
       worst = Math.max(worst, r.failure.kind === 'internal' ? 3 : 1);
       process.stdout.write(`${pc.red('FAIL')} ${f}: ${describeFailure(r.failure)}\n`);
     } else {
-      process.stdout.write(`${pc.green('ok  ')} ${f} (${trace.events.length} events)\n`);
+      const note = r.expectedViolation ? `, fails ${r.expectedViolation.check} as expected` : '';
+      process.stdout.write(`${pc.green('ok  ')} ${f} (${trace.events.length} events${note})\n`);
     }
   }
   process.stdout.write(`${list.length - failed}/${list.length} traces green\n`);

@@ -7,14 +7,25 @@ import { matchExpected, type Mismatch } from '../abi/expect';
 import type { Trace } from '../abi/trace';
 import type { KernelState } from '../spec';
 import { type KernelName, SpecRunner, type loadImpl, makeRunner } from '../refinement/kernels';
-import { RefinementChecker, type CheckOptions, type Divergence } from '../refinement/check';
+import type { Divergence } from '../refinement/check';
+import { CheckedKernel, type CheckFailure } from './check/steppers';
+import { ALL_INVARIANTS, type Invariant } from './invariants';
+
+/** An exception out of a kernel (or an invariant) during a checked run: a bug of the model. */
+class KernelException extends Error {
+  constructor(readonly step: number, detail: string) {
+    super(detail);
+  }
+}
 
 type ImplModule = Awaited<ReturnType<typeof loadImpl>>;
 
-/** A failed check of a checked run: a refinement divergence (later also invariant violations). */
+/** A failed check of a checked run: a refinement divergence or an invariant's violation. */
 export interface Violation {
+  /** 'refinement' or an invariant's name. */
   check: string;
   divergence?: Divergence;
+  evidence?: unknown;
 }
 
 export type ReplayFailure =
@@ -24,8 +35,11 @@ export type ReplayFailure =
   | { kind: 'expectViolation'; step: number; expected: string; got?: string }
   | { kind: 'internal'; step: number; error: Error };
 
-/** An observation line, with the failed check of a checked run attached. */
-export type ObservationLine = Observation & { divergence?: { event: unknown; diffs: Divergence['diffs'] } };
+/** An observation line, with the failed check of a checked run attached (trace-format.md). */
+export type ObservationLine = Observation & {
+  divergence?: { event: unknown; diffs: Divergence['diffs'] };
+  violation?: { invariant: string; evidence: unknown };
+};
 
 export interface ReplayResult {
   observations: ObservationLine[];
@@ -36,8 +50,10 @@ export interface ReplayResult {
 
 export interface ReplayOptions {
   kernel?: KernelName;
-  /** Run both kernels with refinement checking (needs `impl`). */
-  check?: boolean | CheckOptions;
+  /** Run both kernels with refinement and every invariant (needs `impl`). */
+  check?: boolean;
+  /** The invariants of a checked run (default: all of properties/invariants). */
+  invariants?: readonly Invariant[];
   /** The impl module (refinement/kernels.ts loadImpl), needed for kernel 'impl' and for check. */
   impl?: ImplModule;
   /** Called with each observation line as it is made (for streaming output). */
@@ -55,19 +71,23 @@ interface Stepper {
 function makeStepper(trace: Trace, opts: ReplayOptions): Stepper {
   if (opts.check) {
     if (!opts.impl) throw new Error('replay: a checked run needs the impl module');
-    const checker = new RefinementChecker(trace.config, opts.impl, typeof opts.check === 'object' ? opts.check : {});
-    const v = (d?: Divergence): Violation | undefined => (d ? { check: 'refinement', divergence: d } : undefined);
+    const k = new CheckedKernel(trace.config, 'both', opts.invariants ?? ALL_INVARIANTS, opts.impl);
+    const v = (f?: CheckFailure): Violation | undefined => {
+      if (!f) return undefined;
+      if (f.check === 'internal') throw new KernelException(f.step, String(f.evidence));
+      return { check: f.check, divergence: f.divergence, evidence: f.evidence };
+    };
     return {
       boot: () => {
-        const r = checker.boot();
-        return { observation: r.observation, violation: v(r.divergence) };
+        const r = k.boot();
+        return { observation: r.observation, violation: v(r.failure) };
       },
       step: (e, n) => {
-        const r = checker.step(e.event, n);
-        const last = n === trace.events.length && !r.divergence ? checker.fullCheck(n) : r.divergence;
-        return { observation: r.observation, violation: v(last) };
+        const r = k.step(e.event);
+        const f = r.failure ?? (n === trace.events.length ? k.finish() : undefined);
+        return { observation: r.observation, violation: v(f) };
       },
-      specState: () => checker.spec.state,
+      specState: () => k.state,
     };
   }
   const runner = makeRunner(opts.kernel ?? 'spec', trace.config, opts.impl);
@@ -86,6 +106,7 @@ export function replay(trace: Trace, opts: ReplayOptions = {}): ReplayResult {
   /** Records the line; returns the failure it shows, if any. */
   const emit = (o: ObservationLine, violation: Violation | undefined, raw: unknown): ReplayFailure | 'stop' | undefined => {
     if (violation?.divergence) o = { ...o, divergence: { event: raw, diffs: violation.divergence.diffs } };
+    else if (violation) o = { ...o, violation: { invariant: violation.check, evidence: violation.evidence } };
     observations.push(o);
     opts.onObservation?.(o);
     if (violation) {
@@ -127,7 +148,7 @@ export function replay(trace: Trace, opts: ReplayOptions = {}): ReplayResult {
       r = stepper.step(ev, i + 1);
       if (before && opts.onStep) opts.onStep(ev, before, stepper.specState!());
     } catch (e) {
-      return finish({ kind: 'internal', step: i + 1, error: e as Error });
+      return finish({ kind: 'internal', step: e instanceof KernelException ? e.step : i + 1, error: e as Error });
     }
     current = r.observation.current;
     f = emit(r.observation, r.violation, ev.raw);
@@ -149,7 +170,9 @@ export function describeFailure(f: ReplayFailure): string {
       return `step ${f.step}: ${f.mismatch.path || '(observation)'}: expected ${JSON.stringify(f.mismatch.expected)}, observed ${JSON.stringify(f.mismatch.observed)}`;
     case 'violation': {
       const d = f.violation.divergence;
-      const lines = d ? d.diffs.map((x) => `  ${x.path}: spec ${JSON.stringify(x.spec)}, impl ${JSON.stringify(x.impl)}`) : [];
+      const lines = d
+        ? d.diffs.map((x) => `  ${x.path}: spec ${JSON.stringify(x.spec)}, impl ${JSON.stringify(x.impl)}`)
+        : [`  evidence: ${JSON.stringify(f.violation.evidence)}`];
       return [`step ${f.step}: ${f.violation.check} failed${d ? ` (${d.kind})` : ''}`, ...lines].join('\n');
     }
     case 'expectViolation':
