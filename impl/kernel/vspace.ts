@@ -172,7 +172,7 @@ export function lookupIPCBuffer(k: Kernel, isReceiver: boolean, tcb: number): nu
     return 0;
   }
   if (!(rights === VM_RIGHTS.VMReadWrite || (!isReceiver && rights === VM_RIGHTS.VMReadOnly))) return 0;
-  return base + (getIPCBuffer(k, tcb) & (2 ** bits - 1));
+  return base + (getIPCBuffer(k, tcb) & ((1 << bits) - 1));
 }
 
 /** spec: checkValidIPCBuffer — a non-device frame cap and a buffer address aligned to the buffer size. */
