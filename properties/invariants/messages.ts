@@ -8,7 +8,7 @@
 import type { KernelState } from '../../spec';
 import type { PPtr } from '../../spec/api/types';
 import { messageInfoFromWordKernel, N_MSG_REGISTERS } from '../../abi/messageinfo';
-import { IPC_BUFFER } from '../../abi/ipcbuffer';
+import { IPC_BUFFER, msgOffset } from '../../abi/ipcbuffer';
 import { MSG_INFO_REGISTER, MSG_REGISTERS } from '../../abi/registers';
 import { lookupCap, lookupSlot } from '../../spec/kernel/cspace';
 import { lookupIPCBuffer } from '../../spec/kernel/vspace';
@@ -164,13 +164,21 @@ function dropReason(ctx: StepContext, e: Entry): string | null {
   return null;
 }
 
-/** The delivery check: what seL4 delivers of a message to receiver r (words that fit, badge, label). */
-function checkIntact(before: KernelState, after: KernelState, e: Entry, r: PPtr): unknown | null {
+/**
+ * The delivery check: what seL4 delivers of a message to receiver r (words that fit, badge, label).
+ * Words beyond the message registers are read from the sender's IPC buffer when the transfer
+ * happens, so a message that waited in a send queue carries what the buffer holds then (another
+ * thread sharing the buffer frame may have written it meanwhile, even in the trap of this very step,
+ * as in seL4; the transfer does not change the sender's buffer, so the state after the step has it).
+ */
+function checkIntact(before: KernelState, after: KernelState, e: Entry, r: PPtr, step: number): unknown | null {
   const d = tcbAt(after, r)!.delivered;
   const recvBuf = lookupIPCBuffer(before, true, r);
   const sendBuf = lookupIPCBuffer(before, false, e.sender);
   const fits = recvBuf !== null && sendBuf !== null ? e.words.length : Math.min(e.words.length, N_MSG_REGISTERS);
-  const want = e.words.slice(0, fits);
+  const want = e.words.slice(0, fits).map((w, i) =>
+    i < N_MSG_REGISTERS || e.step === step || sendBuf === null ? w : loadFrameWord(after, sendBuf.frame, sendBuf.offset + msgOffset(i)),
+  );
   const got = d.mrs ?? [];
   const bad = (what: string, expected: unknown, observed: unknown) => ({ nonce: hex(e.nonce), receiver: threadName(after, r), sender: threadName(after, e.sender), what, expected, observed });
   if (e.kind === 'Reply' && r !== e.to) return bad('receiver', threadName(after, e.to!), threadName(after, r));
@@ -230,7 +238,7 @@ export const noLostMessages: Invariant = {
           })) continue;
           if (e.status === 'delivered') return v({ nonce: hex(e.nonce), receiver: threadName(after, p), problem: 'delivered twice' });
           if (e.status === 'dropped') return v({ nonce: hex(e.nonce), receiver: threadName(after, p), problem: `delivered after being dropped (${e.reason})` });
-          const bad = checkIntact(before, after, e, p);
+          const bad = checkIntact(before, after, e, p, ctx.step);
           if (bad !== null) return v(bad);
           e.status = 'delivered';
           pending.delete(e.nonce);
