@@ -24,7 +24,7 @@ import { traceFiles } from './regress';
 import { UsageError } from './input';
 
 /** The default budget: fixed, so that a seed gives one result (docs/check.md has the timings). */
-export const DEFAULT_RUNS = 60;
+export const DEFAULT_RUNS = 200;
 export const DEFAULT_STEPS = 250;
 
 export interface CheckOpts {
