@@ -1,6 +1,7 @@
 // The abstract kernel state (l4v spec/abstract: kheap, cdt, ready queues, scheduler action,
 // interrupt state, ARM ASID table) as plain records keyed by physical address. Kernel code runs
-// on an immer draft of it inside `step`; this module has the typed accessors every module uses.
+// on a copy-on-write working state inside `step` (runStep below; immer drafts outside it, in
+// tests); this module has the typed accessors every module uses.
 
 import { isDraft, isModified, original } from 'immer';
 import type { Config } from '../../abi/config';
