@@ -11,7 +11,8 @@ import type { KernelState } from '../../spec';
 import { RefinementChecker, type Divergence } from '../../refinement/check';
 import { ImplRunner, SpecRunner, type loadImpl } from '../../refinement/kernels';
 import { abstract } from '../../refinement/model/state';
-import type { EntryCost, Invariant, Monitor } from '../invariants/types';
+import type { EntryCost, Invariant } from '../invariants/types';
+import { MonitorSet } from '../invariants/run';
 
 export type ImplModule = Awaited<ReturnType<typeof loadImpl>>;
 export type KernelChoice = 'spec' | 'impl' | 'both';
@@ -40,28 +41,22 @@ function countThreads(s: KernelState): number {
   return n;
 }
 
-/** The monitors of one run: one per invariant that applies to the booted configuration. */
+/** The invariants' monitors of one run (MonitorSet), answering with CheckFailures. */
 class Monitors {
-  private readonly list: { name: string; m: Monitor }[];
+  private readonly set: MonitorSet;
   constructor(invariants: readonly Invariant[], boot: KernelState) {
-    this.list = invariants.filter((i) => !i.skipWhen?.(boot)).map((i) => ({ name: i.name, m: i.monitor() }));
+    this.set = new MonitorSet(invariants, boot);
   }
   get names(): string[] {
-    return this.list.map((x) => x.name);
+    return this.set.names;
   }
   boot(s: KernelState): CheckFailure | undefined {
-    for (const { m } of this.list) {
-      const v = m.boot?.(s);
-      if (v) return { step: 0, check: v.invariant, evidence: v.evidence };
-    }
-    return undefined;
+    const v = this.set.boot(s);
+    return v ? { step: 0, check: v.invariant, evidence: v.evidence } : undefined;
   }
   step(step: number, event: KernelEvent, before: KernelState, after: KernelState, observation: Observation, cost?: EntryCost): CheckFailure | undefined {
-    for (const { m } of this.list) {
-      const v = m.step({ step, event, before, after, observation, cost });
-      if (v) return { step, check: v.invariant, evidence: v.evidence };
-    }
-    return undefined;
+    const v = this.set.step({ step, event, before, after, observation, cost });
+    return v ? { step, check: v.invariant, evidence: v.evidence } : undefined;
   }
 }
 
