@@ -10,7 +10,8 @@ import { regressCommand } from './regress';
 import { benchCommand } from './bench';
 import { type CheckOpts, checkCommand } from './check';
 import { UsageError, checkMutant, loadTrace } from './input';
-import { ALL_INVARIANTS, loadInvariantsFile, type Invariant } from '../properties/invariants';
+import type { Invariant } from '../properties/invariants';
+import { loadInvariants } from '../properties/check/runs';
 
 interface ReplayOpts {
   json?: boolean;
@@ -24,7 +25,7 @@ interface ReplayOpts {
 async function invariantsWith(file: string | undefined): Promise<Invariant[] | undefined> {
   if (file === undefined) return undefined;
   try {
-    return [...ALL_INVARIANTS, ...(await loadInvariantsFile(file))];
+    return await loadInvariants(file);
   } catch (e) {
     throw new UsageError((e as Error).message.split('\n')[0]);
   }

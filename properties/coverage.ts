@@ -2,7 +2,7 @@
 // syscall/result cells a set of traces reaches.
 
 import type { KernelEvent } from '../abi/events';
-import { SYSCALL_NAMES, SYSCALLS, syscallOfWord } from '../abi/syscalls';
+import { syscallOfWord } from '../abi/syscalls';
 import type { KernelState } from '../spec';
 
 /** The row of the matrix an event belongs to: a method name, a syscall name, or the event kind. */
@@ -28,5 +28,3 @@ export function coverageOutcome(e: KernelEvent, before: KernelState, after: Kern
   return 'done';
 }
 
-export const ALL_SYSCALLS = [...SYSCALL_NAMES];
-export { SYSCALLS };

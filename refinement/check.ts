@@ -15,6 +15,7 @@ import { DIRTY_CHUNK_BYTES } from '../machine';
 import { ImplRunner, SpecRunner, type loadImpl } from './kernels';
 import { type Diff, diff, diffs, hex } from './diff';
 import { abstract, absCTEInto, absGlobals, absObject, objectSlots } from './model/state';
+import { floorIndex } from './sorted';
 
 export type DivergenceKind = 'observation' | 'state' | 'impl-invariant';
 
@@ -111,13 +112,7 @@ export class RefinementChecker {
   /** The ghost object containing physical address a, if any. */
   private objectAt(a: number): [PPtr, GhostObject] | undefined {
     const b = this.bases;
-    let lo = 0;
-    let hi = b.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (b[mid] <= a) lo = mid + 1;
-      else hi = mid - 1;
-    }
+    const hi = floorIndex(b, a);
     if (hi < 0) return undefined;
     const o = this.ghost.get(b[hi]);
     return o && a < b[hi] + 2 ** o.sizeBits ? [b[hi], o] : undefined;

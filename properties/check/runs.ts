@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { defaultConfig, type Config, type Variant } from '../../abi/config';
 import { arbFullRun, type GeneratedRun, type GeneratorOptions, layoutWorld } from '../generators';
-import type { Invariant } from '../invariants/types';
+import { ALL_INVARIANTS, loadInvariantsFile, type Invariant } from '../invariants';
 import { type Cells, type RunSetup, executeRun } from './execute';
 import type { CheckFailure, ImplModule, KernelChoice } from './steppers';
 
@@ -117,21 +117,9 @@ export function checkIndex(index: number, plan: CheckPlan, setup: RunSetup): Run
   return report;
 }
 
-/** Loads the project's invariants (properties/invariants/index.ts) and the user's file, by name. */
+/** The project's invariants, plus those of the user's file when one is given (--invariants). */
 export async function loadInvariants(file?: string): Promise<Invariant[]> {
-  let all: readonly Invariant[] = [];
-  let loadFile: ((p: string) => Promise<Invariant[]>) | undefined;
-  const url = new URL('../invariants/index.ts', import.meta.url).href;
-  try {
-    const mod = (await import(url)) as { ALL_INVARIANTS?: readonly Invariant[]; loadInvariantsFile?: (p: string) => Promise<Invariant[]> };
-    all = mod.ALL_INVARIANTS ?? [];
-    loadFile = mod.loadInvariantsFile;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
-  }
-  if (file === undefined) return [...all];
-  if (!loadFile) throw new Error(`${file}: this build has no invariant loader`);
-  return [...all, ...(await loadFile(file))];
+  return file === undefined ? [...ALL_INVARIANTS] : [...ALL_INVARIANTS, ...(await loadInvariantsFile(file))];
 }
 
 export type { ImplModule };

@@ -17,6 +17,7 @@ import { LABEL } from '../../abi/invocations';
 import { messageInfoFromWord } from '../../abi/messageinfo';
 import type { Invariant, Monitor, StepContext, Violation } from './types';
 import { type StateInvariant, type StepChanges, hex, incrementalInvariant, objectBits, stepChanges, tcbAt, threadName } from './changes';
+import { floorIndex } from '../../refinement/sorted';
 
 /** Below this address lies the kernel's own memory: no cap may point there (valid_global_refs). */
 const KERNEL_END = 0x00100000;
@@ -359,13 +360,7 @@ class SlotIndex {
   /** The CNode whose slots include address a, or null (TCB slots, IRQ node). */
   cnodeOf(s: KernelState, a: PPtr): PPtr | null {
     const b = this.bases;
-    let lo = 0;
-    let hi = b.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (b[mid] <= a) lo = mid + 1;
-      else hi = mid - 1;
-    }
+    const hi = floorIndex(b, a);
     if (hi < 0) return null;
     const o = s.objects[b[hi]];
     return o?.tag === 'CNode' && a < b[hi] + 16 * 2 ** o.radix ? b[hi] : null;
