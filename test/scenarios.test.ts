@@ -31,9 +31,9 @@ describe('scenarios', () => {
       const trace = parseTraceText(readFileSync(f, 'utf8'));
       const spec = replay(trace, {
         onStep: (ev, before, after) => {
-          const row = coverageRow(ev.event);
+          const row = coverageRow(ev.event, before);
           if (!reached.has(row)) reached.set(row, new Set());
-          reached.get(row)!.add(coverageOutcome(ev.event, before, after));
+          reached.get(row)!.add(coverageOutcome(ev.event, before, after, row));
         },
       });
       expect(spec.failure && describeFailure(spec.failure)).toBeUndefined();

@@ -54,7 +54,10 @@ export function executeRun(run: GeneratedRun, setup: RunSetup, world: World = la
     out.events?.push({ as: current, ...raw });
     const r = k.step(event);
     current = r.observation.current;
-    if (rec.cells && !r.failure) addCell(rec.cells, coverageRow(event), coverageOutcome(event, r.before, r.after));
+    if (rec.cells && !r.failure) {
+      const row = coverageRow(event, r.before);
+      addCell(rec.cells, row, coverageOutcome(event, r.before, r.after, row));
+    }
     if (r.failure) {
       out.failure = r.failure;
       return false;
