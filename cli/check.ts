@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os';
 import { SingleBar } from 'cli-progress';
 import pc from 'picocolors';
 import { parseEvent, parseTrace } from '../abi/trace';
-import { DEFAULT_GENERATOR_OPTIONS, EVENT_KINDS, type EventKind, type GeneratorOptions, type RawEvent, type World, layoutWorld, worldSetup } from '../properties/generators';
+import { DEFAULT_GENERATOR_OPTIONS, EVENT_KINDS, type EventKind, type GeneratorOptions, type RawEvent, type World, layoutWorld, runConfig, worldSetup } from '../properties/generators';
 import { type Cells, executeRun, executeTrace } from '../properties/check/execute';
 import { runPool } from '../properties/check/pool';
 import { type CheckPlan, type RunReport, loadInvariants, planConfig } from '../properties/check/runs';
@@ -211,6 +211,8 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
     const names = counterexampleNames(r.events ?? [], worldSetup(world, failure.counterexample.world).length, world, setup.config.irqLines);
 
     const config: Record<string, unknown> = { variant: setup.config.variant, seed: failure.seed, path: failure.path, generator: { ...g, kernel: plan.kernel } };
+    const booted = runConfig(setup.config, failure.counterexample.world);
+    if (booted !== setup.config) Object.assign(config, { memoryBits: booted.memoryBits, untyped: booted.untyped });
     const path = writeCounterexample(counterexampleTrace({ check: f.check, step: f.step, config, events: r.events ?? [] }));
     const setupLength = worldSetup(world, failure.counterexample.world).length;
     const evs = r.events ?? [];

@@ -6,7 +6,7 @@ import type { Config } from '../../abi/config';
 import type { KernelEvent } from '../../abi/events';
 import { parseEvent, type Trace } from '../../abi/trace';
 import { coverageOutcome, coverageRow } from '../coverage';
-import { type GeneratedRun, type GeneratorOptions, type RawEvent, TraceDriver, type World, layoutWorld, recordConsumed, worldSetup } from '../generators';
+import { type GeneratedRun, type GeneratorOptions, type RawEvent, TraceDriver, type World, layoutWorld, recordConsumed, runConfig, worldSetup } from '../generators';
 import type { Invariant } from '../invariants/types';
 import { type CheckFailure, CheckedKernel, type ImplModule, type StepperChoice } from './steppers';
 
@@ -44,13 +44,14 @@ export interface RecordOptions {
 
 /** Runs a generated run on a fresh checked kernel; stops at the first failed check. */
 export function executeRun(run: GeneratedRun, setup: RunSetup, world: World = layoutWorld(setup.generator), rec: RecordOptions = {}): RunOutcome {
-  const k = new CheckedKernel(setup.config, setup.kernel, setup.invariants, setup.impl);
+  const config = runConfig(setup.config, run.world);
+  const k = new CheckedKernel(config, setup.kernel, setup.invariants, setup.impl);
   const b = k.boot();
   const out: RunOutcome = { steps: 0, checked: k.checkedInvariants, events: rec.trace ? [] : undefined, failure: b.failure };
   if (out.failure) return out;
   let current = b.observation.current;
   const exec = (raw: RawEvent): boolean => {
-    const event: KernelEvent = parseEvent(raw, `events[${k.steps}]`, setup.config.irqLines).event;
+    const event: KernelEvent = parseEvent(raw, `events[${k.steps}]`, config.irqLines).event;
     out.events?.push({ as: current, ...raw });
     const r = k.step(event);
     current = r.observation.current;

@@ -68,7 +68,6 @@ export class CheckedKernel {
   private readonly spec?: SpecRunner;
   private readonly impl?: ImplRunner;
   private monitors!: Monitors;
-  private threads = 0;
   private stateNow!: KernelState;
   steps = 0;
 
@@ -103,7 +102,6 @@ export class CheckedKernel {
       observation = this.impl!.boot();
       this.stateNow = abstract(this.impl!.kernel).state;
     }
-    this.threads = countThreads(this.stateNow);
     this.monitors = new Monitors(this.invariants, this.stateNow);
     return { observation, failure: failure ?? this.monitors.boot(this.stateNow) };
   }
@@ -141,7 +139,6 @@ export class CheckedKernel {
       return { observation: { step: n, current: '?', threads: {} }, before, after: before, failure: { step: n, check: 'internal', evidence: err.stack ?? String(err) } };
     }
     const after = this.stateNow;
-    if (after.objects !== before.objects) this.threads = countThreads(after);
     if (!failure) {
       try {
         failure = this.monitors.step(n, event, before, after, observation, cost);
@@ -162,6 +159,8 @@ export class CheckedKernel {
   private cost(r: ImplRunner): EntryCost {
     const k = r.kernel;
     const e = k.m.perEntry();
-    return { scheduleLoads: k.scheduleLoads, loads: e.loads, stores: e.stores, lines: e.lines, threads: this.threads };
+    // The thread count is evidence only (a walk over every object): counted when a report reads it.
+    const after = this.stateNow;
+    return { scheduleLoads: k.scheduleLoads, loads: e.loads, stores: e.stores, lines: e.lines, get threads() { return countThreads(after); } };
   }
 }

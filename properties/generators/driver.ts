@@ -7,6 +7,9 @@ import type { TCB } from '../../spec/object/structures';
 import type { RawEvent } from './basic';
 import { WATCHDOG, type World, inv } from './world';
 
+/** Most steps the driver runs on its own before a generated event (see feed). */
+const MAX_DRIVEN = 24;
+
 /** The syscalls that carry a message (and so a nonce). */
 export const MESSAGE_SYSCALLS = new Set(['Send', 'NBSend', 'Call', 'Reply', 'ReplyRecv']);
 
@@ -77,6 +80,8 @@ export class TraceDriver {
   private readonly last = new Map<PPtr, RawEvent>();
   private readonly restarted = new Set<PPtr>();
   private woke = false;
+  /** The watchdog's line woke nobody: no use raising it until a thread runs again. */
+  private deaf = false;
   dropped = 0;
   reissued = 0;
 
@@ -87,9 +92,12 @@ export class TraceDriver {
   /**
    * The watchdog's code, a loop: wait on the IRQ's notification; when woken, acknowledge the IRQ,
    * then unblock each stopped thread once, as a user-level supervisor would: a message (NBSend)
-   * for a receiver, a signal for a waiter, a receive (NBRecv) for a blocked sender, TCB_Resume
-   * for an inactive thread or one waiting for a reply; then wait again. Random events never run
-   * as the watchdog.
+   * for a receiver, a signal for a waiter, a receive (NBRecv) for a blocked sender, followed by a
+   * Reply when what it received was a call or a fault message, TCB_Resume for an inactive thread
+   * or one waiting for another's reply; then wait again. A thread that it helped and that stopped
+   * again without running a generated event (a self-suspension or a fault, re-issued after each
+   * restart) is helped less and less often, so that such loops do not starve the others. Random
+   * events never run as the watchdog.
    */
   private watchdogStep(): boolean {
     const w = this.wake!;
@@ -100,12 +108,72 @@ export class TraceDriver {
       this.cycle = new Set();
       e = inv('IRQHandler_Ack', w.irqHandler);
     }
+    if (!e && this.replyTo !== undefined) return this.replyStep(this.replyTo);
     if (!e && this.cycle) e = this.unblockNext(s, this.cycle);
     if (!e) {
       this.cycle = undefined;
       e = { syscall: 'Recv', cap: w.watchdogNtfn };
     } else if ('syscall' in e) e = this.withNonce(e);
-    return this.issue(e, e);
+    const helped = this.helping;
+    this.helping = undefined;
+    if (!this.issue(e, e)) return false;
+    // A call or fault message it received waits for its reply.
+    if (e.syscall === 'NBRecv' && helped !== undefined && this.tcb(helped)?.state.tag === 'BlockedOnReply') this.replyTo = helped;
+    return true;
+  }
+
+  /** The watchdog replies to the call or fault it received; a fault's reply moves the thread past the faulting event. */
+  private replyStep(t: PPtr): boolean {
+    this.replyTo = undefined;
+    const fault = this.tcb(t)?.fault ?? null;
+    const e = this.withNonce({ syscall: 'Reply', info: { label: 0 }, mrs: [] });
+    if (!this.issue(e, e)) return false;
+    // The model keeps no PC: a handler that replies is taken to have fixed the fault or skipped
+    // the instruction, so the thread does not retry it (retrying would fault for ever).
+    if (fault !== null) this.restarted.delete(t);
+    return true;
+  }
+
+  private tcb(p: PPtr): TCB | undefined {
+    const t = this.state().objects[p];
+    return t?.tag === 'TCB' ? t : undefined;
+  }
+
+  private replyTo: PPtr | undefined;
+  private helping: PPtr | undefined;
+  /** Generated events each thread ran, and the watchdog's record of the help it gave each. */
+  private readonly ran = new Map<PPtr, number>();
+  private readonly helped = new Map<PPtr, { ran: number; backoff: number; until: number }>();
+
+  /** Generated events fed so far: the clock of the back-off. */
+  private fed = 0;
+
+  /** Whether the watchdog would help a stopped thread now: not while it waits out its back-off. */
+  private eligible(p: PPtr): boolean {
+    const h = this.helped.get(p);
+    return h === undefined || h.ran !== (this.ran.get(p) ?? 0) || this.fed >= h.until;
+  }
+
+  /** Records help given to a thread: a thread that made no progress since the last help waits twice as long. */
+  private recordHelp(p: PPtr): void {
+    const ran = this.ran.get(p) ?? 0;
+    const h = this.helped.get(p);
+    const backoff = h !== undefined && h.ran === ran ? Math.min(h.backoff * 2, 64) : 1;
+    this.helped.set(p, { ran, backoff, until: this.fed + backoff });
+  }
+
+  /** The world's threads (root's slot and the threads' slots) that are stopped, by TCB address and slot. */
+  private stoppedThreads(s: KernelState): { p: PPtr; slot: number; t: TCB }[] {
+    const w = this.wake!;
+    const root = bootLayout(s.config).rootCNode;
+    const out: { p: PPtr; slot: number; t: TCB }[] = [];
+    for (const slot of [1, ...w.tcbs]) {
+      const c = s.ctes[root + 16 * slot]?.cap as { ptr?: number; tag: string } | undefined;
+      if (c?.tag !== 'ThreadCap' || c.ptr === undefined) continue;
+      const t = s.objects[c.ptr];
+      if (t?.tag === 'TCB' && isStopped(t)) out.push({ p: c.ptr, slot, t });
+    }
+    return out;
   }
 
   private cycle: Set<PPtr> | undefined;
@@ -115,12 +183,11 @@ export class TraceDriver {
     const w = this.wake!;
     const root = bootLayout(s.config).rootCNode;
     const slotOf = (p: PPtr, slots: number[]) => slots.find((x) => (s.ctes[root + 16 * x]?.cap as { ptr?: number } | undefined)?.ptr === p);
-    for (const slot of [1, ...w.tcbs]) {
-      const p = (s.ctes[root + 16 * slot]?.cap as { ptr?: number; tag: string } | undefined);
-      if (p?.tag !== 'ThreadCap' || p.ptr === undefined || done.has(p.ptr)) continue;
-      const t = s.objects[p.ptr];
-      if (t?.tag !== 'TCB' || !isStopped(t)) continue;
-      done.add(p.ptr);
+    for (const { p, slot, t } of this.stoppedThreads(s)) {
+      if (done.has(p) || !this.eligible(p)) continue;
+      done.add(p);
+      this.recordHelp(p);
+      this.helping = p;
       const st = t.state;
       const eps = [...w.eps, ...w.badgedEps];
       if (st.tag === 'BlockedOnReceive') {
@@ -139,28 +206,49 @@ export class TraceDriver {
   }
   private started = false;
 
-  /** Runs one generated event (and the re-issue that comes before it); false when the run stopped. */
+  /**
+   * Runs one generated event; false when the run stopped. An irq or tick runs at once. Any other
+   * event is what the running thread does next, so first the driver runs what must come before
+   * it: the watchdog's line when everyone is blocked, the watchdog's code while it runs, and the
+   * re-issue of a restarted thread's interrupted call (each a step of the trace, none consuming
+   * the generated event). When that does not lead to a thread that can run the event within
+   * MAX_DRIVEN steps, or everyone stays blocked, the event is dropped.
+   */
   feed(intent: RawEvent): boolean {
-    const s = this.state();
-    if (s.curThread === s.idleThread && !isDeviceEvent(intent)) {
-      if (this.wake === undefined || this.woke) {
-        this.dropped++;
-        return true;
-      }
-      // Everyone is blocked: the device raises the watchdog's line.
-      this.woke = true;
-      return this.issue({ irq: this.wake.irqLine }, { irq: this.wake.irqLine });
-    }
+    if (isDeviceEvent(intent)) return this.issue(intent, intent);
     this.woke = false;
-    if (this.wake && isWatchdog(s)) return this.watchdogStep();
-    const cur = s.curThread;
-    const prev = this.last.get(cur);
-    if (this.restarted.has(cur) && prev && !isDeviceEvent(intent)) {
-      this.reissued++;
-      return this.issue({ ...prev, comment: 're-issue after restart' }, prev);
+    this.fed++;
+    for (let n = 0; n < MAX_DRIVEN; n++) {
+      const s = this.state();
+      if (s.curThread === s.idleThread) {
+        // Everyone is blocked: the device raises the watchdog's line, once per event, when the
+        // watchdog has someone to help and still answers.
+        if (this.wake === undefined || this.woke || this.deaf || !this.stoppedThreads(s).some((x) => this.eligible(x.p))) break;
+        this.woke = true;
+        if (!this.issue({ irq: this.wake.irqLine }, { irq: this.wake.irqLine })) return false;
+        // Nothing ran: the line no longer reaches the watchdog (its handler or notification changed).
+        const after = this.state();
+        if (after.curThread === after.idleThread) this.deaf = true;
+        continue;
+      }
+      this.deaf = false;
+      this.woke = false;
+      if (this.wake && isWatchdog(s)) {
+        if (!this.watchdogStep()) return false;
+        continue;
+      }
+      const prev = this.last.get(s.curThread);
+      if (this.restarted.has(s.curThread) && prev) {
+        this.reissued++;
+        if (!this.issue({ ...prev, comment: 're-issue after restart' }, prev)) return false;
+        continue;
+      }
+      const e = this.withNonce(intent);
+      this.ran.set(s.curThread, (this.ran.get(s.curThread) ?? 0) + 1);
+      return this.issue(e, e);
     }
-    const e = this.withNonce(intent);
-    return this.issue(e, e);
+    this.dropped++;
+    return true;
   }
 
   private issue(e: RawEvent, remembered: RawEvent): boolean {

@@ -2,31 +2,11 @@
 // aligned addresses), with a share of garbage; and the lists of events a run is made of.
 
 import fc from 'fast-check';
-import { METHODS, METHOD_NAMES, type ArgType } from '../../abi/invocations';
-import { OBJECT_TYPES } from '../../abi/objecttype';
-import { type RawEvent, arbEvent, smallWord, u32 } from './basic';
-import { BUFFER_BASE, EVENT_KINDS, type EventKind, type GeneratorOptions, LAST_SLOT, OWN_CSPACE_DATA, ROOT_UNTYPED, type World, type WorldParams, arbWorldParams, layoutWorld } from './world';
-
-const pick = <T>(xs: readonly T[]): fc.Arbitrary<T> => fc.constantFrom(...xs);
-const often = <T, U = T>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<U>, goodWeight = 6): fc.Arbitrary<T | U> =>
-  fc.oneof({ weight: goodWeight, arbitrary: good as fc.Arbitrary<T | U> }, { weight: 1, arbitrary: bad as fc.Arbitrary<T | U> });
-
-/** `x` once in `n` draws, otherwise null (fc.option's freq counts the other way). */
-const rarely = <T>(x: fc.Arbitrary<T>, n: number): fc.Arbitrary<T | null> =>
-  fc.oneof({ weight: n - 1, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: x });
-
-/** Everything the world-aware arbitraries draw cap pointers from. */
-function slotPools(w: World) {
-  const free = Array.from({ length: LAST_SLOT - w.firstFree + 1 }, (_, i) => w.firstFree + i);
-  const all = [...w.slotNames.keys()].sort((a, b) => a - b);
-  const any = often(pick(all), fc.oneof(pick(free), fc.constant(0), u32), 5);
-  return {
-    free, all, any,
-    ipc: often(pick([...w.eps, ...w.badgedEps, ...w.ntfns, ...w.badgedNtfns]), any, 8),
-    freeSlot: often(pick(free), pick(all), 3),
-    usedSlot: often(pick(all), pick(free), 4),
-  };
-}
+import type { MethodName } from '../../abi/invocations';
+import { type RawEvent, arbEvent } from './basic';
+import { often, pick, rarely, slotPools } from './choices';
+import { arbWorldInvoke } from './invocations';
+import { ASID_METHODS, type AsidFill, BUFFER_BASE, EVENT_KINDS, type EventKind, type GeneratorOptions, type World, type WorldParams, arbWorldParams, layoutWorld } from './world';
 
 function arbIPC(w: World): fc.Arbitrary<RawEvent> {
   const P = slotPools(w);
@@ -47,73 +27,6 @@ function arbIPC(w: World): fc.Arbitrary<RawEvent> {
     });
 }
 
-/** Which world slots suit each cap argument and invoked interface. */
-function capChoices(w: World): Record<string, number[]> {
-  return {
-    Untyped: [w.untyped, ROOT_UNTYPED, 18], TCB: [...w.tcbs, 1], CNode: [2, ...w.cnodes], IRQControl: [4], IRQHandler: [w.irqHandler],
-    Frame: [...w.frames, 10], PageTable: [w.pageTable, 16], ASIDControl: [5], ASIDPool: [6],
-    root: [2, ...w.cnodes], srcRoot: [2, 2, ...w.cnodes], pivotRoot: [2, ...w.cnodes], cspaceRoot: [2, ...w.cnodes],
-    vspace: [3, w.pageDirectory], vspaceRoot: [3, w.pageDirectory], notification: [...w.ntfns, ...w.badgedNtfns],
-    authority: [1, ...w.tcbs], source: [...w.tcbs, 1], bufferFrame: w.frames, untyped: [w.untyped, ROOT_UNTYPED],
-  };
-}
-
-const pageVaddr = fc.oneof(
-  { weight: 5, arbitrary: fc.integer({ min: 0x206, max: 0x20f }).map((p) => p * 0x1000) },
-  { weight: 2, arbitrary: fc.integer({ min: 0x300, max: 0x30f }).map((p) => p * 0x1000) },
-  { weight: 2, arbitrary: fc.constantFrom(0x00201000, 0x00202000, 0x00202004, 0xe0000000, 0xe0100000, 0x10000000) },
-);
-
-/** Indexes that name a slot to read (a source, or the slot a Revoke/Delete acts on). */
-const SOURCE_INDEX = /^(srcIndex|pivotIndex)$/;
-const SOURCE_METHODS = /^CNode_(Revoke|Delete|CancelBadgedSends)$/;
-
-function arbWorldArg(w: World, P: ReturnType<typeof slotPools>, name: string, type: ArgType, method = ''): fc.Arbitrary<unknown> {
-  const C = capChoices(w);
-  if (type === 'cap') return often(pick(C[name] ?? P.all), P.any, 5);
-  if (type === 'bool') return fc.boolean();
-  if (type === 'rights') return often(pick(['RWGP', 'RW', 'R', 'W', 'RWG', 'RG']), fc.integer({ min: 0, max: 15 }), 4);
-  if (type === 'objtype') return often(pick(OBJECT_TYPES), fc.integer({ min: 11, max: 40 }), 6);
-  if (type === 'regs') return fc.array(fc.nat({ max: 0xffff }), { maxLength: 17 });
-  if (/[iI]ndex|nodeOffset/.test(name)) {
-    if (name === 'nodeIndex') return often(fc.constant(0), P.any);
-    return SOURCE_INDEX.test(name) || (name === 'index' && SOURCE_METHODS.test(method)) ? P.usedSlot : P.freeSlot;
-  }
-  if (/[dD]epth/.test(name)) return name === 'nodeDepth' ? often(fc.constant(0), fc.constantFrom(32, 6, 40)) : often(fc.constant(32), fc.constantFrom(0, 6, 12, 33, 40), 5);
-  switch (name) {
-    case 'sizeBits': return often(fc.constantFrom(0, 0, 4, 5, 6, 12), fc.integer({ min: 0, max: 40 }), 5);
-    case 'numObjects': return often(fc.integer({ min: 1, max: 3 }), fc.constantFrom(0, 300, 5000), 8);
-    case 'priority': case 'mcp': return often(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 256, max: 300 }));
-    case 'badge': case 'destBadge': case 'pivotBadge': return fc.nat({ max: 20 });
-    case 'vaddr': return pageVaddr;
-    case 'buffer': return often(fc.integer({ min: 0, max: 7 }).map((i) => BUFFER_BASE + i * 0x1000), fc.constantFrom(0x00202004, 0x00202100, 0x00202010), 3);
-    case 'faultEP': return often(pick([...w.eps, ...w.badgedEps]), fc.constantFrom(0, 99));
-    case 'cspaceRootData': return often(fc.constantFrom(0, OWN_CSPACE_DATA), smallWord);
-    case 'irq': return often(fc.integer({ min: 1, max: 31 }), fc.constantFrom(0, 32, 300), 5);
-    case 'count': return fc.integer({ min: 0, max: 20 });
-    default: return often(fc.integer({ min: 0, max: 3 }), u32);
-  }
-}
-
-/** Weights of the methods: frequent ones for the common paths, the rest still reached. */
-function arbWorldInvoke(w: World): fc.Arbitrary<RawEvent> {
-  const P = slotPools(w);
-  const C = capChoices(w);
-  const each = METHOD_NAMES.map((m) => {
-    const spec = METHODS[m];
-    const args = Object.fromEntries(spec.args.map((a) => [a.name, arbWorldArg(w, P, a.name, a.type, m)]));
-    const cap = often(pick(C[spec.interface]), P.any, 8);
-    const trunc = rarely(fc.record({ length: fc.nat({ max: 3 }), extraCaps: fc.nat({ max: 1 }) }, { requiredKeys: [] }), 7);
-    const ev = fc.record({ cap, args: fc.record(args), info: trunc }).map(({ cap: c, args: a, info }): RawEvent => {
-      const e: RawEvent = spec.args.length > 0 ? { invoke: m, cap: c, args: a } : { invoke: m, cap: c };
-      if (info && Object.keys(info).length > 0 && spec.args.length > 0) e.info = info;
-      return e;
-    });
-    return { weight: /^CNode_|Untyped|TCB_(Resume|Suspend|SetPriority)/.test(m) ? 3 : 2, arbitrary: ev };
-  });
-  return fc.oneof(...each);
-}
-
 function arbMemory(w: World): fc.Arbitrary<RawEvent> {
   const addr = fc.oneof(
     { weight: 5, arbitrary: fc.integer({ min: 0, max: w.tcbs.length + 2 }).map((i) => BUFFER_BASE + i * 0x1000 + 0x40) },
@@ -123,10 +36,10 @@ function arbMemory(w: World): fc.Arbitrary<RawEvent> {
 }
 
 /** One random event of the world (without nonces: see TraceDriver). */
-export function arbWorldEvent(w: World, o: GeneratorOptions, irqLines = 32): fc.Arbitrary<RawEvent> {
+export function arbWorldEvent(w: World, o: GeneratorOptions, irqLines = 32, focus: readonly MethodName[] = []): fc.Arbitrary<RawEvent> {
   const kinds: Record<EventKind, fc.Arbitrary<RawEvent>> = {
     ipc: arbIPC(w),
-    invoke: arbWorldInvoke(w),
+    invoke: arbWorldInvoke(w, focus),
     memory: arbMemory(w),
     exception: fc.nat({ max: 7 }).map((c) => ({ exception: c })),
     irq: often(fc.integer({ min: 1, max: irqLines - 1 }), fc.constant(w.irqLine), 4).map((l) => ({ irq: l })),
@@ -198,8 +111,12 @@ class FullList<T> extends fc.Arbitrary<T[]> {
   }
 }
 
-/** A run of exactly `o.steps` random events (fewer only when shrunk). */
-export function arbFullRun(o: GeneratorOptions, irqLines = 32): fc.Arbitrary<GeneratedRun> {
+/**
+ * A run of exactly `o.steps` random events (fewer only when shrunk). A run whose setup fills the
+ * ASID table or pool draws the ASID methods often: they are what the fill is for.
+ */
+export function arbFullRun(o: GeneratorOptions, irqLines = 32, asidFill: AsidFill = 'none'): fc.Arbitrary<GeneratedRun> {
   const w = layoutWorld(o);
-  return fc.record({ world: arbWorldParams(o), events: new FullList(arbWorldEvent(w, o, irqLines), o.steps) });
+  const focus = asidFill === 'none' ? [] : ASID_METHODS;
+  return fc.record({ world: arbWorldParams(o, asidFill), events: new FullList(arbWorldEvent(w, o, irqLines, focus), o.steps) });
 }

@@ -1,10 +1,17 @@
 // The checker's world (l4check check): several threads at several priorities, some in CSpaces of
 // their own, bound notifications, an IRQ handler, spare frames, a page table, a page directory and
-// a small untyped. Slots stay below 64, and every own CSpace (a radix-6 CNode with a 26-bit guard)
-// holds its caps at the same slot numbers as the root CNode, so one cap pointer means the same
-// object to every thread that has it.
+// a small untyped. These slots stay below 64, and every own CSpace (a radix-6 CNode with a 26-bit
+// guard) holds its caps at the same slot numbers as the root CNode, so one cap pointer means the
+// same object to every thread that has it.
+//
+// Above them, from slot 64, only the root CNode holds the probes: objects left in the states that
+// the late checks of the VSpace and ASID decoders look at (unmapped frames of every size, a mapped
+// page table with a second cap, a page directory whose ASID pool is gone, a 4 KiB untyped with a
+// child). Some runs also fill the ASID table, or the root's ASID pool, during setup: the only way
+// to the decoders' "nothing free" errors (DeleteFirst).
 
 import fc from 'fast-check';
+import type { Config } from '../../abi/config';
 import type { RawEvent } from './basic';
 
 export interface GeneratorOptions {
@@ -57,10 +64,43 @@ export interface World {
   /** The watchdog's own notification, which the IRQ handler signals. */
   watchdogNtfn: number;
   firstFree: number;
+  /** The probes, root-only slots from 64 (see the header). */
+  probes: Probes;
   /** Names of the slots, for reports. */
   slotNames: Map<number, string>;
   threadNames: string[];
 }
+
+export interface Probes {
+  /** Unmapped frames: small ones, a 64 KiB and a 1 MiB one. */
+  spareFrames: number[];
+  largePage: number;
+  section: number;
+  /** A second unmapped page table and a second unassigned page directory. */
+  pageTable2: number;
+  pageDirectory2: number;
+  /** A page table mapped at MAPPED_PT_VADDR, and a second cap to it (so neither is final). */
+  mappedPT: number;
+  ptCopy: number;
+  /** A page directory with an ASID whose pool setup deleted (lookups of it fail). */
+  orphanPD: number;
+  /** The 4 KiB untyped that held that pool: free again. */
+  poolUntyped: number;
+  /** A 4 KiB untyped with a child (an endpoint, in `parentChild`). */
+  parentUntyped: number;
+  parentChild: number;
+}
+
+/** Where the probes' mapped page table sits: the 1 MiB region above the IPC buffers' one. */
+export const MAPPED_PT_VADDR = 0x00400000;
+const PROBES_BASE = 64;
+/** The slots of the fills: untypeds and pools (table fill), page directories (pool fill). */
+const TABLE_FILL_UNTYPED = 128;
+const TABLE_FILL_POOL = 256;
+const POOL_FILL_PD = 1024;
+/** ASID pools besides the root's, and ASIDs of the root's pool besides 0 and root's own (aarch32). */
+const SPARE_POOLS = 127;
+const SPARE_ASIDS = 1022;
 
 export function layoutWorld(o: GeneratorOptions): World {
   let next = 20;
@@ -68,7 +108,7 @@ export function layoutWorld(o: GeneratorOptions): World {
   const w: World = {
     eps: take(o.endpoints), ntfns: take(o.notifications), tcbs: take(o.threads), cnodes: take(o.cspaces),
     frames: take(o.threads + 2), pageTable: next++, pageDirectory: next++, untyped: next++,
-    badgedEps: [], badgedNtfns: [], irqHandler: 0, irqLine: IRQ_LINE, watchdog: 0, watchdogNtfn: 0, firstFree: 0,
+    badgedEps: [], badgedNtfns: [], irqHandler: 0, irqLine: IRQ_LINE, watchdog: 0, watchdogNtfn: 0, firstFree: 0, probes: undefined as unknown as Probes,
     slotNames: new Map(), threadNames: Array.from({ length: o.threads }, (_, i) => `t${i + 1}`),
   };
   w.badgedEps = take(o.endpoints);
@@ -78,6 +118,12 @@ export function layoutWorld(o: GeneratorOptions): World {
   w.watchdogNtfn = next++;
   w.firstFree = next;
   if (w.firstFree > LAST_SLOT - 4) throw new RangeError('generator: too many objects for the 64-slot world (fewer threads, endpoints or notifications)');
+  next = PROBES_BASE;
+  // Objects retyped together sit in consecutive slots.
+  w.probes = {
+    spareFrames: take(3), largePage: next++, section: next++, pageTable2: next++, mappedPT: next++, pageDirectory2: next++,
+    orphanPD: next++, poolUntyped: next++, parentUntyped: next++, parentChild: next++, ptCopy: next++,
+  };
   const name = (slots: number[], p: string) => slots.forEach((s, i) => w.slotNames.set(s, `${p}${i}`));
   for (const [s, n] of [[1, 'rootTCB'], [2, 'rootCNode'], [3, 'rootPD'], [4, 'irqControl'], [5, 'asidControl'], [6, 'asidPool'], [10, 'rootBuffer'], [16, 'rootPT'], [17, 'ut17'], [18, 'ut18'], [19, 'ut19']] as const) w.slotNames.set(s, n);
   name(w.eps, 'ep');
@@ -88,8 +134,16 @@ export function layoutWorld(o: GeneratorOptions): World {
   name(w.badgedEps, 'ep_badged');
   name(w.badgedNtfns, 'ntfn_badged');
   w.slotNames.set(w.pageTable, 'pt').set(w.pageDirectory, 'pd').set(w.untyped, 'ut').set(w.irqHandler, 'irqHandler').set(w.watchdog, 'tcb_watchdog').set(w.watchdogNtfn, 'ntfn_watchdog');
+  const P = w.probes;
+  name(P.spareFrames, 'frame_spare');
+  for (const k of ['largePage', 'section', 'pageTable2', 'pageDirectory2', 'mappedPT', 'ptCopy', 'orphanPD', 'poolUntyped', 'parentUntyped', 'parentChild'] as const) w.slotNames.set(P[k], k);
   return w;
 }
+
+export type AsidFill = 'none' | 'table' | 'pool';
+
+/** The ASID methods, which a run with an ASID fill draws more often (arbFullRun). */
+export const ASID_METHODS = ['ASIDControl_MakePool', 'ASIDPool_Assign'] as const;
 
 /** What the setup phase varies per run. */
 export interface WorldParams {
@@ -100,9 +154,11 @@ export interface WorldParams {
   faultHandler: boolean[];
   /** For each notification, the thread it is bound to (or -1). */
   boundTo: number[];
+  /** Setup fills the ASID table (every pool made) or the root's pool (every ASID assigned). */
+  asidFill: AsidFill;
 }
 
-export function arbWorldParams(o: GeneratorOptions): fc.Arbitrary<WorldParams> {
+export function arbWorldParams(o: GeneratorOptions, asidFill: AsidFill = 'none'): fc.Arbitrary<WorldParams> {
   const prio = fc.constantFrom(100, 150, 200, 100, 60);
   return fc.record({
     // Sometimes every thread shares one priority: long ready queues (round robin, lazy scheduling's cost).
@@ -114,6 +170,7 @@ export function arbWorldParams(o: GeneratorOptions): fc.Arbitrary<WorldParams> {
     faultHandler: fc.array(fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }), { minLength: o.threads, maxLength: o.threads }),
     boundTo: fc.array(fc.integer({ min: -1, max: o.threads - 1 }), { minLength: o.notifications, maxLength: o.notifications })
       .map((b) => b.map((t, i) => (b.indexOf(t) === i ? t : -1))),
+    asidFill: fc.constant(asidFill),
   });
 }
 
@@ -124,7 +181,7 @@ export const inv = (method: string, cap: number, args: Record<string, unknown> =
 export function worldSetup(w: World, p: WorldParams): RawEvent[] {
   const out: RawEvent[] = [];
   const retypeAt = (type: string, sizeBits: number, slots: number[]) => {
-    if (slots.length > 0) out.push(inv('Untyped_Retype', ROOT_UNTYPED, { type, sizeBits, root: 2, nodeIndex: 0, nodeDepth: 0, nodeOffset: slots[0], numObjects: slots.length }));
+    if (slots.length > 0) out.push(retype(ROOT_UNTYPED, type, slots, sizeBits));
   };
   retypeAt('Endpoint', 0, w.eps);
   retypeAt('Notification', 0, w.ntfns);
@@ -166,6 +223,9 @@ export function worldSetup(w: World, p: WorldParams): RawEvent[] {
   out.push(inv('IRQControl_Get', 4, { irq: w.irqLine, root: 2, index: w.irqHandler, depth: 32 }));
   out.push(inv('IRQHandler_SetNotification', w.irqHandler, { notification: w.watchdogNtfn }));
   out.push(inv('IRQHandler_Ack', w.irqHandler));
+  out.push(...probesSetup(w));
+  if (p.asidFill === 'table') out.push(...tableFill());
+  if (p.asidFill === 'pool') out.push(...poolFill());
   const spare = w.frames[w.frames.length - 1];
   out.push(inv('TCB_Configure', w.watchdog, { faultEP: 0, cspaceRoot: 2, cspaceRootData: 0, vspaceRoot: 3, vspaceRootData: 0, buffer: 0x00240000, bufferFrame: spare }));
   out.push(inv('TCB_SetPriority', w.watchdog, { authority: 1, priority: WATCHDOG_PRIORITY }));
@@ -179,3 +239,60 @@ export function worldSetup(w: World, p: WorldParams): RawEvent[] {
 // Random events for the world: mostly well-formed (caps of the right kind, free destination slots,
 // aligned addresses), with a share of garbage. Message syscalls are generated without their nonce:
 // `TraceDriver` puts it in mrs[0] when the event runs.
+
+/** Retype into `slots`, which must be consecutive. */
+function retype(ut: number, type: string, slots: number[], sizeBits = 0): RawEvent {
+  if (slots.some((x, i) => x !== slots[0] + i)) throw new RangeError(`generator: retype into slots that are not consecutive (${slots})`);
+  return inv('Untyped_Retype', ut, { type, sizeBits, root: 2, nodeIndex: 0, nodeDepth: 0, nodeOffset: slots[0], numObjects: slots.length });
+}
+const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+
+/** The probes (see the header), from the second root untyped: the 1 MiB frame first, for its alignment. */
+function probesSetup(w: World): RawEvent[] {
+  const P = w.probes;
+  const ut = ROOT_UNTYPED + 1;
+  // The pool lives in the page-table copy's slot until setup deletes it.
+  const pool = P.ptCopy;
+  return [
+    retype(ut, 'Section', [P.section]),
+    retype(ut, 'LargePage', [P.largePage]),
+    retype(ut, 'SmallPage', P.spareFrames),
+    retype(ut, 'PageTable', [P.pageTable2, P.mappedPT]),
+    retype(ut, 'PageDirectory', [P.pageDirectory2, P.orphanPD]),
+    retype(ut, 'Untyped', [P.poolUntyped, P.parentUntyped], 12),
+    retype(P.parentUntyped, 'Endpoint', [P.parentChild]),
+    inv('ASIDControl_MakePool', 5, { untyped: P.poolUntyped, root: 2, index: pool, depth: 32 }),
+    inv('ASIDPool_Assign', pool, { vspace: P.orphanPD }),
+    inv('CNode_Delete', 2, { index: pool, depth: 32 }),
+    inv('PageTable_Map', P.mappedPT, { vspace: 3, vaddr: MAPPED_PT_VADDR, attr: 0 }),
+    inv('CNode_Copy', 2, { destIndex: P.ptCopy, destDepth: 32, srcRoot: 2, srcIndex: P.mappedPT, srcDepth: 32, rights: 'RWGP' }),
+  ];
+}
+
+/** Every ASID pool made: 127 untypeds of 4 KiB (from the second root untyped), each made a pool. */
+function tableFill(): RawEvent[] {
+  const uts = range(TABLE_FILL_UNTYPED, SPARE_POOLS);
+  return [
+    retype(ROOT_UNTYPED + 1, 'Untyped', uts, 12),
+    ...uts.map((u, i) => inv('ASIDControl_MakePool', 5, { untyped: u, root: 2, index: TABLE_FILL_POOL + i, depth: 32 })),
+  ];
+}
+
+/** Every ASID of the root's pool assigned: 1022 page directories from the third root untyped (16 MiB, see runConfig). */
+function poolFill(): RawEvent[] {
+  const pds = range(POOL_FILL_PD, SPARE_ASIDS);
+  const out: RawEvent[] = [];
+  for (let i = 0; i < pds.length; i += 256) out.push(retype(ROOT_UNTYPED + 2, 'PageDirectory', pds.slice(i, i + 256)));
+  for (const pd of pds) out.push(inv('ASIDPool_Assign', 6, { vspace: pd }));
+  return out;
+}
+
+/**
+ * The configuration a run boots: the check's, except that a pool fill needs 16 MiB for its page
+ * directories. It then runs on 32 MiB with the third root untyped that big (the other two as in
+ * the default layout), so that every slot of the world stays where it is.
+ */
+export function runConfig(base: Config, p: Pick<WorldParams, 'asidFill'>): Config {
+  if (p.asidFill !== 'pool') return base;
+  return { ...base, memoryBits: 25, untyped: [...base.untyped.slice(0, 2), { paddr: 0x01000000, sizeBits: 24 }] };
+}

@@ -228,8 +228,24 @@ function finishStep(ctx: StepContext): KernelState {
     }
   }
   if (!changed && Object.keys(work).length === Object.keys(base).length) return base;
-  if (freezeStates) deepFreeze(work);
+  if (freezeStates) freezeStep(ctx, work);
   return work;
+}
+
+/**
+ * Deep-freezes the entry's result without walking the big tables: when the previous state's table
+ * was frozen, only the entries this entry took for writing can be unfrozen.
+ */
+function freezeStep(ctx: StepContext, work: KernelState): void {
+  const { base } = ctx;
+  if (ctx.objectsCopied && work.objects !== base.objects && Object.isFrozen(base.objects)) freezeTouched(work.objects, ctx.objects);
+  if (ctx.ctesCopied && work.ctes !== base.ctes && Object.isFrozen(base.ctes)) freezeTouched(work.ctes, ctx.ctes);
+  deepFreeze(work);
+}
+
+function freezeTouched(table: Record<PPtr, unknown>, touched: Set<PPtr>): void {
+  for (const p of touched) deepFreeze(table[p]);
+  Object.freeze(table);
 }
 
 function copyObjectsTable(ctx: StepContext): void {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseEvent, parseTraceText } from '../../../abi/trace';
 import {
-  DEFAULT_GENERATOR_OPTIONS, NONCE_BASE, type RawEvent, TraceDriver, arbFullRun, arbWorldParams, isNonce, layoutWorld, worldSetup,
+  DEFAULT_GENERATOR_OPTIONS, NONCE_BASE, type RawEvent, TraceDriver, arbFullRun, arbWorldParams, isNonce, layoutWorld, runConfig, worldSetup,
 } from '../../../properties/generators';
 import { executeRun, executeTrace, type RunSetup } from '../../../properties/check/execute';
 import { CheckedKernel } from '../../../properties/check/steppers';
@@ -42,6 +42,27 @@ describe('the generated world', () => {
       expect(Object.keys(k.state.objects).filter((p2) => k.state.objects[Number(p2)].tag === 'TCB').length).toBe(O.threads + 3);
     }), { seed: 1, numRuns: 10 });
   });
+
+  for (const fill of ['table', 'pool'] as const) {
+    it(`the ${fill} fill succeeds and leaves no ${fill === 'table' ? 'ASID pool' : 'ASID of the root pool'} free`, () => {
+      const [p] = fc.sample(arbWorldParams(O, fill), { seed: 1, numRuns: 1 });
+      const c = runConfig(config, p);
+      const k = new CheckedKernel(c, 'spec', []);
+      k.boot();
+      const failed: string[] = [];
+      for (const [i, raw] of worldSetup(world, p).entries()) {
+        const r = k.step(parseEvent(raw, `setup[${i}]`, c.irqLines).event);
+        if ('invoke' in raw && raw.invoke !== 'DebugNameThread' && r.observation.threads.root.error !== 'NoError') failed.push(`${i}: ${raw.invoke}`);
+      }
+      expect(failed).toEqual([]);
+      const s = k.state;
+      if (fill === 'table') expect(Object.keys(s.asidTable).length).toBe(128);
+      else {
+        const pool = s.objects[s.asidTable[0]];
+        expect(pool.tag === 'ASIDPool' && Object.keys(pool.entries).length).toBe(1023);
+      }
+    });
+  }
 });
 
 /** The events a run issues, as run (with `as`). */
@@ -90,18 +111,20 @@ describe('TraceDriver', () => {
       k.step(parseEvent(raw, 'e', config.irqLines).event);
       return true;
     }, () => k.state, world);
-    const p = { priorities: [200, 100, 100, 100], rootPriority: 255, faultHandler: [true, true, true, true], boundTo: [-1, -1] };
+    const p = { priorities: [200, 100, 100, 100], rootPriority: 255, faultHandler: [true, true, true, true], boundTo: [-1, -1], asidFill: 'none' as const };
     for (const raw of worldSetup(world, p)) d.feed(raw);
     d.feed({ invoke: 'TCB_SetPriority', cap: 1, args: { authority: 1, priority: 150 } }); // the watchdog (254) and t1 (200) run
-    d.feed({ syscall: 'Yield' }); // the watchdog's code replaces it: it waits for its IRQ
+    d.feed({ syscall: 'Yield' }); // first the watchdog's code runs (it waits for its IRQ), then t1 yields
     d.feed({ syscall: 'Send', cap: world.eps[0], mrs: [7] }); // t1 blocks; root runs again
     d.feed({ invoke: 'CNode_Revoke', cap: 2, args: { index: world.eps[0], depth: 32 } }); // the copies go
     d.feed({ invoke: 'CNode_Delete', cap: 2, args: { index: world.eps[0], depth: 32 } }); // the last cap: t1 restarts and runs
-    d.feed({ syscall: 'Yield' }); // t1's next event is the re-issue, not this
+    const before = evs.length;
+    d.feed({ syscall: 'Yield' }); // t1's next event is the re-issue; this one comes after it
     const send = evs.find((e) => e.syscall === 'Send')!;
-    const last = evs[evs.length - 1];
-    expect(last.comment).toBe('re-issue after restart');
-    expect(last.mrs).toEqual(send.mrs);
+    const reissue = evs[before];
+    expect(reissue.comment).toBe('re-issue after restart');
+    expect(reissue.mrs).toEqual(send.mrs);
+    expect(evs[evs.length - 1].syscall).toBe('Yield');
   });
 });
 

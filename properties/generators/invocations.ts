@@ -1,0 +1,161 @@
+// Invocations for the world. Each argument (the invoked cap counts as one) has good values, that
+// pass its check, and bad ones, that fail it in each of the ways seL4's decoder tells apart. An
+// invocation is drawn with every argument good, or with exactly one bad, or with every argument
+// drawn on its own (garbage). Exactly one bad argument reaches each check with the ones before it
+// passing, which the late errors (RevokeFirst, DeleteFirst, AlignmentError) need.
+
+import fc from 'fast-check';
+import { METHODS, METHOD_NAMES, type MethodName } from '../../abi/invocations';
+import { OBJECT_TYPES } from '../../abi/objecttype';
+import type { RawEvent } from './basic';
+import { u32 } from './basic';
+import { type SlotPools, often, pick, rarely, slotPools } from './choices';
+import { BUFFER_BASE, IRQ_LINE, MAPPED_PT_VADDR, OWN_CSPACE_DATA, ROOT_UNTYPED, type World } from './world';
+
+/** An argument's good values, and its bad ones by kind (each kind fails a different check, or the same one differently). */
+interface ArgChoice {
+  good: fc.Arbitrary<unknown>;
+  bad: fc.Arbitrary<unknown>[];
+}
+
+const MB = 0x00100000;
+const USER_TOP = 0xe0000000;
+
+/** The world's slots by what they hold and the state it is in. */
+function slotSets(w: World) {
+  const P = w.probes;
+  const buffers = w.frames.slice(0, w.tcbs.length);
+  return {
+    tcbs: [...w.tcbs, 1],
+    endpoints: [...w.eps, ...w.badgedEps],
+    notifications: [...w.ntfns, ...w.badgedNtfns],
+    mappedFrames: [...buffers, 10],
+    unmappedFrames: [...w.frames.slice(w.tcbs.length), ...P.spareFrames, P.largePage, P.section],
+    unmappedPTs: [w.pageTable, P.pageTable2],
+    mappedPTs: [P.mappedPT, P.ptCopy],
+    freePDs: [w.pageDirectory, P.pageDirectory2],
+    /** Untypeds with children: deriving their caps gives RevokeFirst. */
+    parents: [ROOT_UNTYPED, P.parentUntyped],
+    /** 4 KiB untypeds without children (ASID pools are made of them). */
+    childless4K: [w.untyped, P.poolUntyped],
+    /** Caps a copy of which is a valid cap (deriveCap succeeds). */
+    copyable: [...w.eps, ...w.badgedEps, ...w.ntfns, ...w.tcbs, ...buffers, P.mappedPT, ...P.spareFrames, w.irqHandler, 3],
+    /** Caps whose move loses little (no endpoint or notification, which Mutate/Rotate cannot rebadge). */
+    movable: [...P.spareFrames, P.largePage, P.ptCopy, ...w.frames.slice(w.tcbs.length), P.pageTable2],
+    /** Caps that do not derive: IRQControl (to NullCap), an unmapped page table or directory. */
+    underivable: [4, w.pageTable, w.pageDirectory],
+  };
+}
+
+type Sets = ReturnType<typeof slotSets>;
+
+const g = (good: fc.Arbitrary<unknown>, ...bad: fc.Arbitrary<unknown>[]): ArgChoice => ({ good, bad });
+const slots = (good: readonly number[], ...bad: (readonly number[])[]): ArgChoice => g(pick(good), ...bad.filter((b) => b.length > 0).map(pick));
+/** A depth: RangeError outside 1..32, FailedLookup when it does not resolve the slot. */
+const depth: ArgChoice = g(fc.constant(32), fc.constantFrom(0, 33, 40), fc.constantFrom(6, 12));
+
+/** Addresses for frames of every size: what is good for one size is bad for another. */
+const pageVaddrs = [
+  ...Array.from({ length: 10 }, (_, i) => 0x00206000 + i * 0x1000), 0x00200000,
+  MAPPED_PT_VADDR + 0x10000, MAPPED_PT_VADDR + 0x20000, MAPPED_PT_VADDR + 0x1000, 5 * MB, 6 * MB,
+];
+
+/** The choices for one argument of one method. */
+function argChoice(w: World, S: Sets, P: SlotPools, m: MethodName, name: string): ArgChoice {
+  const free = P.free;
+  const used = P.all;
+  switch (`${m}.${name}`) {
+    case 'CNode_Move.srcIndex': case 'CNode_Mutate.srcIndex': case 'CNode_Rotate.srcIndex': case 'CNode_Rotate.pivotIndex':
+      return slots(S.movable, free, S.endpoints);
+    case 'CNode_CancelBadgedSends.index': return slots(S.endpoints, [...S.tcbs, ...S.mappedFrames]);
+    case 'TCB_BindNotification.notification': return slots(S.notifications, S.endpoints, S.tcbs);
+    case 'IRQHandler_SetNotification.notification': return slots(S.notifications, S.endpoints, free);
+    case 'ASIDControl_MakePool.untyped': return slots(S.childless4K, [w.probes.parentUntyped], [18], S.endpoints);
+    case 'ASIDPool_Assign.vspace': return slots(S.freePDs, [3], S.endpoints);
+    case 'Page_Map.vaddr': return g(pick(pageVaddrs), fc.constantFrom(0x00202004, 0x00206800), fc.constantFrom(USER_TOP, 0xfff00000), fc.constant(7 * MB));
+    case 'PageTable_Map.vaddr': return g(fc.integer({ min: 5, max: 12 }).map((i) => i * MB), fc.constantFrom(USER_TOP, 0xf0000000), fc.constantFrom(2 * MB, MAPPED_PT_VADDR));
+  }
+  switch (name) {
+    case 'destIndex': case 'nodeOffset': return g(pick(free), pick(used), fc.constant(5000));
+    case 'index': return /Revoke|Delete/.test(m) ? g(pick(used), u32) : g(pick(free), pick(used));
+    case 'srcIndex': case 'pivotIndex': return slots(S.copyable, free, S.parents, S.underivable);
+    case 'depth': case 'destDepth': case 'srcDepth': case 'pivotDepth': return depth;
+    case 'root': case 'srcRoot': case 'pivotRoot': return slots([2], [...S.tcbs, ...S.endpoints]);
+    case 'nodeIndex': return g(fc.constant(0), pick(used));
+    case 'nodeDepth': return g(fc.constant(0), fc.constantFrom(32, 6, 40));
+    case 'type': return g(pick(OBJECT_TYPES), fc.integer({ min: OBJECT_TYPES.length, max: 40 }));
+    case 'sizeBits': return g(fc.constantFrom(0, 0, 4, 5, 6, 12), fc.integer({ min: 13, max: 40 }));
+    case 'numObjects': return g(fc.integer({ min: 1, max: 3 }), fc.constantFrom(0, 300, 5000));
+    case 'rights': return g(pick(['RWGP', 'RW', 'R', 'W', 'RWG', 'RG']), fc.integer({ min: 0, max: 15 }));
+    case 'badge': case 'destBadge': case 'pivotBadge': return g(fc.nat({ max: 20 }));
+    case 'count': return g(fc.integer({ min: 0, max: 17 }), fc.integer({ min: 18, max: 200 }));
+    case 'archFlags': return g(fc.constant(0), fc.nat({ max: 255 }));
+    case 'regs': return g(fc.array(fc.nat({ max: 0xffff }), { maxLength: 17 }));
+    case 'suspendSource': case 'resumeTarget': case 'transferFrame': case 'transferInteger': return g(fc.boolean());
+    case 'source': case 'authority': return slots(S.tcbs, S.endpoints, free);
+    case 'priority': case 'mcp': return g(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 256, max: 300 }));
+    case 'faultEP': return g(pick([0, ...S.endpoints]), fc.constantFrom(99, 0xffffffff));
+    case 'cspaceRoot': return slots([2], S.parents, [...S.tcbs, ...S.endpoints]);
+    case 'cspaceRootData': case 'vspaceRootData': return g(fc.constant(0), fc.constantFrom(OWN_CSPACE_DATA, 1, 0x20));
+    case 'vspaceRoot': return slots([3], S.freePDs, S.parents, S.endpoints);
+    case 'buffer': return g(fc.integer({ min: 0, max: 7 }).map((i) => BUFFER_BASE + i * 0x1000), fc.constantFrom(0x00202004, 0x00202100, 0x00202010));
+    case 'bufferFrame': return slots([...S.mappedFrames, ...S.unmappedFrames], S.parents, [...S.endpoints, ...S.tcbs]);
+    case 'vspace': return slots([3], S.freePDs, [w.probes.orphanPD], S.endpoints);
+    case 'attr': return g(fc.constant(0), u32);
+    case 'irq': return g(fc.integer({ min: 1, max: 31 }).filter((i) => i !== IRQ_LINE), fc.constant(IRQ_LINE), fc.constantFrom(32, 300));
+    default: return g(often(fc.integer({ min: 0, max: 3 }), u32));
+  }
+}
+
+/** The invoked cap's choices. */
+function capChoice(w: World, S: Sets, P: SlotPools, m: MethodName): ArgChoice {
+  const wrongKind = P.any;
+  switch (m) {
+    case 'Page_Map': return g(pick(S.unmappedFrames), pick(S.mappedFrames), wrongKind);
+    case 'PageTable_Map': return g(pick(S.unmappedPTs), pick([...S.mappedPTs, 16]), wrongKind);
+    case 'PageTable_Unmap': return g(pick([...S.mappedPTs, ...S.unmappedPTs]), wrongKind);
+    case 'TCB_WriteRegisters': case 'TCB_ReadRegisters': case 'TCB_CopyRegisters': return g(pick(S.tcbs), wrongKind);
+  }
+  const byInterface: Record<string, readonly number[]> = {
+    Untyped: [w.untyped, ROOT_UNTYPED, 18, 19, w.probes.poolUntyped, w.probes.parentUntyped], TCB: S.tcbs, CNode: [2], IRQControl: [4],
+    IRQHandler: [w.irqHandler], Frame: [...S.mappedFrames, ...S.unmappedFrames], PageTable: [...S.mappedPTs, ...S.unmappedPTs],
+    ASIDControl: [5], ASIDPool: [6],
+  };
+  return g(pick(byInterface[METHODS[m].interface]), wrongKind);
+}
+
+/** One method's invocations: all good (3), one bad (5), each argument on its own (1); a truncated message now and then. */
+function arbMethod(m: MethodName, choices: ArgChoice[], names: string[]): fc.Arbitrary<RawEvent> {
+  // Every (argument, kind of bad value) pair is equally likely in the one-bad mode.
+  const pairs = choices.flatMap((c, i) => c.bad.map((bad) => ({ i, bad })));
+  const goods = fc.tuple(...choices.map((c) => c.good));
+  const wild = fc.tuple(...choices.map((c) => (c.bad.length > 0 ? often(c.good, fc.oneof(...c.bad), 2) : c.good)));
+  const modes: fc.WeightedArbitrary<unknown[]>[] = [{ weight: 3, arbitrary: goods }, { weight: 1, arbitrary: wild }];
+  if (pairs.length > 0) {
+    const oneBad = fc.oneof(...pairs.map(({ i, bad }) => fc.tuple(goods, bad).map(([gv, b]) => gv.map((v, j) => (j === i ? b : v)))));
+    modes.splice(1, 0, { weight: 5, arbitrary: oneBad });
+  }
+  const values = fc.oneof(...modes);
+  const trunc = rarely(fc.record({ length: fc.nat({ max: 3 }), extraCaps: fc.nat({ max: 1 }) }, { requiredKeys: [] }), 7);
+  return fc.tuple(values, trunc).map(([v, info]): RawEvent => {
+    const e: RawEvent = { invoke: m, cap: v[0] };
+    if (names.length > 0) e.args = Object.fromEntries(names.map((n, i) => [n, v[i + 1]]));
+    if (info && Object.keys(info).length > 0 && names.length > 0) e.info = info;
+    return e;
+  });
+}
+
+/**
+ * Invocations of every method: the CNode, Untyped and common TCB methods weigh more, and the
+ * methods in `focus` (runs whose setup prepared them: see runs.ts) much more.
+ */
+export function arbWorldInvoke(w: World, focus: readonly MethodName[] = []): fc.Arbitrary<RawEvent> {
+  const P = slotPools(w);
+  const S = slotSets(w);
+  return fc.oneof(...METHOD_NAMES.map((m) => {
+    const names = METHODS[m].args.map((a) => a.name);
+    const choices = [capChoice(w, S, P, m), ...names.map((n) => argChoice(w, S, P, m, n))];
+    const weight = focus.includes(m) ? 24 : /^CNode_|Untyped|TCB_(Resume|Suspend|SetPriority)/.test(m) ? 3 : 2;
+    return { weight, arbitrary: arbMethod(m, choices, names) };
+  }));
+}
