@@ -2,7 +2,7 @@
 
 import fc from 'fast-check';
 import { u32 } from './basic';
-import { LAST_SLOT, type World } from './world';
+import { LAST_SLOT, ROOT_FREE, type World } from './world';
 
 export const pick = <T>(xs: readonly T[]): fc.Arbitrary<T> => fc.constantFrom(...xs);
 
@@ -16,7 +16,9 @@ export const rarely = <T>(x: fc.Arbitrary<T>, n: number): fc.Arbitrary<T | null>
 
 /** Everything the world-aware arbitraries draw cap pointers from. */
 export function slotPools(w: World) {
-  const free = Array.from({ length: LAST_SLOT - w.firstFree + 1 }, (_, i) => w.firstFree + i);
+  // Slots every CSpace has, and as many again that only the root CNode has.
+  const shared = Array.from({ length: LAST_SLOT - w.firstFree + 1 }, (_, i) => w.firstFree + i);
+  const free = [...shared, ...Array.from({ length: shared.length }, (_, i) => ROOT_FREE.first + i * Math.floor(ROOT_FREE.count / shared.length))];
   const all = [...w.slotNames.keys()].sort((a, b) => a - b);
   const any = often(pick(all), fc.oneof(pick(free), fc.constant(0), u32), 5);
   return {

@@ -9,7 +9,7 @@ import { METHODS, METHOD_NAMES, type MethodName } from '../../abi/invocations';
 import { OBJECT_TYPES } from '../../abi/objecttype';
 import type { RawEvent } from './basic';
 import { u32 } from './basic';
-import { type SlotPools, often, pick, rarely, slotPools } from './choices';
+import { type SlotPools, often, pick, slotPools } from './choices';
 import { BUFFER_BASE, IRQ_LINE, MAPPED_PT_VADDR, OWN_CSPACE_DATA, ROOT_UNTYPED, type World } from './world';
 
 /** An argument's good values, and its bad ones by kind (each kind fails a different check, or the same one differently). */
@@ -54,11 +54,31 @@ const slots = (good: readonly number[], ...bad: (readonly number[])[]): ArgChoic
 /** A depth: RangeError outside 1..32, FailedLookup when it does not resolve the slot. */
 const depth: ArgChoice = g(fc.constant(32), fc.constantFrom(0, 33, 40), fc.constantFrom(6, 12));
 
-/** Addresses for frames of every size: what is good for one size is bad for another. */
-const pageVaddrs = [
-  ...Array.from({ length: 10 }, (_, i) => 0x00206000 + i * 0x1000), 0x00200000,
-  MAPPED_PT_VADDR + 0x10000, MAPPED_PT_VADDR + 0x20000, MAPPED_PT_VADDR + 0x1000, 5 * MB, 6 * MB,
-];
+/**
+ * Page_Map by frame size: the invoked frame (unmapped, else a mapped one or another cap) and the
+ * address, good for that size, or misaligned, or over a mapping of another size (DeleteFirst), or
+ * where no page table is (FailedLookup), or above USER_TOP.
+ */
+function pageMapBySize(w: World, S: Sets): { cap: number[]; vaddr: ArgChoice }[] {
+  const P = w.probes;
+  const noTable = fc.constantFrom(7 * MB, 9 * MB);
+  const high = fc.constantFrom(USER_TOP, 0xfff00000);
+  return [
+    {
+      cap: [...w.frames.slice(w.tcbs.length), ...P.spareFrames],
+      vaddr: g(fc.oneof(fc.integer({ min: 0x206, max: 0x20f }).map((p) => p * 0x1000), fc.constantFrom(0x00200000, MAPPED_PT_VADDR + 0x3000)),
+        fc.constantFrom(0x00202004, 0x00206800), noTable, high, fc.constant(MAPPED_PT_VADDR + 0x11000)),
+    },
+    {
+      cap: [P.largePage],
+      vaddr: g(fc.constantFrom(MAPPED_PT_VADDR + 0x10000, MAPPED_PT_VADDR + 0x20000), fc.constantFrom(MAPPED_PT_VADDR + 0x1000, 0x00206000), fc.constant(0x00200000), noTable, high),
+    },
+    {
+      cap: [P.section],
+      vaddr: g(fc.constantFrom(5 * MB, 6 * MB), fc.constantFrom(MAPPED_PT_VADDR + 0x10000, 0x00280000), fc.constantFrom(2 * MB, MAPPED_PT_VADDR), high),
+    },
+  ];
+}
 
 /** The choices for one argument of one method. */
 function argChoice(w: World, S: Sets, P: SlotPools, m: MethodName, name: string): ArgChoice {
@@ -72,7 +92,6 @@ function argChoice(w: World, S: Sets, P: SlotPools, m: MethodName, name: string)
     case 'IRQHandler_SetNotification.notification': return slots(S.notifications, S.endpoints, free);
     case 'ASIDControl_MakePool.untyped': return slots(S.childless4K, [w.probes.parentUntyped], [18], S.endpoints);
     case 'ASIDPool_Assign.vspace': return slots(S.freePDs, [3], S.endpoints);
-    case 'Page_Map.vaddr': return g(pick(pageVaddrs), fc.constantFrom(0x00202004, 0x00206800), fc.constantFrom(USER_TOP, 0xfff00000), fc.constant(7 * MB));
     case 'PageTable_Map.vaddr': return g(fc.integer({ min: 5, max: 12 }).map((i) => i * MB), fc.constantFrom(USER_TOP, 0xf0000000), fc.constantFrom(2 * MB, MAPPED_PT_VADDR));
   }
   switch (name) {
@@ -92,7 +111,9 @@ function argChoice(w: World, S: Sets, P: SlotPools, m: MethodName, name: string)
     case 'archFlags': return g(fc.constant(0), fc.nat({ max: 255 }));
     case 'regs': return g(fc.array(fc.nat({ max: 0xffff }), { maxLength: 17 }));
     case 'suspendSource': case 'resumeTarget': case 'transferFrame': case 'transferInteger': return g(fc.boolean());
-    case 'source': case 'authority': return slots(S.tcbs, S.endpoints, free);
+    case 'source': return slots(S.tcbs, S.endpoints, free);
+    // Root's MCP is 255; the other threads' 0 (a RangeError, as a too high priority).
+    case 'authority': return slots([1], S.endpoints, w.tcbs);
     case 'priority': case 'mcp': return g(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 256, max: 300 }));
     case 'faultEP': return g(pick([0, ...S.endpoints]), fc.constantFrom(99, 0xffffffff));
     case 'cspaceRoot': return slots([2], S.parents, [...S.tcbs, ...S.endpoints]);
@@ -111,7 +132,6 @@ function argChoice(w: World, S: Sets, P: SlotPools, m: MethodName, name: string)
 function capChoice(w: World, S: Sets, P: SlotPools, m: MethodName): ArgChoice {
   const wrongKind = P.any;
   switch (m) {
-    case 'Page_Map': return g(pick(S.unmappedFrames), pick(S.mappedFrames), wrongKind);
     case 'PageTable_Map': return g(pick(S.unmappedPTs), pick([...S.mappedPTs, 16]), wrongKind);
     case 'PageTable_Unmap': return g(pick([...S.mappedPTs, ...S.unmappedPTs]), wrongKind);
     case 'TCB_WriteRegisters': case 'TCB_ReadRegisters': case 'TCB_CopyRegisters': return g(pick(S.tcbs), wrongKind);
@@ -124,38 +144,49 @@ function capChoice(w: World, S: Sets, P: SlotPools, m: MethodName): ArgChoice {
   return g(pick(byInterface[METHODS[m].interface]), wrongKind);
 }
 
-/** One method's invocations: all good (3), one bad (5), each argument on its own (1); a truncated message now and then. */
+/** A message too short for any method with arguments (TruncatedMessage comes first in its decoder). */
+const TRUNCATED = { length: 0, extraCaps: 0 };
+
+/**
+ * One method's invocations: all good (3), one bad (5), each argument on its own (1). The last
+ * choice is the message info: the marshalled one, or a truncated one (a bad kind like the others).
+ */
 function arbMethod(m: MethodName, choices: ArgChoice[], names: string[]): fc.Arbitrary<RawEvent> {
+  const all = names.length > 0 ? [...choices, g(fc.constant(null), fc.constant(TRUNCATED))] : choices;
   // Every (argument, kind of bad value) pair is equally likely in the one-bad mode.
-  const pairs = choices.flatMap((c, i) => c.bad.map((bad) => ({ i, bad })));
-  const goods = fc.tuple(...choices.map((c) => c.good));
-  const wild = fc.tuple(...choices.map((c) => (c.bad.length > 0 ? often(c.good, fc.oneof(...c.bad), 2) : c.good)));
+  const pairs = all.flatMap((c, i) => c.bad.map((bad) => ({ i, bad })));
+  const goods = fc.tuple(...all.map((c) => c.good));
+  const wild = fc.tuple(...all.map((c) => (c.bad.length > 0 ? often(c.good, fc.oneof(...c.bad), 2) : c.good)));
   const modes: fc.WeightedArbitrary<unknown[]>[] = [{ weight: 3, arbitrary: goods }, { weight: 1, arbitrary: wild }];
   if (pairs.length > 0) {
     const oneBad = fc.oneof(...pairs.map(({ i, bad }) => fc.tuple(goods, bad).map(([gv, b]) => gv.map((v, j) => (j === i ? b : v)))));
     modes.splice(1, 0, { weight: 5, arbitrary: oneBad });
   }
-  const values = fc.oneof(...modes);
-  const trunc = rarely(fc.record({ length: fc.nat({ max: 3 }), extraCaps: fc.nat({ max: 1 }) }, { requiredKeys: [] }), 7);
-  return fc.tuple(values, trunc).map(([v, info]): RawEvent => {
+  return fc.oneof(...modes).map((v): RawEvent => {
     const e: RawEvent = { invoke: m, cap: v[0] };
-    if (names.length > 0) e.args = Object.fromEntries(names.map((n, i) => [n, v[i + 1]]));
-    if (info && Object.keys(info).length > 0 && names.length > 0) e.info = info;
+    if (names.length === 0) return e;
+    e.args = Object.fromEntries(names.map((n, i) => [n, v[i + 1]]));
+    if (v[names.length + 1] !== null) e.info = v[names.length + 1];
     return e;
   });
 }
 
 /**
- * Invocations of every method: the CNode, Untyped and common TCB methods weigh more, and the
- * methods in `focus` (runs whose setup prepared them: see runs.ts) much more.
+ * Invocations of every method: the CNode, Untyped, common TCB and mapping methods (many checks)
+ * weigh more, and the methods in `focus` (runs whose setup prepared them: see runs.ts) much more.
  */
 export function arbWorldInvoke(w: World, focus: readonly MethodName[] = []): fc.Arbitrary<RawEvent> {
   const P = slotPools(w);
   const S = slotSets(w);
   return fc.oneof(...METHOD_NAMES.map((m) => {
     const names = METHODS[m].args.map((a) => a.name);
-    const choices = [capChoice(w, S, P, m), ...names.map((n) => argChoice(w, S, P, m, n))];
-    const weight = focus.includes(m) ? 24 : /^CNode_|Untyped|TCB_(Resume|Suspend|SetPriority)/.test(m) ? 3 : 2;
-    return { weight, arbitrary: arbMethod(m, choices, names) };
+    const weight = focus.includes(m) ? 60 : /^CNode_|Untyped|TCB_(Resume|Suspend|SetPriority)|Page_Map|PageTable_Map/.test(m) ? 3 : 2;
+    const method = (cap: ArgChoice, args: Record<string, ArgChoice> = {}) =>
+      arbMethod(m, [cap, ...names.map((n) => args[n] ?? argChoice(w, S, P, m, n))], names);
+    if (m === 'Page_Map') {
+      const sizes = pageMapBySize(w, S).map((z) => method(g(pick(z.cap), pick(S.mappedFrames), P.any), { vaddr: z.vaddr }));
+      return { weight, arbitrary: fc.oneof(...sizes) };
+    }
+    return { weight, arbitrary: method(capChoice(w, S, P, m)) };
   }));
 }

@@ -32,7 +32,7 @@ export type EventKind = (typeof EVENT_KINDS)[number];
 
 export const DEFAULT_GENERATOR_OPTIONS: GeneratorOptions = {
   threads: 4, endpoints: 3, notifications: 2, cspaces: 2, steps: 250,
-  weights: { ipc: 30, invoke: 36, memory: 5, exception: 2, irq: 3, tick: 4, garbage: 6 },
+  weights: { ipc: 30, invoke: 42, memory: 5, exception: 2, irq: 3, tick: 4, garbage: 6 },
 };
 
 /** A radix-6 CNode addressed at depth 32: guard 0 of 26 bits (seL4_CNode_CapData: size at bit 3). */
@@ -95,9 +95,11 @@ export interface Probes {
 export const MAPPED_PT_VADDR = 0x00400000;
 const PROBES_BASE = 64;
 /** The slots of the fills: untypeds and pools (table fill), page directories (pool fill). */
-const TABLE_FILL_UNTYPED = 128;
-const TABLE_FILL_POOL = 256;
+const TABLE_FILL_UNTYPED = 512;
+const TABLE_FILL_POOL = 640;
 const POOL_FILL_PD = 1024;
+/** Free slots of the root CNode only (above the probes), so that destinations do not run out. */
+export const ROOT_FREE = { first: 96, count: 96 } as const;
 /** ASID pools besides the root's, and ASIDs of the root's pool besides 0 and root's own (aarch32). */
 const SPARE_POOLS = 127;
 const SPARE_ASIDS = 1022;

@@ -217,10 +217,15 @@ export const noLostMessages: Invariant = {
           if (tb?.fault && tb.state.tag === 'BlockedOnSend' && ta.state.tag !== 'BlockedOnSend') faultLabels.add(faultLabel(tb.fault));
           if (p === before.curThread && ta.fault && ta.state.tag !== 'BlockedOnSend') faultLabels.add(faultLabel(ta.fault));
         }
-        for (const p of c.objects) {
+        // The receiving thread too: a re-issued message received by the thread that received it
+        // before rebuilds an equal record, so its TCB may come out unchanged.
+        const receivers = c.objects.includes(before.curThread) ? c.objects : [...c.objects, before.curThread];
+        for (const p of receivers) {
           const ta = tcbAt(after, p);
           const tb = tcbAt(before, p);
-          if (ta === undefined || ta.delivered.info === undefined) continue;
+          // A kernel reply (TCB_ReadRegisters) carries register values, which a fault reply or
+          // WriteRegisters may have set to a nonce: not a message.
+          if (ta === undefined || ta.delivered.info === undefined || ta.delivered.error !== undefined) continue;
           const w = ta.delivered.mrs?.[0];
           if (!isNonce(w)) continue;
           const e = ledger.get(w >>> 0);
