@@ -93,6 +93,12 @@ function extraCapsResolve(ctx: StepContext): boolean {
   return true;
 }
 
+/**
+ * seL4's doIPCTransfer sends a fault message in place of the message when the sender still has a
+ * fault recorded (one never replied to, e.g. of a thread resumed after it faulted with no handler).
+ */
+const STALE_FAULT = 'the sender still has a fault recorded (seL4 transfers a fault message instead)';
+
 /** A new ledger entry for a message the current thread issues in this step (null: not a tracked message). */
 function issue(ctx: StepContext): Entry | null {
   const n = syscallOf(ctx);
@@ -108,6 +114,7 @@ function issue(ctx: StepContext): Entry | null {
     const caller = before.ctes[cur + CALLER_SLOT]?.cap;
     if (caller?.tag !== 'ReplyCap') return dropped('no reply cap (Reply does nothing)', 'Reply');
     if (tcbAt(before, caller.tcb)?.fault) return dropped('fault reply (the reply restarts or stops the faulted thread)', 'Reply');
+    if (tcbAt(before, cur)?.fault) return dropped(STALE_FAULT, 'Reply');
     return { ...base, kind: 'Reply', ep: null, to: caller.tcb, badge: 0 };
   }
   if (n !== SYS.Send && n !== SYS.NBSend && n !== SYS.Call) return null;
@@ -123,6 +130,7 @@ function issue(ctx: StepContext): Entry | null {
     const ep = before.objects[cap.ptr];
     if (ep.tag === 'Endpoint' && ep.state !== 'Recv') return dropped('NBSend with no receiver', kind);
   }
+  if (tcbAt(before, cur)?.fault) return dropped(STALE_FAULT, kind);
   return { ...base, kind, ep: cap.ptr, to: null, badge: cap.badge };
 }
 
