@@ -28,7 +28,7 @@ export async function runLoop(indexes: number[], plan: CheckPlan, setup: RunSetu
   for (const i of indexes) {
     if (i > stopAbove()) break;
     if (deadline !== undefined && Date.now() > deadline) break;
-    post({ type: 'run', report: checkIndex(i, plan, setup) });
+    post({ type: 'run', report: checkIndex(i, plan, setup, deadline) });
     await new Promise((r) => setImmediate(r));
   }
   post({ type: 'done' });

@@ -80,7 +80,7 @@ export function asidFillOfRun(index: number): AsidFill {
  * else on both kernels without refinement (the impl's cost bound); refinement shrinks as it ran. Only the failed invariant's monitor
  * runs while shrinking.
  */
-export function checkIndex(index: number, plan: CheckPlan, setup: RunSetup): RunReport {
+export function checkIndex(index: number, plan: CheckPlan, setup: RunSetup, deadline?: number): RunReport {
   const cells: Cells = new Map();
   const world = layoutWorld(setup.generator);
   let first = true;
@@ -105,8 +105,9 @@ export function checkIndex(index: number, plan: CheckPlan, setup: RunSetup): Run
       }
       return false;
     }
-    // A deterministic bound on shrinking: past it, every candidate counts as passing.
-    if (++executions > MAX_SHRINK_RUNS) return true;
+    // A deterministic bound on shrinking: past it, every candidate counts as passing. So does
+    // every candidate past --time-limit's deadline (the one bound that is not reproducible).
+    if (++executions > MAX_SHRINK_RUNS || (deadline !== undefined && Date.now() > deadline)) return true;
     return executeRun(run, shrinkSetup, world).failure?.check !== report.failure!.original.check;
   });
   const d = fc.check(prop, { seed: plan.seed, path: String(index), numRuns: 1 });
