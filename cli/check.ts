@@ -178,17 +178,25 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
   let pool: Awaited<ReturnType<typeof runPool>> | undefined;
   if (!badRegression) {
     const bar = o.json || !process.stderr.isTTY ? undefined : new SingleBar({
-      format: 'runs {bar} {value}/{total} | {events} events | {rate} events/s | {eta_formatted} left',
+      format: 'runs {bar} {value}/{total} | {events} events | {rate} events/s | {left} left',
       stream: process.stderr, hideCursor: true, clearOnComplete: true,
     });
     const total = Math.ceil((plan.runs - (plan.shard.index - 1)) / plan.shard.count);
     let done = 0;
     let live = events;
-    bar?.start(total, 0, { events: 0, rate: 0 });
-    pool = await runPool(plan, (r: RunReport) => {
+    bar?.start(total, 0, { events: 0, rate: 0, left: '?' });
+    // The bar counts finished runs; its events move while runs are under way (workers report every 256).
+    const show = () => {
+      const elapsed = (Date.now() - started) / 1000;
+      const left = done === 0 ? '?' : `${Math.ceil((elapsed / done) * (total - done))}s`;
+      bar?.update(done, { events: live, rate: Math.round(live / elapsed), left });
+    };
+    pool = await runPool(plan, () => {
       done++;
-      live += r.steps;
-      bar?.update(done, { events: live, rate: Math.round(live / ((Date.now() - started) / 1000)) });
+      show();
+    }, (count) => {
+      live += count;
+      show();
     });
     bar?.stop();
     for (const r of pool.reports) {

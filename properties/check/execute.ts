@@ -40,7 +40,11 @@ export interface RunOutcome {
 export interface RecordOptions {
   cells?: Cells;
   trace?: boolean;
+  /** Told the events run, every PROGRESS_EVERY events and at the end (for a live progress bar). */
+  progress?: (events: number) => void;
 }
+
+const PROGRESS_EVERY = 256;
 
 /** Runs a generated run on a fresh checked kernel; stops at the first failed check. */
 export function executeRun(run: GeneratedRun, setup: RunSetup, world: World = layoutWorld(setup.generator), rec: RecordOptions = {}): RunOutcome {
@@ -55,6 +59,7 @@ export function executeRun(run: GeneratedRun, setup: RunSetup, world: World = la
     out.events?.push({ as: current, ...raw });
     const r = k.step(event);
     current = r.observation.current;
+    if (rec.progress && k.steps % PROGRESS_EVERY === 0) rec.progress(PROGRESS_EVERY);
     if (rec.cells && !r.failure) {
       const row = coverageRow(event, r.before);
       addCell(rec.cells, row, coverageOutcome(event, r.before, r.after, row));
@@ -67,6 +72,7 @@ export function executeRun(run: GeneratedRun, setup: RunSetup, world: World = la
   };
   const finish = () => {
     out.steps = k.steps;
+    rec.progress?.(k.steps % PROGRESS_EVERY);
     if (!out.failure) out.failure = k.finish();
     return out;
   };

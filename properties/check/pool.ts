@@ -8,7 +8,7 @@ import { loadImpl } from '../../refinement/kernels';
 import { type CheckPlan, type RunReport, checkIndex, loadInvariants, planConfig, shardIndexes } from './runs';
 import type { RunSetup } from './execute';
 
-export type ToMain = { type: 'run'; report: RunReport } | { type: 'done' } | { type: 'error'; message: string };
+export type ToMain = { type: 'run'; report: RunReport } | { type: 'events'; count: number } | { type: 'done' } | { type: 'error'; message: string };
 export type ToWorker = { type: 'stopAbove'; index: number };
 
 /** Builds the run setup of a plan (in each worker). */
@@ -28,7 +28,7 @@ export async function runLoop(indexes: number[], plan: CheckPlan, setup: RunSetu
   for (const i of indexes) {
     if (i > stopAbove()) break;
     if (deadline !== undefined && Date.now() > deadline) break;
-    post({ type: 'run', report: checkIndex(i, plan, setup, deadline) });
+    post({ type: 'run', report: checkIndex(i, plan, setup, deadline, (count) => post({ type: 'events', count })) });
     await new Promise((r) => setImmediate(r));
   }
   post({ type: 'done' });
@@ -42,8 +42,8 @@ export interface PoolResult {
   notRun: number;
 }
 
-/** Runs the plan; `onReport` sees every finished run (for progress). */
-export async function runPool(plan: CheckPlan, onReport: (r: RunReport) => void): Promise<PoolResult> {
+/** Runs the plan; `onReport` sees every finished run and `onEvents` the events of runs under way (for progress). */
+export async function runPool(plan: CheckPlan, onReport: (r: RunReport) => void, onEvents: (count: number) => void = () => {}): Promise<PoolResult> {
   const indexes = shardIndexes(plan);
   const all: RunReport[] = [];
   let firstFail = Infinity;
@@ -57,13 +57,14 @@ export async function runPool(plan: CheckPlan, onReport: (r: RunReport) => void)
   const workers: Worker[] = [];
   if (n === 1) {
     const setup = await makeSetup(plan);
-    await runLoop(indexes, plan, setup, (m) => m.type === 'run' && take(m.report), () => firstFail, deadline);
+    await runLoop(indexes, plan, setup, (m) => (m.type === 'run' ? take(m.report) : m.type === 'events' && onEvents(m.count)), () => firstFail, deadline);
   } else {
     await Promise.all(Array.from({ length: n }, (_, w) => new Promise<void>((resolve, reject) => {
       const mine = indexes.filter((_, k) => k % n === w);
       const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { plan, indexes: mine, deadline } });
       worker.on('message', (m: ToMain) => {
-        if (m.type === 'run') {
+        if (m.type === 'events') onEvents(m.count);
+        else if (m.type === 'run') {
           take(m.report);
           if (m.report.failure) for (const o of workers) o.postMessage({ type: 'stopAbove', index: firstFail } satisfies ToWorker);
         } else if (m.type === 'error') reject(new Error(m.message));

@@ -80,7 +80,7 @@ export function asidFillOfRun(index: number): AsidFill {
  * else on both kernels without refinement (the impl's cost bound); refinement shrinks as it ran. Only the failed invariant's monitor
  * runs while shrinking.
  */
-export function checkIndex(index: number, plan: CheckPlan, setup: RunSetup, deadline?: number): RunReport {
+export function checkIndex(index: number, plan: CheckPlan, setup: RunSetup, deadline?: number, progress?: (events: number) => void): RunReport {
   const cells: Cells = new Map();
   const world = layoutWorld(setup.generator);
   let first = true;
@@ -90,7 +90,7 @@ export function checkIndex(index: number, plan: CheckPlan, setup: RunSetup, dead
   const prop = fc.property(arbFullRun(setup.generator, setup.config.irqLines, asidFillOfRun(index)), (run) => {
     if (first) {
       first = false;
-      const r = executeRun(run, setup, world, { cells });
+      const r = executeRun(run, setup, world, { cells, progress });
       report = { index, steps: r.steps, cells: [...cells].map(([k, v]) => [k, [...v]]), checked: r.checked };
       if (!r.failure) return true;
       report.failure = { seed: plan.seed, path: String(index), numShrinks: 0, original: r.failure, originalSteps: r.steps, counterexample: run };
