@@ -19,7 +19,8 @@ import {
 } from '../properties/check/report';
 import { CheckedKernel, type KernelChoice } from '../properties/check/steppers';
 import { loadImpl } from '../refinement/kernels';
-import { setSpecFreeze } from '../spec';
+import { bootState, setSpecFreeze } from '../spec';
+import { applicableInvariants } from '../properties/invariants/run';
 import { traceFiles } from './regress';
 import { UsageError } from './input';
 
@@ -134,8 +135,10 @@ async function runRegressions(kernel: KernelChoice, invariants: Awaited<ReturnTy
     } catch (e) {
       throw new UsageError(`${file}: ${(e as Error).message}`);
     }
-    const r = executeTrace(trace, { kernel, invariants, impl });
     const want = trace.expectViolation;
+    const unchecked = want !== undefined && (want === 'refinement' ? kernel !== 'both' : kernel === 'spec' && invariants.some((i) => i.name === want && i.needsImpl));
+    if (unchecked) return { file, ok: true, detail: `skipped: ${want} is not checked with --kernel ${kernel}`, steps: 0 };
+    const r = executeTrace(trace, { kernel, invariants, impl });
     const got = r.failure?.check;
     const ok = want === undefined ? got === undefined : got === want;
     const detail = ok
@@ -162,10 +165,12 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
   } catch (e) {
     throw new UsageError(`--invariants: ${(e as Error).message}`);
   }
-  const probe = new CheckedKernel(planConfig(plan), 'spec', invariants);
-  probe.boot();
-  const checkNames = [...(plan.kernel === 'both' ? ['refinement'] : []), ...probe.checkedInvariants];
-  const skippedNames = invariants.map((i) => i.name).filter((n) => !probe.checkedInvariants.includes(n));
+  const boot = bootState(planConfig(plan));
+  const checked = applicableInvariants(invariants, boot, plan.kernel !== 'spec').map((i) => i.name);
+  const checkNames = [...(plan.kernel === 'both' ? ['refinement'] : []), ...checked];
+  const skippedNames = invariants.map((i) => i.name).filter((n) => !checked.includes(n));
+  const skipReason = (n: string) => (applicableInvariants(invariants.filter((i) => i.name === n), boot).length > 0
+    ? 'needs the impl, which --kernel spec does not run' : `not checked under variant ${JSON.stringify(planConfig(plan).variant)}`);
 
   // The regression corpus first.
   const regressions = await runRegressions(plan.kernel, invariants);
@@ -234,7 +239,7 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
   const junitCases: JUnitCase[] = [
     ...regressions.map((r) => ({ name: `regression ${r.file}`, failure: r.ok ? undefined : r.detail })),
     ...checkNames.map((n) => ({ name: n, failure: failedCheck === n ? `step ${counterexample?.step}: ${counterexample?.evidence}` : undefined, skipped: badRegression ? 'not run: a regression failed' : undefined })),
-    ...skippedNames.map((n) => ({ name: n, skipped: `not checked under variant ${JSON.stringify(planConfig(plan).variant)}` })),
+    ...skippedNames.map((n) => ({ name: n, skipped: skipReason(n) })),
     ...(failure && !checkNames.includes(failure.original.check) ? [{ name: failure.original.check, failure: counterexample?.evidence ?? '' }] : []),
   ];
   if (o.junit) writeFileSync(o.junit, junitXML('l4check check', junitCases, seconds));
@@ -265,7 +270,7 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
   log(false, missing.length === 0 ? pc.green('every required cell reached') : pc.yellow(`never reached (${missing.length}): ${missing.join(', ')}`));
   log(false, '');
   for (const n of checkNames) log(false, `${failedCheck === n ? pc.red('FAIL') : badRegression ? pc.yellow('----') : pc.green('pass')}  ${n}`);
-  for (const n of skippedNames) log(false, `${pc.dim('skip')}  ${n} ${pc.dim('(not checked under this variant)')}`);
+  for (const n of skippedNames) log(false, `${pc.dim('skip')}  ${n} ${pc.dim(`(${skipReason(n)})`)}`);
   if (failure && !checkNames.includes(failure.original.check)) log(false, `${pc.red('FAIL')}  ${failure.original.check}`);
   const runsRun = pool?.reports.length ?? 0;
   log(false, `${events.toLocaleString('en')} events checked in ${runsRun} runs${regressions.length ? ` and ${regressions.length} regression traces` : ''}, ${seconds.toFixed(1)} s, ${Math.round(events / seconds).toLocaleString('en')} events/s${pool?.notRun ? pc.yellow(` (time limit: ${pool.notRun} runs not run)`) : ''}`);

@@ -44,8 +44,8 @@ function countThreads(s: KernelState): number {
 /** The invariants' monitors of one run (MonitorSet), answering with CheckFailures. */
 class Monitors {
   private readonly set: MonitorSet;
-  constructor(invariants: readonly Invariant[], boot: KernelState) {
-    this.set = new MonitorSet(invariants, boot);
+  constructor(invariants: readonly Invariant[], boot: KernelState, withImpl: boolean) {
+    this.set = new MonitorSet(invariants, boot, withImpl);
   }
   get names(): string[] {
     return this.set.names;
@@ -102,7 +102,7 @@ export class CheckedKernel {
       observation = this.impl!.boot();
       this.stateNow = abstract(this.impl!.kernel).state;
     }
-    this.monitors = new Monitors(this.invariants, this.stateNow);
+    this.monitors = new Monitors(this.invariants, this.stateNow, this.kernel !== 'spec');
     return { observation, failure: failure ?? this.monitors.boot(this.stateNow) };
   }
 

@@ -15,11 +15,16 @@ import type { EntryCost, Invariant, Monitor, StepContext, Violation } from './ty
 export type StepViolation = Violation & { step: number };
 
 /** The monitors of a run: one per invariant that applies to the configuration. */
+/** The invariants a run checks: not those its variant skips, nor those that need the impl when it does not run. */
+export function applicableInvariants(invariants: readonly Invariant[], boot: KernelState, withImpl = true): Invariant[] {
+  return invariants.filter((i) => !i.skipWhen?.(boot) && (withImpl || !i.needsImpl));
+}
+
 export class MonitorSet {
   private readonly monitors: { inv: Invariant; m: Monitor }[];
 
-  constructor(invariants: readonly Invariant[], boot: KernelState) {
-    this.monitors = invariants.filter((i) => !i.skipWhen?.(boot)).map((inv) => ({ inv, m: inv.monitor() }));
+  constructor(invariants: readonly Invariant[], boot: KernelState, withImpl = true) {
+    this.monitors = applicableInvariants(invariants, boot, withImpl).map((inv) => ({ inv, m: inv.monitor() }));
   }
 
   get names(): string[] {
@@ -69,7 +74,7 @@ export function checkTraceSpec(trace: Trace, invariants: readonly Invariant[]): 
       if (o.step === 0) return;
       const p = pending!;
       if (set === null) {
-        set = new MonitorSet(invariants, p.before);
+        set = new MonitorSet(invariants, p.before, false);
         violation = set.boot(p.before);
         if (violation !== null) return;
       }

@@ -159,6 +159,7 @@ export const SCHEDULE_LOAD_BOUND = 48;
 export const boundedScheduler: Invariant = {
   name: 'bounded-scheduler',
   doc: `the impl's schedule() takes at most ${SCHEDULE_LOAD_BOUND} memory loads per kernel entry, whatever the number of threads (catches lazy scheduling)`,
+  needsImpl: true,
   monitor: () => ({
     step: (ctx) => {
       const cost = ctx.cost;

@@ -42,6 +42,8 @@ export interface Invariant {
   doc: string;
   /** Not checked under these design variants (e.g. the Benno invariant under lazy scheduling). */
   skipWhen?: (s: KernelState) => boolean;
+  /** Reads the impl's entry cost (`StepContext.cost`): not checked when the impl does not run. */
+  needsImpl?: boolean;
   /**
    * A fresh monitor for one run. `boot` sees the initial state; `step` sees each step and
    * returns a violation or null. Stateless invariants ignore everything but `after`.

@@ -207,4 +207,18 @@ describe('reports and options', () => {
       expect(errs.join('').trim().split('\n')).toHaveLength(1);
     });
   }
+
+  it('check --kernel spec skips what needs the impl: bounded-scheduler, and the regression that expects it to fail', async () => {
+    const out: string[] = [];
+    const origOut = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((x: string) => (out.push(String(x)), true)) as typeof process.stdout.write;
+    try {
+      expect(await main(['check', '--kernel', 'spec', '--runs', '1', '--steps', '20', '--seed', '1', '--workers', '1'])).toBe(0);
+    } finally {
+      process.stdout.write = origOut;
+    }
+    const text = out.join('');
+    expect(text).toContain('lazy-bounded-scheduler.json: skipped: bounded-scheduler is not checked with --kernel spec');
+    expect(text).toMatch(/skip\s+bounded-scheduler/);
+  });
 });
