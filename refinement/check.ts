@@ -11,7 +11,7 @@ import type { CTE, KernelObject } from '../spec/object/structures';
 import type { PPtr } from '../spec/api/types';
 import type { GhostObject } from '../impl/model/state';
 import { TCB_OFFSET } from '../impl/object/structures';
-import { DIRTY_CHUNK_BYTES } from '../machine';
+import { DIRTY_CHUNK_BYTES, type Machine } from '../machine';
 import { ImplRunner, SpecRunner, type loadImpl } from './kernels';
 import { type Diff, diff, diffs, hex } from './diff';
 import { abstract, absCTEInto, absGlobals, absObject, objectSlots } from './model/state';
@@ -32,6 +32,8 @@ export interface CheckOptions {
   fullEvery?: number;
   /** Most differences reported per divergence. */
   limit?: number;
+  /** A machine to boot the impl on after a power-on reset (see ImplRunner), instead of a new one. */
+  machine?: Machine;
 }
 
 export interface CheckedStep {
@@ -61,7 +63,7 @@ export class RefinementChecker {
 
   constructor(config: Config, implModule: Awaited<ReturnType<typeof loadImpl>>, opts: CheckOptions = {}) {
     this.spec = new SpecRunner(config);
-    this.impl = new ImplRunner(implModule, config);
+    this.impl = new ImplRunner(implModule, config, opts.machine);
     this.incremental = opts.incremental ?? true;
     this.fullEvery = opts.fullEvery ?? 1000;
     this.limit = opts.limit ?? 20;

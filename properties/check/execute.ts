@@ -74,6 +74,7 @@ export function executeRun(run: GeneratedRun, setup: RunSetup, world: World = la
     out.steps = k.steps;
     rec.progress?.(k.steps % PROGRESS_EVERY);
     if (!out.failure) out.failure = k.finish();
+    k.release();
     return out;
   };
   for (const raw of worldSetup(world, run.world)) if (!exec(raw)) return finish();
@@ -105,5 +106,6 @@ export function executeTrace(trace: Trace, setup: Omit<RunSetup, 'config' | 'gen
   }
   out.steps = k.steps;
   if (!out.failure) out.failure = k.finish();
+  k.release();
   return out;
 }

@@ -5,7 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import { setSpecFreeze } from '../../spec';
 import { loadImpl } from '../../refinement/kernels';
-import { type CheckPlan, type RunReport, checkIndex, loadInvariants, planConfig, shardIndexes } from './runs';
+import { type CheckPlan, type RunReport, asidFillOfRun, checkIndex, loadInvariants, planConfig, shardIndexes } from './runs';
 import type { RunSetup } from './execute';
 
 export type ToMain = { type: 'run'; report: RunReport } | { type: 'events'; count: number } | { type: 'done' } | { type: 'error'; message: string };
@@ -42,6 +42,25 @@ export interface PoolResult {
   notRun: number;
 }
 
+/** Rough relative cost of a run by its ASID fill (measured: docs/check.md "Budget and figures"). */
+const FILL_COST = { none: 1, table: 5, pool: 35 } as const;
+
+/**
+ * The indexes each of n workers runs, ascending: each index, in order, goes to the worker with
+ * the least expected work so far (the fill runs are costly, and all fall on odd indexes). Which
+ * worker runs an index does not change its result.
+ */
+export function shareIndexes(indexes: readonly number[], n: number): number[][] {
+  const shares: number[][] = Array.from({ length: n }, () => []);
+  const load = new Array<number>(n).fill(0);
+  for (const i of indexes) {
+    const w = load.indexOf(Math.min(...load));
+    shares[w].push(i);
+    load[w] += FILL_COST[asidFillOfRun(i)];
+  }
+  return shares;
+}
+
 /** Runs the plan; `onReport` sees every finished run and `onEvents` the events of runs under way (for progress). */
 export async function runPool(plan: CheckPlan, onReport: (r: RunReport) => void, onEvents: (count: number) => void = () => {}): Promise<PoolResult> {
   const indexes = shardIndexes(plan);
@@ -54,13 +73,14 @@ export async function runPool(plan: CheckPlan, onReport: (r: RunReport) => void,
     onReport(r);
   };
   const n = Math.max(1, Math.min(plan.workers, indexes.length));
+  const shares = shareIndexes(indexes, n);
   const workers: Worker[] = [];
   if (n === 1) {
     const setup = await makeSetup(plan);
     await runLoop(indexes, plan, setup, (m) => (m.type === 'run' ? take(m.report) : m.type === 'events' && onEvents(m.count)), () => firstFail, deadline);
   } else {
     await Promise.all(Array.from({ length: n }, (_, w) => new Promise<void>((resolve, reject) => {
-      const mine = indexes.filter((_, k) => k % n === w);
+      const mine = shares[w];
       const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { plan, indexes: mine, deadline } });
       worker.on('message', (m: ToMain) => {
         if (m.type === 'events') onEvents(m.count);

@@ -11,10 +11,25 @@ import type { KernelState } from '../../spec';
 import { RefinementChecker, type Divergence } from '../../refinement/check';
 import { ImplRunner, SpecRunner, type loadImpl } from '../../refinement/kernels';
 import { abstract } from '../../refinement/model/state';
+import type { Machine } from '../../machine';
 import type { EntryCost, Invariant } from '../invariants/types';
 import { MonitorSet } from '../invariants/run';
 
 export type ImplModule = Awaited<ReturnType<typeof loadImpl>>;
+
+/**
+ * Machines of finished runs, by options, for the next run to boot on after a power-on reset:
+ * allocating and zeroing 16 MiB per run cost more than many a run's boot (Machine.reset).
+ */
+const spareMachines = new Map<string, Machine>();
+const machineKey = (o: { memoryBits: number; tlbEntries: number; irqLines: number }) => `${o.memoryBits}/${o.tlbEntries}/${o.irqLines}`;
+
+function takeMachine(config: Config): Machine | undefined {
+  const key = machineKey(config);
+  const m = spareMachines.get(key);
+  spareMachines.delete(key);
+  return m;
+}
 export type KernelChoice = 'spec' | 'impl' | 'both';
 /** 'pair': both kernels in lockstep without refinement (shrinking a failure of the impl's cost). */
 export type StepperChoice = KernelChoice | 'pair';
@@ -72,9 +87,16 @@ export class CheckedKernel {
   steps = 0;
 
   constructor(readonly config: Config, readonly kernel: StepperChoice, private readonly invariants: readonly Invariant[], implModule?: ImplModule) {
-    if (kernel === 'both') this.checker = new RefinementChecker(config, implModule!, {});
+    const machine = kernel === 'spec' ? undefined : takeMachine(config);
+    if (kernel === 'both') this.checker = new RefinementChecker(config, implModule!, { machine });
     if (kernel === 'spec' || kernel === 'pair') this.spec = new SpecRunner(config);
-    if (kernel === 'impl' || kernel === 'pair') this.impl = new ImplRunner(implModule!, config);
+    if (kernel === 'impl' || kernel === 'pair') this.impl = new ImplRunner(implModule!, config, machine);
+  }
+
+  /** Ends the run: its machine goes to the next run of the same machine options (the kernel must not be stepped again). */
+  release(): void {
+    const m = (this.checker?.impl ?? this.impl)?.kernel.m;
+    if (m !== undefined) spareMachines.set(machineKey(m.options), m);
   }
 
   /** The invariants this run checks (those not skipped under its variant). */

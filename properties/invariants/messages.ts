@@ -243,11 +243,12 @@ export const noLostMessages: Invariant = {
           // The kernel may rebuild an equal record, or skip storing one: an unchanged-looking record
           // counts only when this message is owed and the thread was waiting for one.
           if (!newDelivery(ta.delivered, tb?.delivered) && !(e.status === 'pending' && receivedNow(ctx, p, e))) continue;
-          // A copy: another blocked sender whose registers CopyRegisters/WriteRegisters gave this
-          // nonce (seL4 sends what the registers hold), taken in this step.
+          // A copy: a blocked sender whose registers hold this nonce again (CopyRegisters or
+          // WriteRegisters gave it, or a later call with no words left it in MR0: seL4 sends what
+          // the registers hold), taken in this step — the original sender too.
           if (e.status !== 'pending' && c.objects.some((q) => {
             const qb = tcbAt(before, q);
-            return q !== e.sender && qb?.state.tag === 'BlockedOnSend' && (qb.registers[MSG_REGISTERS[0]] ?? 0) >>> 0 === e.nonce && tcbAt(after, q)?.state.tag !== 'BlockedOnSend';
+            return qb?.state.tag === 'BlockedOnSend' && (qb.registers[MSG_REGISTERS[0]] ?? 0) >>> 0 === e.nonce && tcbAt(after, q)?.state.tag !== 'BlockedOnSend';
           })) continue;
           if (e.status === 'delivered') return v({ nonce: hex(e.nonce), receiver: threadName(after, p), problem: 'delivered twice' });
           if (e.status === 'dropped') return v({ nonce: hex(e.nonce), receiver: threadName(after, p), problem: `delivered after being dropped (${e.reason})` });
