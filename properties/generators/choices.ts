@@ -19,7 +19,7 @@ export function slotPools(w: World) {
   // Slots every CSpace has, and as many again that only the root CNode has.
   const shared = Array.from({ length: LAST_SLOT - w.firstFree + 1 }, (_, i) => w.firstFree + i);
   const free = [...shared, ...Array.from({ length: shared.length }, (_, i) => ROOT_FREE.first + i * Math.floor(ROOT_FREE.count / shared.length))];
-  const all = [...w.slotNames.keys()].sort((a, b) => a - b);
+  const all = [...w.slotNames.keys()].filter((x) => !w.harness.includes(x)).sort((a, b) => a - b);
   const any = often(pick(all), fc.oneof(pick(free), fc.constant(0), u32), 5);
   return {
     free, all, any,

@@ -10,7 +10,7 @@ import { OBJECT_TYPES } from '../../abi/objecttype';
 import type { RawEvent } from './basic';
 import { u32 } from './basic';
 import { type SlotPools, often, pick, slotPools } from './choices';
-import { BUFFER_BASE, IRQ_LINE, MAPPED_PT_VADDR, OWN_CSPACE_DATA, ROOT_UNTYPED, type World } from './world';
+import { BUFFER_BASE, IRQ_LINE, IRQ_PROBE_LINE, MAPPED_PT_VADDR, OWN_CSPACE_DATA, ROOT_UNTYPED, type World } from './world';
 
 /** An argument's good values, and its bad ones by kind (each kind fails a different check, or the same one differently). */
 interface ArgChoice {
@@ -39,7 +39,7 @@ function slotSets(w: World) {
     /** 4 KiB untypeds without children (ASID pools are made of them). */
     childless4K: [w.untyped, P.poolUntyped],
     /** Caps a copy of which is a valid cap (deriveCap succeeds). */
-    copyable: [...w.eps, ...w.badgedEps, ...w.ntfns, ...w.tcbs, ...buffers, P.mappedPT, ...P.spareFrames, w.irqHandler, 3],
+    copyable: [...w.eps, ...w.badgedEps, ...w.ntfns, ...w.tcbs, ...buffers, P.mappedPT, ...P.spareFrames, w.irqProbe, 3],
     /** Caps whose move loses little (no endpoint or notification, which Mutate/Rotate cannot rebadge). */
     movable: [...P.spareFrames, P.largePage, P.ptCopy, ...w.frames.slice(w.tcbs.length), P.pageTable2],
     /** Caps that do not derive: IRQControl (to NullCap), an unmapped page table or directory. */
@@ -123,7 +123,7 @@ function argChoice(w: World, S: Sets, P: SlotPools, m: MethodName, name: string)
     case 'bufferFrame': return slots([...S.mappedFrames, ...S.unmappedFrames], S.parents, [...S.endpoints, ...S.tcbs]);
     case 'vspace': return slots([3], S.freePDs, [w.probes.orphanPD], S.endpoints);
     case 'attr': return g(fc.constant(0), u32);
-    case 'irq': return g(fc.integer({ min: 1, max: 31 }).filter((i) => i !== IRQ_LINE), fc.constant(IRQ_LINE), fc.constantFrom(32, 300));
+    case 'irq': return g(fc.integer({ min: 1, max: 31 }).filter((i) => i !== IRQ_LINE && i !== IRQ_PROBE_LINE), fc.constantFrom(IRQ_LINE, IRQ_PROBE_LINE), fc.constantFrom(32, 300));
     default: return g(often(fc.integer({ min: 0, max: 3 }), u32));
   }
 }
@@ -137,8 +137,8 @@ function capChoice(w: World, S: Sets, P: SlotPools, m: MethodName): ArgChoice {
     case 'TCB_WriteRegisters': case 'TCB_ReadRegisters': case 'TCB_CopyRegisters': return g(pick(S.tcbs), wrongKind);
   }
   const byInterface: Record<string, readonly number[]> = {
-    Untyped: [w.untyped, ROOT_UNTYPED, 18, 19, w.probes.poolUntyped, w.probes.parentUntyped], TCB: S.tcbs, CNode: [2], IRQControl: [4],
-    IRQHandler: [w.irqHandler], Frame: [...S.mappedFrames, ...S.unmappedFrames], PageTable: [...S.mappedPTs, ...S.unmappedPTs],
+    Untyped: [w.untyped, ROOT_UNTYPED, 18, w.probes.poolUntyped, w.probes.parentUntyped], TCB: S.tcbs, CNode: [2], IRQControl: [4],
+    IRQHandler: [w.irqProbe], Frame: [...S.mappedFrames, ...S.unmappedFrames], PageTable: [...S.mappedPTs, ...S.unmappedPTs],
     ASIDControl: [5], ASIDPool: [6],
   };
   return g(pick(byInterface[METHODS[m].interface]), wrongKind);
@@ -180,7 +180,7 @@ export function arbWorldInvoke(w: World, focus: readonly MethodName[] = []): fc.
   const S = slotSets(w);
   return fc.oneof(...METHOD_NAMES.map((m) => {
     const names = METHODS[m].args.map((a) => a.name);
-    const weight = focus.includes(m) ? 60 : /^CNode_|Untyped|TCB_(Resume|Suspend|SetPriority)|Page_Map|PageTable_Map/.test(m) ? 3 : 2;
+    const weight = focus.includes(m) ? 150 : /^CNode_|Untyped|TCB_(Resume|Suspend|SetPriority)|Page_Map|PageTable_Map/.test(m) ? 3 : 2;
     const method = (cap: ArgChoice, args: Record<string, ArgChoice> = {}) =>
       arbMethod(m, [cap, ...names.map((n) => args[n] ?? argChoice(w, S, P, m, n))], names);
     if (m === 'Page_Map') {

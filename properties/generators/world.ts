@@ -40,10 +40,13 @@ export const OWN_CNODE_RADIX = 6;
 export const OWN_CSPACE_DATA = (32 - OWN_CNODE_RADIX) << 3;
 export const LAST_SLOT = 2 ** OWN_CNODE_RADIX - 1;
 export const IRQ_LINE = 5;
+export const IRQ_PROBE_LINE = 6;
 export const WATCHDOG = 'watchdog';
 const WATCHDOG_PRIORITY = 254;
 export const BUFFER_BASE = 0x00202000;
 export const ROOT_UNTYPED = 17;
+/** The root untyped the harness (watchdog) and the pool fill's page directories come from. */
+export const HARNESS_UNTYPED = 19;
 
 export interface World {
   eps: number[];
@@ -57,8 +60,11 @@ export interface World {
   pageTable: number;
   pageDirectory: number;
   untyped: number;
+  /** The watchdog's IRQ handler (line `irqLine`): part of the harness, never drawn by random events. */
   irqHandler: number;
   irqLine: number;
+  /** A second IRQ handler, for random events (line IRQ_PROBE_LINE, signalling the first notification). */
+  irqProbe: number;
   /** A thread above the others that waits for the IRQ line and then resumes everyone (TraceDriver). */
   watchdog: number;
   /** The watchdog's own notification, which the IRQ handler signals. */
@@ -68,6 +74,8 @@ export interface World {
   probes: Probes;
   /** Names of the slots, for reports. */
   slotNames: Map<number, string>;
+  /** Slots random events never draw: the harness (the watchdog, its notification and IRQ handler, their untyped). */
+  harness: number[];
   threadNames: string[];
 }
 
@@ -110,12 +118,13 @@ export function layoutWorld(o: GeneratorOptions): World {
   const w: World = {
     eps: take(o.endpoints), ntfns: take(o.notifications), tcbs: take(o.threads), cnodes: take(o.cspaces),
     frames: take(o.threads + 2), pageTable: next++, pageDirectory: next++, untyped: next++,
-    badgedEps: [], badgedNtfns: [], irqHandler: 0, irqLine: IRQ_LINE, watchdog: 0, watchdogNtfn: 0, firstFree: 0, probes: undefined as unknown as Probes,
-    slotNames: new Map(), threadNames: Array.from({ length: o.threads }, (_, i) => `t${i + 1}`),
+    badgedEps: [], badgedNtfns: [], irqHandler: 0, irqLine: IRQ_LINE, irqProbe: 0, watchdog: 0, watchdogNtfn: 0, firstFree: 0, probes: undefined as unknown as Probes,
+    slotNames: new Map(), harness: [], threadNames: Array.from({ length: o.threads }, (_, i) => `t${i + 1}`),
   };
   w.badgedEps = take(o.endpoints);
   w.badgedNtfns = take(o.notifications);
   w.irqHandler = next++;
+  w.irqProbe = next++;
   w.watchdog = next++;
   w.watchdogNtfn = next++;
   w.firstFree = next;
@@ -135,7 +144,8 @@ export function layoutWorld(o: GeneratorOptions): World {
   name(w.frames, 'frame');
   name(w.badgedEps, 'ep_badged');
   name(w.badgedNtfns, 'ntfn_badged');
-  w.slotNames.set(w.pageTable, 'pt').set(w.pageDirectory, 'pd').set(w.untyped, 'ut').set(w.irqHandler, 'irqHandler').set(w.watchdog, 'tcb_watchdog').set(w.watchdogNtfn, 'ntfn_watchdog');
+  w.slotNames.set(w.pageTable, 'pt').set(w.pageDirectory, 'pd').set(w.untyped, 'ut').set(w.irqHandler, 'irqHandler').set(w.irqProbe, 'irqProbe').set(w.watchdog, 'tcb_watchdog').set(w.watchdogNtfn, 'ntfn_watchdog');
+  w.harness = [w.irqHandler, w.watchdog, w.watchdogNtfn, HARNESS_UNTYPED];
   const P = w.probes;
   name(P.spareFrames, 'frame_spare');
   for (const k of ['largePage', 'section', 'pageTable2', 'pageDirectory2', 'mappedPT', 'ptCopy', 'orphanPD', 'poolUntyped', 'parentUntyped', 'parentChild'] as const) w.slotNames.set(P[k], k);
@@ -193,8 +203,9 @@ export function worldSetup(w: World, p: WorldParams): RawEvent[] {
   retypeAt('PageTable', 0, [w.pageTable]);
   retypeAt('PageDirectory', 0, [w.pageDirectory]);
   retypeAt('Untyped', 12, [w.untyped]);
-  retypeAt('TCB', 0, [w.watchdog]);
-  retypeAt('Notification', 0, [w.watchdogNtfn]);
+  // The harness's objects come from the third root untyped, which random events never name: a
+  // revoke of the world's untyped (17) must not take the watchdog with it.
+  out.push(retype(HARNESS_UNTYPED, 'TCB', [w.watchdog]), retype(HARNESS_UNTYPED, 'Notification', [w.watchdogNtfn]));
   const mint = (cnode: number, depth: number, dest: number, src: number, rights: string, badge: number) =>
     out.push(inv('CNode_Mint', cnode, { destIndex: dest, destDepth: depth, srcRoot: 2, srcIndex: src, srcDepth: 32, rights, badge }));
   const copy = (cnode: number, dest: number, src: number) =>
@@ -225,6 +236,8 @@ export function worldSetup(w: World, p: WorldParams): RawEvent[] {
   out.push(inv('IRQControl_Get', 4, { irq: w.irqLine, root: 2, index: w.irqHandler, depth: 32 }));
   out.push(inv('IRQHandler_SetNotification', w.irqHandler, { notification: w.watchdogNtfn }));
   out.push(inv('IRQHandler_Ack', w.irqHandler));
+  out.push(inv('IRQControl_Get', 4, { irq: IRQ_PROBE_LINE, root: 2, index: w.irqProbe, depth: 32 }));
+  out.push(inv('IRQHandler_SetNotification', w.irqProbe, { notification: w.ntfns[0] }));
   out.push(...probesSetup(w));
   if (p.asidFill === 'table') out.push(...tableFill());
   if (p.asidFill === 'pool') out.push(...poolFill());
@@ -284,7 +297,7 @@ function tableFill(): RawEvent[] {
 function poolFill(): RawEvent[] {
   const pds = range(POOL_FILL_PD, SPARE_ASIDS);
   const out: RawEvent[] = [];
-  for (let i = 0; i < pds.length; i += 256) out.push(retype(ROOT_UNTYPED + 2, 'PageDirectory', pds.slice(i, i + 256)));
+  for (let i = 0; i < pds.length; i += 256) out.push(retype(HARNESS_UNTYPED, 'PageDirectory', pds.slice(i, i + 256)));
   for (const pd of pds) out.push(inv('ASIDPool_Assign', 6, { vspace: pd }));
   return out;
 }
