@@ -4,7 +4,8 @@
  * check), on two workloads:
  *  - ipc: the seed's benchmark — a client Calls a server that answers with ReplyRecv, forever
  *    (the fastpath's case);
- *  - random: the generator's setup phase, then random events (l4check check's workload).
+ *  - random: one run of l4check check's default size (its world's setup, then 250 generated
+ *    events fed by its driver: nonces, re-issues, the watchdog), as the list of events it ran.
  * Also the heap growth over a long run (memory must stay flat in trace length).
  *
  * One event is one trace event (a syscall, a user load/store, an exception, an irq, a tick of
@@ -18,7 +19,8 @@ import fc from 'fast-check';
 import { defaultConfig } from '../abi/config';
 import type { KernelEvent } from '../abi/events';
 import { parseEvent } from '../abi/trace';
-import { WORLD, arbEvent, setupEvents, type RawEvent } from '../properties/generators';
+import { DEFAULT_GENERATOR_OPTIONS, WORLD, arbFullRun, layoutWorld, setupEvents, type RawEvent } from '../properties/generators';
+import { executeRun } from '../properties/check/execute';
 import { RefinementChecker, prepareCheckedRun } from '../refinement/check';
 import { ImplRunner, SpecRunner, loadImpl } from '../refinement/kernels';
 import type { BenchResult } from './machine';
@@ -35,9 +37,11 @@ export function ipcWorkload(rounds: number): KernelEvent[] {
   return parse(raws);
 }
 
-export function randomWorkload(n: number, seed = 42): KernelEvent[] {
-  const random = fc.sample(arbEvent(config), { numRuns: n, seed });
-  return parse([...setupEvents(), ...random]);
+export function randomWorkload(n = DEFAULT_GENERATOR_OPTIONS.steps, seed = 42): KernelEvent[] {
+  const generator = { ...DEFAULT_GENERATOR_OPTIONS, steps: n };
+  const [run] = fc.sample(arbFullRun(generator, config.irqLines), { numRuns: 1, seed });
+  const ran = executeRun(run, { config, kernel: 'spec', invariants: [], generator }, layoutWorld(generator), { trace: true }).events!;
+  return parse(ran.map(({ as: _, ...e }) => e));
 }
 
 interface Runner {
@@ -69,7 +73,7 @@ export async function runKernelBench(ms = 1500): Promise<BenchResult[]> {
   prepareCheckedRun();
   const impl = await loadImpl();
   const out: BenchResult[] = [];
-  for (const [name, events] of [['ipc', ipcWorkload(5000)], ['random', randomWorkload(5000)]] as const) {
+  for (const [name, events] of [['ipc', ipcWorkload(5000)], ['random', randomWorkload()]] as const) {
     out.push({ name: `${name}: spec alone`, value: throughput(() => new SpecRunner(config), events, ms), unit: 'events/s' });
     const implRunner = (prev: ImplRunner | undefined) => new ImplRunner(impl, config, prev?.kernel.m);
     out.push({ name: `${name}: impl alone`, value: throughput(implRunner, events, ms), unit: 'events/s' });
@@ -94,7 +98,7 @@ export async function runKernelBench(ms = 1500): Promise<BenchResult[]> {
   // thread runs are skipped (no kernel entry), which makes that workload cheap per event.
   {
     const k = impl.bootKernel(config);
-    const events = randomWorkload(5000);
+    const events = randomWorkload();
     let skipped = 0;
     for (const e of events) if (impl.applyEvent(k, e) === impl.EVENT_SKIPPED) skipped++;
     out.push({ name: 'random: events skipped (idle thread running)', value: (100 * skipped) / events.length, unit: '%' });
