@@ -12,7 +12,7 @@ import { parseEvent, parseTrace } from '../abi/trace';
 import { DEFAULT_GENERATOR_OPTIONS, EVENT_KINDS, type EventKind, type GeneratorOptions, type RawEvent, type World, layoutWorld, runConfig, worldSetup } from '../properties/generators';
 import { type Cells, executeRun, executeTrace } from '../properties/check/execute';
 import { runPool } from '../properties/check/pool';
-import { type CheckPlan, type RunReport, loadInvariants, planConfig } from '../properties/check/runs';
+import { type CheckPlan, loadInvariants, planConfig } from '../properties/check/runs';
 import {
   type JUnitCase, addressNames, counterexampleTrace, coverageTable, describeEvent, junitXML, mergeCells,
   missingCells, nameEvidence, vitestSnippet, writeCounterexample,

@@ -11,11 +11,12 @@ import type { KernelState } from '../../spec';
 import { RefinementChecker, type Divergence } from '../../refinement/check';
 import { ImplRunner, SpecRunner, type loadImpl } from '../../refinement/kernels';
 import { abstract } from '../../refinement/model/state';
-import type { Machine } from '../../machine';
 import type { EntryCost, Invariant } from '../invariants/types';
 import { MonitorSet } from '../invariants/run';
 
 export type ImplModule = Awaited<ReturnType<typeof loadImpl>>;
+/** The impl's machine (properties/ reaches the machine only through the kernels). */
+type Machine = ImplRunner['kernel']['m'];
 
 /**
  * Machines of finished runs, by options, for the next run to boot on after a power-on reset:

@@ -7,8 +7,7 @@
 import fc from 'fast-check';
 import { METHODS, METHOD_NAMES, type MethodName } from '../../abi/invocations';
 import { OBJECT_TYPES } from '../../abi/objecttype';
-import type { RawEvent } from './basic';
-import { u32 } from './basic';
+import { type RawEvent, u32 } from './basic';
 import { type SlotPools, often, pick, slotPools } from './choices';
 import { BUFFER_BASE, IRQ_LINE, IRQ_PROBE_LINE, MAPPED_PT_VADDR, OWN_CSPACE_DATA, ROOT_UNTYPED, type World } from './world';
 
@@ -59,7 +58,7 @@ const depth: ArgChoice = g(fc.constant(32), fc.constantFrom(0, 33, 40), fc.const
  * address, good for that size, or misaligned, or over a mapping of another size (DeleteFirst), or
  * where no page table is (FailedLookup), or above USER_TOP.
  */
-function pageMapBySize(w: World, S: Sets): { cap: number[]; vaddr: ArgChoice }[] {
+function pageMapBySize(w: World): { cap: number[]; vaddr: ArgChoice }[] {
   const P = w.probes;
   const noTable = fc.constantFrom(7 * MB, 9 * MB);
   const high = fc.constantFrom(USER_TOP, 0xfff00000);
@@ -134,7 +133,6 @@ function capChoice(w: World, S: Sets, P: SlotPools, m: MethodName): ArgChoice {
   switch (m) {
     case 'PageTable_Map': return g(pick(S.unmappedPTs), pick([...S.mappedPTs, 16]), wrongKind);
     case 'PageTable_Unmap': return g(pick([...S.mappedPTs, ...S.unmappedPTs]), wrongKind);
-    case 'TCB_WriteRegisters': case 'TCB_ReadRegisters': case 'TCB_CopyRegisters': return g(pick(S.tcbs), wrongKind);
   }
   const byInterface: Record<string, readonly number[]> = {
     Untyped: [w.untyped, ROOT_UNTYPED, 18, w.probes.poolUntyped, w.probes.parentUntyped], TCB: S.tcbs, CNode: [2], IRQControl: [4],
@@ -184,7 +182,7 @@ export function arbWorldInvoke(w: World, focus: readonly MethodName[] = []): fc.
     const method = (cap: ArgChoice, args: Record<string, ArgChoice> = {}) =>
       arbMethod(m, [cap, ...names.map((n) => args[n] ?? argChoice(w, S, P, m, n))], names);
     if (m === 'Page_Map') {
-      const sizes = pageMapBySize(w, S).map((z) => method(g(pick(z.cap), pick(S.mappedFrames), P.any), { vaddr: z.vaddr }));
+      const sizes = pageMapBySize(w).map((z) => method(g(pick(z.cap), pick(S.mappedFrames), P.any), { vaddr: z.vaddr }));
       return { weight, arbitrary: fc.oneof(...sizes) };
     }
     return { weight, arbitrary: method(capChoice(w, S, P, m)) };
