@@ -3,14 +3,16 @@
 // refinement at every step) with the invariants' monitors, which see the spec state before and
 // after each step and the impl's entry cost (Kernel.scheduleLoads, the machine's perEntry
 // counters); `spec` runs the monitors on the spec alone; `impl` runs the concrete kernel and the
-// monitors on abstract(impl), re-abstracted in full at every step (slow: for cross-checks).
+// monitors on abstract(impl), kept up to date step by step (refinement/incremental.ts) and
+// compared with a full abstraction at the end of the run.
 
 import type { Config } from '../../abi/config';
 import type { KernelEvent, Observation } from '../../abi/events';
 import type { KernelState } from '../../spec';
 import { RefinementChecker, type Divergence } from '../../refinement/check';
 import { ImplRunner, SpecRunner, type loadImpl } from '../../refinement/kernels';
-import { abstract } from '../../refinement/model/state';
+import { IncrementalAbstraction } from '../../refinement/incremental';
+import { diffs } from '../../refinement/diff';
 import type { EntryCost, Invariant } from '../invariants/types';
 import { MonitorSet } from '../invariants/run';
 
@@ -76,6 +78,8 @@ class Monitors {
   }
 }
 
+const implProblems = (step: number, problems: string[]): CheckFailure => ({ step, check: 'refinement', evidence: { kind: 'impl-invariant', problems: problems.slice(0, 20) } });
+
 const divergenceFailure = (d: Divergence): CheckFailure => ({ step: d.step, check: 'refinement', evidence: { kind: d.kind, diffs: d.diffs }, divergence: d });
 
 /** Both kernels, refinement, invariants (or fewer, by `kernel`), one event at a time. */
@@ -84,6 +88,8 @@ export class CheckedKernel {
   private readonly spec?: SpecRunner;
   private readonly impl?: ImplRunner;
   private monitors!: Monitors;
+  /** The impl's maintained abstraction (`impl`: no spec to compare with). */
+  private abs?: IncrementalAbstraction;
   private stateNow!: KernelState;
   steps = 0;
 
@@ -123,7 +129,10 @@ export class CheckedKernel {
       this.stateNow = this.spec.state;
     } else {
       observation = this.impl!.boot();
-      this.stateNow = abstract(this.impl!.kernel).state;
+      this.abs = new IncrementalAbstraction(this.impl!.kernel);
+      const a = this.abs.full();
+      this.stateNow = a.state;
+      if (a.problems.length > 0) failure = implProblems(0, a.problems);
     }
     this.monitors = new Monitors(this.invariants, this.stateNow, this.kernel !== 'spec');
     return { observation, failure: failure ?? this.monitors.boot(this.stateNow) };
@@ -152,9 +161,9 @@ export class CheckedKernel {
         }
       } else {
         observation = this.impl!.step(event, n);
-        const a = abstract(this.impl!.kernel);
-        this.stateNow = a.state;
-        if (a.problems.length > 0) failure = { step: n, check: 'refinement', evidence: { kind: 'impl-invariant', problems: a.problems.slice(0, 20) } };
+        const problems: string[] = [];
+        this.stateNow = this.abstractStep((w) => problems.push(w));
+        if (problems.length > 0) failure = implProblems(n, problems);
         cost = this.cost(this.impl!);
       }
     } catch (e) {
@@ -172,8 +181,40 @@ export class CheckedKernel {
     return { observation, before, after, failure };
   }
 
+  /**
+   * The impl's next abstract state, without the spec: what the step wrote (and the ghost records
+   * it changed) is abstracted again, and the state shares every other object and slot record with
+   * the previous one, as the spec's steps do (the invariants find changes by reference).
+   */
+  private abstractStep(problem: (what: string) => void): KernelState {
+    const abs = this.abs!;
+    const c = abs.changed();
+    abs.ghostRecordChanges(c);
+    abs.update(c, problem);
+    const prev = this.stateNow;
+    const objects = c.objs.size > 0 ? { ...prev.objects } : prev.objects;
+    for (const p of c.objs) {
+      if (abs.objects[p] !== undefined) objects[p] = abs.objects[p];
+      else delete objects[p];
+    }
+    const ctes = c.slots.size > 0 ? { ...prev.ctes } : prev.ctes;
+    for (const x of c.slots) {
+      if (abs.ctes[x] !== undefined) ctes[x] = abs.ctes[x];
+      else delete ctes[x];
+    }
+    return { config: prev.config, objects, ctes, ...abs.globals(problem) };
+  }
+
   /** The full refinement check that closes a run (the incremental one is proved against it). */
   finish(): CheckFailure | undefined {
+    if (this.abs) {
+      // The maintained abstraction against a full one, as the refinement checker closes its runs.
+      const kept = this.stateNow;
+      const a = this.abs.full();
+      if (a.problems.length > 0) return implProblems(this.steps, a.problems);
+      const d = diffs(kept, a.state, '', 20);
+      return d.length > 0 ? { step: this.steps, check: 'refinement', evidence: { kind: 'incremental-abstraction', diffs: d } } : undefined;
+    }
     if (!this.checker) return undefined;
     const d = this.checker.fullCheck(this.steps);
     return d ? divergenceFailure(d) : undefined;
