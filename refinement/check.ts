@@ -12,6 +12,7 @@ import type { Machine } from '../machine';
 import { ImplRunner, SpecRunner, type loadImpl } from './kernels';
 import { type Diff, diff, diffs, hex } from './diff';
 import { IncrementalAbstraction } from './incremental';
+import { differingKeys } from '../spec/model/state';
 
 export type DivergenceKind = 'observation' | 'state' | 'impl-invariant';
 
@@ -99,14 +100,8 @@ export class RefinementChecker {
     const problem = (w: string) => problems.push(w);
     const c = this.abs.changed();
     // What the spec changed, found by reference (abstracted again too: ghost records such as names change no memory).
-    if (after.objects !== before.objects) {
-      for (const p of Object.keys(after.objects)) if (after.objects[Number(p)] !== before.objects[Number(p)]) c.objs.add(Number(p));
-      for (const p of Object.keys(before.objects)) if (!(p in after.objects)) c.objs.add(Number(p));
-    }
-    if (after.ctes !== before.ctes) {
-      for (const s of Object.keys(after.ctes)) if (after.ctes[Number(s)] !== before.ctes[Number(s)]) c.slots.add(Number(s));
-      for (const s of Object.keys(before.ctes)) if (!(s in after.ctes)) c.slots.add(Number(s));
-    }
+    for (const p of differingKeys(before.objects, after.objects)) c.objs.add(p);
+    for (const s of differingKeys(before.ctes, after.ctes)) c.slots.add(s);
     this.abs.update(c, problem);
     const globals = this.abs.globals(problem);
     if (problems.length > 0) return this.invariantDivergence(stepNo, problems);

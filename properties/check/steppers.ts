@@ -13,6 +13,7 @@ import { RefinementChecker, type Divergence } from '../../refinement/check';
 import { ImplRunner, SpecRunner, type loadImpl } from '../../refinement/kernels';
 import { IncrementalAbstraction } from '../../refinement/incremental';
 import { diffs } from '../../refinement/diff';
+import { noteWrittenKeys } from '../../spec/model/state';
 import type { EntryCost, Invariant } from '../invariants/types';
 import { MonitorSet } from '../invariants/run';
 
@@ -202,6 +203,8 @@ export class CheckedKernel {
       if (abs.ctes[x] !== undefined) ctes[x] = abs.ctes[x];
       else delete ctes[x];
     }
+    if (objects !== prev.objects) noteWrittenKeys(prev.objects, objects, c.objs);
+    if (ctes !== prev.ctes) noteWrittenKeys(prev.ctes, ctes, c.slots);
     return { config: prev.config, objects, ctes, ...abs.globals(problem) };
   }
 

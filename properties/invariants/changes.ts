@@ -4,6 +4,7 @@
 // once per (before, after) pair and shared.
 
 import type { KernelState } from '../../spec';
+import { differingKeys } from '../../spec/model/state';
 import type { KernelObject, TCB } from '../../spec/object/structures';
 import type { PPtr } from '../../spec/api/types';
 import { isRunnable } from '../../spec/api/types';
@@ -37,28 +38,10 @@ function keysOf(rec: Record<PPtr, unknown>): number[] {
 }
 
 function diffKeys<T>(before: Record<PPtr, T>, after: Record<PPtr, T>, changed: PPtr[], removed?: PPtr[], added?: PPtr[]): void {
-  if (before === after) return;
-  let addedCount = 0;
-  for (const k of keysOf(after)) {
-    const a = after[k];
-    const b = before[k];
-    if (a !== b) {
-      changed.push(k);
-      if (b === undefined) {
-        added?.push(k);
-        addedCount++;
-      }
-    }
-  }
-  // Keys present before and gone after: only when the counts say some are.
-  const kb = keysOf(before);
-  if (kb.length !== keysOf(after).length - addedCount) {
-    for (const k of kb) {
-      if (after[k] === undefined) {
-        changed.push(k);
-        removed?.push(k);
-      }
-    }
+  for (const k of differingKeys(before, after)) {
+    changed.push(k);
+    if (before[k] === undefined) added?.push(k);
+    else if (after[k] === undefined) removed?.push(k);
   }
 }
 

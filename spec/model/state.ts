@@ -182,6 +182,41 @@ export const tcbAddressCache = new WeakMap<object, readonly PPtr[]>();
 /** Objects tables made by `runStep`: never written again, so their TCB list may be cached. */
 export const stepObjectTables = new WeakSet<object>();
 
+/** For an objects or ctes table made by `runStep`: the table it was made from, and the keys the step took for writing. */
+const tableWrites = new WeakMap<object, { from: object; keys: ReadonlySet<PPtr> }>();
+
+/**
+ * The keys that may differ between two objects or ctes tables, when `after` was made by one
+ * `runStep` from `before` (a superset: a key written back to an equal record is included);
+ * undefined when that is not known, and the caller must compare the tables whole.
+ */
+export function writtenKeys(before: object, after: object): ReadonlySet<PPtr> | undefined {
+  const w = tableWrites.get(after);
+  return w !== undefined && w.from === before ? w.keys : undefined;
+}
+
+/** Records that table `after` was made from `before` by writing only `keys` (for differingKeys). */
+export function noteWrittenKeys(before: object, after: object, keys: ReadonlySet<PPtr>): void {
+  tableWrites.set(after, { from: before, keys });
+}
+
+/**
+ * The keys whose records differ (by reference) between two objects or ctes tables, ascending: from
+ * the keys written when the step that made `after` from `before` recorded them, else by walking both.
+ */
+export function differingKeys<T>(before: Record<PPtr, T>, after: Record<PPtr, T>): PPtr[] {
+  if (before === after) return [];
+  const out: PPtr[] = [];
+  const written = writtenKeys(before, after);
+  if (written !== undefined) {
+    for (const p of written) if (after[p] !== before[p]) out.push(p);
+    return out.sort((a, b) => a - b);
+  }
+  for (const k in after) if (after[k as unknown as PPtr] !== before[k as unknown as PPtr]) out.push(Number(k));
+  for (const k in before) if (!(k in after)) out.push(Number(k));
+  return out.sort((a, b) => a - b);
+}
+
 function handOnTCBAddresses(ctx: StepContext): void {
   const list = tcbAddressCache.get(ctx.base.objects);
   if (list === undefined) return;
@@ -203,6 +238,7 @@ function finishStep(ctx: StepContext): KernelState {
     if (sameAt(work.objects, base.objects, ctx.objects)) work.objects = base.objects;
     else {
       stepObjectTables.add(work.objects);
+      noteWrittenKeys(base.objects, work.objects, ctx.objects);
       handOnTCBAddresses(ctx);
     }
   }
@@ -213,6 +249,7 @@ function finishStep(ctx: StepContext): KernelState {
       if (a !== b && a !== undefined && b !== undefined && sameDeep(a, b)) work.ctes[p] = b;
     }
     if (sameAt(work.ctes, base.ctes, ctx.ctes)) work.ctes = base.ctes;
+    else noteWrittenKeys(base.ctes, work.ctes, ctx.ctes);
   }
   for (const k of ctx.tables) {
     if (sameDeep(work[k], base[k])) (work as unknown as Record<string, unknown>)[k] = base[k];
