@@ -186,13 +186,23 @@ export const stepObjectTables = new WeakSet<object>();
 const tableWrites = new WeakMap<object, { from: object; keys: ReadonlySet<PPtr> }>();
 
 /**
- * The keys that may differ between two objects or ctes tables, when `after` was made by one
- * `runStep` from `before` (a superset: a key written back to an equal record is included);
+ * The keys that may differ between two objects or ctes tables, when `after` was made from
+ * `before` by `runStep`s (a superset: a key written back to an equal record is included);
  * undefined when that is not known, and the caller must compare the tables whole.
  */
 export function writtenKeys(before: object, after: object): ReadonlySet<PPtr> | undefined {
-  const w = tableWrites.get(after);
-  return w !== undefined && w.from === before ? w.keys : undefined;
+  // One event may run several kernel entries (an IRQ after a syscall): follow the chain of tables.
+  let w = tableWrites.get(after);
+  if (w === undefined) return undefined;
+  if (w.from === before) return w.keys;
+  const keys = new Set(w.keys);
+  for (let links = 0; links < 8; links++) {
+    w = tableWrites.get(w.from);
+    if (w === undefined) return undefined;
+    for (const k of w.keys) keys.add(k);
+    if (w.from === before) return keys;
+  }
+  return undefined;
 }
 
 /** Records that table `after` was made from `before` by writing only `keys` (for differingKeys). */
