@@ -43,7 +43,7 @@ export interface PoolResult {
 }
 
 /** Rough relative cost of a run by its ASID fill (measured: docs/check.md "Budget and figures"). */
-const FILL_COST = { none: 1, table: 5, pool: 35 } as const;
+export const FILL_COST = { none: 1, table: 3, pool: 20 } as const;
 
 /**
  * The indexes each of n workers runs, ascending: each index, in order, goes to the worker with

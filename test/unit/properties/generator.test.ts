@@ -10,7 +10,7 @@ import { DEFAULT_GENERATOR_OPTIONS, arbFullRun, arbWorldEvent, layoutWorld, worl
 import { HARNESS_UNTYPED } from '../../../properties/generators/world';
 import { type Cells, type RunSetup, executeRun } from '../../../properties/check/execute';
 import { type CheckPlan, asidFillOfRun, checkIndex, planConfig } from '../../../properties/check/runs';
-import { shareIndexes } from '../../../properties/check/pool';
+import { FILL_COST, shareIndexes } from '../../../properties/check/pool';
 import { mergeCells, missingCells } from '../../../properties/check/report';
 import { coverageOutcome, coverageRow } from '../../../properties/coverage';
 import { replaySpec } from '../../../properties/replay';
@@ -79,9 +79,9 @@ describe('fill runs', () => {
       const shares = shareIndexes(indexes, n);
       expect(shares.flat().sort((a, b) => a - b)).toEqual(indexes);
       for (const s of shares) expect(s).toEqual([...s].sort((a, b) => a - b));
-      const cost = (s: number[]) => s.reduce((c, r) => c + { none: 1, table: 5, pool: 35 }[asidFillOfRun(r)], 0);
+      const cost = (s: number[]) => s.reduce((c, r) => c + FILL_COST[asidFillOfRun(r)], 0);
       const loads = shares.map(cost);
-      expect(Math.max(...loads) - Math.min(...loads)).toBeLessThanOrEqual(35);
+      expect(Math.max(...loads) - Math.min(...loads)).toBeLessThanOrEqual(FILL_COST.pool);
     }
   });
 });
