@@ -15,7 +15,7 @@ import { IncrementalAbstraction } from '../../refinement/incremental';
 import { diffs } from '../../refinement/diff';
 import { noteWrittenKeys } from '../../spec/model/state';
 import type { EntryCost, Invariant } from '../invariants/types';
-import { MonitorSet } from '../invariants/run';
+import { MonitorSet, entryCost } from '../invariants/run';
 
 export type ImplModule = Awaited<ReturnType<typeof loadImpl>>;
 /** The impl's machine (properties/ reaches the machine only through the kernels). */
@@ -54,11 +54,6 @@ export interface SteppedEvent {
   failure?: CheckFailure;
 }
 
-function countThreads(s: KernelState): number {
-  let n = 0;
-  for (const k in s.objects) if (s.objects[k as unknown as number].tag === 'TCB') n++;
-  return n;
-}
 
 /** The invariants' monitors of one run (MonitorSet), answering with CheckFailures. */
 class Monitors {
@@ -224,10 +219,6 @@ export class CheckedKernel {
   }
 
   private cost(r: ImplRunner): EntryCost {
-    const k = r.kernel;
-    const e = k.m.perEntry();
-    // The thread count is evidence only (a walk over every object): counted when a report reads it.
-    const after = this.stateNow;
-    return { scheduleLoads: k.scheduleLoads, loads: e.loads, stores: e.stores, lines: e.lines, get threads() { return countThreads(after); } };
+    return entryCost(r.kernel, this.stateNow);
   }
 }

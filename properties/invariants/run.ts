@@ -85,11 +85,13 @@ export function checkTraceSpec(trace: Trace, invariants: readonly Invariant[]): 
   return { violation, steps };
 }
 
-/** The entry cost of the impl's last event (what checked runs give StepContext.cost). */
-export function entryCost(checker: RefinementChecker, threads: number): EntryCost {
-  const k = checker.impl.kernel;
+/**
+ * The entry cost of the impl's last event (what checked runs give StepContext.cost). The thread
+ * count of `state` is evidence only (a walk over every object): it is counted when read.
+ */
+export function entryCost(k: RefinementChecker['impl']['kernel'], state: KernelState): EntryCost {
   const e = k.m.perEntry();
-  return { scheduleLoads: k.scheduleLoads, loads: e.loads, stores: e.stores, lines: e.lines, threads };
+  return { scheduleLoads: k.scheduleLoads, loads: e.loads, stores: e.stores, lines: e.lines, get threads() { return countThreads(state); } };
 }
 
 function countThreads(s: KernelState): number {
@@ -109,7 +111,6 @@ export function checkTraceChecked(trace: Trace, invariants: readonly Invariant[]
   const set = new MonitorSet(invariants, checker.spec.state);
   let violation = set.boot(checker.spec.state);
   let maxScheduleLoads = 0;
-  let threads = countThreads(checker.spec.state);
   let n = 0;
   for (const ev of trace.events) {
     if (violation !== null) break;
@@ -118,8 +119,7 @@ export function checkTraceChecked(trace: Trace, invariants: readonly Invariant[]
     const r = checker.step(ev.event, n);
     if (r.divergence) return { violation, steps: n, divergence: r.divergence, maxScheduleLoads };
     const after = checker.spec.state;
-    if (after.objects !== before.objects) threads = countThreads(after);
-    const cost = entryCost(checker, threads);
+    const cost = entryCost(checker.impl.kernel, after);
     maxScheduleLoads = Math.max(maxScheduleLoads, cost.scheduleLoads);
     violation = set.step({ step: n, event: ev.event, before, after, observation: r.observation, cost });
   }
