@@ -4,6 +4,7 @@ import { bootLayout } from '../../abi/boot';
 import type { KernelState } from '../../spec';
 import type { PPtr } from '../../spec/api/types';
 import type { TCB } from '../../spec/object/structures';
+import { differingKeys } from '../../spec/model/state';
 import type { RawEvent } from './basic';
 import { WATCHDOG, type World, inv } from './world';
 
@@ -42,11 +43,10 @@ export function restartedThreads(event: RawEvent, before: KernelState, after: Ke
   if (after.objects === before.objects) return [];
   const out: PPtr[] = [];
   const receiveStep = 'syscall' in event && ['Recv', 'NBRecv', 'ReplyRecv'].includes(event.syscall as string);
-  for (const k of Object.keys(after.objects)) {
-    const p = Number(k);
+  for (const p of differingKeys(before.objects, after.objects)) {
     const a = after.objects[p];
     const b = before.objects[p];
-    if (a === b || a.tag !== 'TCB' || b?.tag !== 'TCB' || !isStopped(b) || isStopped(a)) continue;
+    if (a === b || a?.tag !== 'TCB' || b?.tag !== 'TCB' || !isStopped(b) || isStopped(a)) continue;
     let restarted: boolean;
     switch (b.state.tag) {
       case 'Inactive':
