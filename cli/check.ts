@@ -8,11 +8,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { SingleBar } from 'cli-progress';
 import pc from 'picocolors';
+import type { Config } from '../abi/config';
 import { parseEvent, parseTrace } from '../abi/trace';
 import { DEFAULT_GENERATOR_OPTIONS, EVENT_KINDS, type EventKind, type GeneratorOptions, type RawEvent, type World, layoutWorld, runConfig, worldSetup } from '../properties/generators';
-import { type Cells, executeRun, executeTrace } from '../properties/check/execute';
+import { type Cells, type RunOutcome, type RunSetup, executeRun, executeTrace } from '../properties/check/execute';
+import { traceOf } from '../properties/check/shrink';
 import { runPool } from '../properties/check/pool';
-import { type CheckPlan, loadInvariants, planConfig } from '../properties/check/runs';
+import { type CheckPlan, type FailureReport, loadInvariants, planConfig } from '../properties/check/runs';
 import {
   type JUnitCase, addressNames, counterexampleTrace, coverageTable, describeEvent, junitXML, mergeCells,
   missingCells, nameEvidence, vitestSnippet, writeCounterexample,
@@ -148,6 +150,19 @@ async function runRegressions(kernel: KernelChoice, invariants: Awaited<ReturnTy
   });
 }
 
+/**
+ * The counterexample's last replay, on the kernels asked for, with `as` on every event: the
+ * trace-level shrink when it still fails there the way the run did, else the shrunk run itself.
+ */
+function finalReplay(failure: FailureReport, setup: RunSetup, world: World, config: Config): RunOutcome {
+  if (failure.trace) {
+    const running: string[] = [];
+    const r = executeTrace(traceOf(config, failure.trace), setup, running);
+    if (r.failure?.check === failure.original.check) return { ...r, events: failure.trace.map((e, i) => ({ as: running[i], ...e })) };
+  }
+  return executeRun(failure.counterexample, setup, world, { trace: true });
+}
+
 function log(json: boolean | undefined, s: string): void {
   if (!json) process.stdout.write(s + '\n');
 }
@@ -219,12 +234,12 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
   if (failure) {
     const setup = { config: planConfig(plan), kernel: plan.kernel, invariants, impl: plan.kernel === 'spec' ? undefined : await loadImpl(), generator: g };
     const world = layoutWorld(g);
-    const r = executeRun(failure.counterexample, setup, world, { trace: true });
+    const booted = runConfig(setup.config, failure.counterexample.world);
+    const r = finalReplay(failure, setup, world, booted);
     const f = r.failure ?? failure.original;
     const names = counterexampleNames(r.events ?? [], worldSetup(world, failure.counterexample.world).length, world, setup.config.irqLines);
 
     const config: Record<string, unknown> = { variant: setup.config.variant, seed: failure.seed, path: failure.path, generator: { ...g, kernel: plan.kernel } };
-    const booted = runConfig(setup.config, failure.counterexample.world);
     if (booted !== setup.config) Object.assign(config, { memoryBits: booted.memoryBits, untyped: booted.untyped });
     const path = writeCounterexample(counterexampleTrace({ check: f.check, step: f.step, config, events: r.events ?? [] }));
     const setupLength = worldSetup(world, failure.counterexample.world).length;

@@ -88,8 +88,11 @@ export function executeRun(run: GeneratedRun, setup: RunSetup, world: World = la
   return finish();
 }
 
-/** Replays a trace file (its own config) on the checked kernel; `as` mismatches are failures too. */
-export function executeTrace(trace: Trace, setup: Omit<RunSetup, 'config' | 'generator'>): RunOutcome {
+/**
+ * Replays a trace file (its own config) on the checked kernel; `as` mismatches are failures too.
+ * `running` collects the thread running before each event (the `as` a file of the trace would carry).
+ */
+export function executeTrace(trace: Trace, setup: Omit<RunSetup, 'config' | 'generator'>, running?: string[]): RunOutcome {
   const k = new CheckedKernel(trace.config, setup.kernel, setup.invariants, setup.impl);
   const b = k.boot();
   const out: RunOutcome = { steps: 0, checked: k.checkedInvariants, failure: b.failure };
@@ -100,6 +103,7 @@ export function executeTrace(trace: Trace, setup: Omit<RunSetup, 'config' | 'gen
       out.failure = { step: k.steps + 1, check: 'as', evidence: `expected ${ev.as} to be running, but ${current} is` };
       break;
     }
+    running?.push(current);
     const r = k.step(ev.event);
     current = r.observation.current;
     out.failure = r.failure;

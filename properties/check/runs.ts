@@ -7,7 +7,8 @@
 
 import fc from 'fast-check';
 import { defaultConfig, type Config, type Variant } from '../../abi/config';
-import { type AsidFill, arbFullRun, type GeneratedRun, type GeneratorOptions, layoutWorld } from '../generators';
+import { type AsidFill, arbFullRun, type GeneratedRun, type GeneratorOptions, type RawEvent, layoutWorld, runConfig, worldSetup } from '../generators';
+import { shrinkTrace } from './shrink';
 import { ALL_INVARIANTS, loadInvariantsFile, type Invariant } from '../invariants';
 import { type Cells, type RunSetup, executeRun } from './execute';
 import type { CheckFailure, ImplModule, KernelChoice } from './steppers';
@@ -61,6 +62,8 @@ export interface FailureReport {
   originalSteps: number;
   /** The shrunk run (the generator's values). */
   counterexample: GeneratedRun;
+  /** The shrunk run's events as run, shrunk again as a trace (shrink.ts), without `as`. */
+  trace?: RawEvent[];
 }
 
 /**
@@ -112,9 +115,14 @@ export function checkIndex(index: number, plan: CheckPlan, setup: RunSetup, dead
   });
   const d = fc.check(prop, { seed: plan.seed, path: String(index), numRuns: 1 });
   if (d.failed && report.failure && d.counterexample) {
-    report.failure.counterexample = d.counterexample[0];
-    report.failure.path = d.counterexamplePath ?? String(index);
-    report.failure.numShrinks = d.numShrinks;
+    const f = report.failure;
+    f.counterexample = d.counterexample[0];
+    f.path = d.counterexamplePath ?? String(index);
+    f.numShrinks = d.numShrinks;
+    // Then shrink the events as run (the setup kept whole), on the same kernels and monitor.
+    const ran = executeRun(f.counterexample, shrinkSetup, world, { trace: true }).events!.map(({ as: _, ...e }) => e);
+    const keep = worldSetup(world, f.counterexample.world).length;
+    f.trace = shrinkTrace(runConfig(setup.config, f.counterexample.world), ran, keep, f.original.check, shrinkSetup, deadline);
   }
   return report;
 }
