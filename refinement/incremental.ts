@@ -150,7 +150,7 @@ export class IncrementalAbstraction {
 }
 
 /** The endpoint or notification a TCB record is queued on (0 for none). */
-export function blockingObject(t: KernelObject | undefined): PPtr {
+function blockingObject(t: KernelObject | undefined): PPtr {
   if (t?.tag !== 'TCB') return 0;
   const st = t.state;
   return st.tag === 'BlockedOnSend' || st.tag === 'BlockedOnReceive' ? st.ep : st.tag === 'BlockedOnNotification' ? st.ntfn : 0;

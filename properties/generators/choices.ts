@@ -25,7 +25,6 @@ export function slotPools(w: World) {
     free, all, any,
     ipc: often(pick([...w.eps, ...w.badgedEps, ...w.ntfns, ...w.badgedNtfns]), any, 8),
     freeSlot: often(pick(free), pick(all), 3),
-    usedSlot: often(pick(all), pick(free), 4),
   };
 }
 

@@ -12,7 +12,7 @@ import { WATCHDOG, type World, inv } from './world';
 const MAX_DRIVEN = 24;
 
 /** The syscalls that carry a message (and so a nonce). */
-export const MESSAGE_SYSCALLS = new Set(['Send', 'NBSend', 'Call', 'Reply', 'ReplyRecv']);
+const MESSAGE_SYSCALLS = new Set(['Send', 'NBSend', 'Call', 'Reply', 'ReplyRecv']);
 
 /** The first nonce; every message the generator sends carries 0xC0DE0000 | n in mrs[0], n increasing. */
 export const NONCE_BASE = 0xc0de0000;

@@ -190,7 +190,7 @@ const tableWrites = new WeakMap<object, { from: object; keys: ReadonlySet<PPtr> 
  * `before` by `runStep`s (a superset: a key written back to an equal record is included);
  * undefined when that is not known, and the caller must compare the tables whole.
  */
-export function writtenKeys(before: object, after: object): ReadonlySet<PPtr> | undefined {
+function writtenKeys(before: object, after: object): ReadonlySet<PPtr> | undefined {
   // One event may run several kernel entries (an IRQ after a syscall): follow the chain of tables.
   let w = tableWrites.get(after);
   if (w === undefined) return undefined;
