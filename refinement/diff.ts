@@ -33,13 +33,31 @@ export function diff(spec: unknown, impl: unknown, path: string, out: Diff[], li
       out.push({ path, spec, impl });
       return;
     }
-    for (let i = 0; i < spec.length; i++) diff(spec[i], impl[i], `${path}[${i}]`, out, limit, parentKey);
+    for (let i = 0; i < spec.length; i++) if (!samePlain(spec[i], impl[i])) diff(spec[i], impl[i], `${path}[${i}]`, out, limit, parentKey);
     return;
   }
   const a = spec as Record<string, unknown>;
   const b = impl as Record<string, unknown>;
-  for (const k of Object.keys(a)) diff(a[k], b[k], childPath(path, k, parentKey), out, limit, k);
-  for (const k of Object.keys(b)) if (!(k in a)) diff(undefined, b[k], childPath(path, k, parentKey), out, limit, k);
+  // Paths are built only where the values differ: almost every comparison is of equal data.
+  for (const k in a) if (!samePlain(a[k], b[k])) diff(a[k], b[k], childPath(path, k, parentKey), out, limit, k);
+  for (const k in b) if (!(k in a) && b[k] !== undefined) diff(undefined, b[k], childPath(path, k, parentKey), out, limit, k);
+}
+
+/** What `diff` calls equal (an absent key and an undefined value alike, key order ignored), without building paths. */
+function samePlain(x: unknown, y: unknown): boolean {
+  if (x === y) return true;
+  if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
+  if (Array.isArray(x)) {
+    if (!Array.isArray(y) || x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (!samePlain(x[i], y[i])) return false;
+    return true;
+  }
+  if (Array.isArray(y)) return false;
+  const a = x as Record<string, unknown>;
+  const b = y as Record<string, unknown>;
+  for (const k in a) if (!samePlain(a[k], b[k])) return false;
+  for (const k in b) if (!(k in a) && b[k] !== undefined) return false;
+  return true;
 }
 
 export function diffs(spec: unknown, impl: unknown, path = '', limit = 20): Diff[] {

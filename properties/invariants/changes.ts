@@ -1,6 +1,6 @@
-// What one step changed, found by reference (DESIGN §6): the spec's `step` runs inside one immer
-// `produce`, so an object or slot record the step did not touch is the very same reference in the
-// state before and after. Every incremental invariant asks this module; the answer is computed
+// What one step changed, found by reference (DESIGN §6): the spec's `step` copies on write and
+// hands back the previous reference for whatever came out equal, so an object or slot record the
+// step did not change is the very same reference in the state before and after. Every incremental invariant asks this module; the answer is computed
 // once per (before, after) pair and shared.
 
 import type { KernelState } from '../../spec';
