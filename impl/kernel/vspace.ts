@@ -19,7 +19,7 @@ import {
   pdIndex, pdeCoarse, pdeKind, pdeSection, pdeSupersection, ptIndex, pteKind, pteLarge, pteSmall,
 } from '../../machine';
 import {
-  type Decoded, type LookupFailure, OK_VOID, alignmentError, deleteFirst, err, failedLookup, illegalOperation,
+  type Decoded, type LookupFailure, OK_VOID, alignmentError, deleteFirst, failedLookup, illegalOperation,
   invalidArgument, invalidCapability, ok, revokeFirst, truncatedMessage,
 } from '../api/failures';
 import type { InvocationArgs } from '../api/types';

@@ -21,7 +21,7 @@ import {
 import { rescheduleRequired, setThreadState, tcbSchedAppend, tcbSchedDequeue } from '../kernel/thread';
 import { lookupIPCBuffer } from '../kernel/vspace';
 import { lookupCap } from '../kernel/cspace';
-import { type KernelState, KernelBug, assert, getCTE, getObject, getTCB, tcbSlot } from '../model/state';
+import { type KernelState, KernelBug, assert, readCTE, getObject, getTCB, tcbSlot } from '../model/state';
 import { receiveIPC } from '../object/endpoint';
 import { receiveSignal } from '../object/notification';
 import { TCB_SLOT } from '../object/structures';
@@ -141,7 +141,7 @@ export function handleRecv(s: KernelState, isBlocking: boolean): void {
 export function handleReply(s: KernelState): void {
   const thread = s.curThread;
   const callerSlot = tcbSlot(thread, TCB_SLOT.caller);
-  const cap = getCTE(s, callerSlot).cap;
+  const cap = readCTE(s, callerSlot).cap;
   if (cap.tag === 'NullCap') return;
   assert(cap.tag === 'ReplyCap' && !cap.master, 'handleReply: invalid caller cap');
   assert(cap.tcb !== thread, 'handleReply: caller must not be the current thread');

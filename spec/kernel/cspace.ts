@@ -4,7 +4,7 @@
 
 import { type Cap, type Decoded, type PPtr } from '../api/types';
 import { type LookupFailure, type Result, err, ok } from '../api/failures';
-import { type KernelState, assert, cnodeSlot, getCTE, tcbSlot, readCTE } from '../model/state';
+import { type KernelState, assert, cnodeSlot, tcbSlot, readCTE } from '../model/state';
 import { TCB_SLOT } from '../object/structures';
 
 const WORD_BITS = 32;

@@ -23,7 +23,7 @@
 //   L3  every other entry of a runnable thread is exactly benno's entry, in benno's order.
 
 import type { KernelState } from '../model/state';
-import { KernelBug, assert, getCTE, getTCB, markCTE, readTCB, tcbSlot, writableTable } from '../model/state';
+import { KernelBug, assert, readCTE, getTCB, markCTE, readTCB, tcbSlot, writableTable } from '../model/state';
 import { type PPtr, type ThreadState, isRunnable, isStopped } from '../api/types';
 import { TCB_SLOT } from '../object/structures';
 import { cancelIPC } from '../object/endpoint';
@@ -306,8 +306,8 @@ export function activateThread(s: KernelState): void {
  * slice; at the last one it gets a fresh slice and goes to the tail of its queue.
  */
 export function timerTick(s: KernelState): void {
+  if (readTCB(s, s.curThread).state.tag !== 'Running') return;
   const tcb = getTCB(s, s.curThread);
-  if (tcb.state.tag !== 'Running') return;
   if (tcb.timeSlice > 1) {
     tcb.timeSlice--;
   } else {
@@ -320,7 +320,7 @@ export function timerTick(s: KernelState): void {
 /** seL4 setupReplyMaster: the TCB's master reply cap, recreated (an original) if it is gone. */
 export function setupReplyMaster(s: KernelState, t: PPtr): void {
   const slot = tcbSlot(t, TCB_SLOT.reply);
-  if (getCTE(s, slot).cap.tag !== 'NullCap') return;
+  if (readCTE(s, slot).cap.tag !== 'NullCap') return;
   markCTE(s, slot);
   s.ctes[slot] = {
     cap: { tag: 'ReplyCap', tcb: t, master: true, canGrant: true },

@@ -23,7 +23,7 @@ import { BADGE_REGISTER, MSG_INFO_REGISTER, MSG_REGISTERS } from '../../abi/regi
 import { type Fault, type Result, type SyscallError, err, ok } from '../api/failures';
 import type { ExtraCap, PPtr } from '../api/types';
 import { loadFrameWord, storeFrameWord } from '../model/memory';
-import { type KernelState, KernelBug, assert, getCTE, getTCB, readTCB, tcbSlot } from '../model/state';
+import { type KernelState, KernelBug, assert, readCTE, getTCB, readTCB, tcbSlot } from '../model/state';
 import { cteDeleteOne, cteInsert } from '../object/cnode';
 import { deriveCap } from '../object/objecttype';
 import { TCB_SLOT } from '../object/structures';
@@ -137,7 +137,7 @@ export function lookupExtraCaps(
     const cptr = loadBufferWord(s, buf, IPC_BUFFER.capsOrBadges + i);
     const lu = lookupSlot(s, thread, cptr);
     if (!lu.ok) return err({ tag: 'CapFault', address: cptr, inReceivePhase: false, failure: lu.error });
-    out.push({ cap: getCTE(s, lu.value).cap, slot: lu.value });
+    out.push({ cap: readCTE(s, lu.value).cap, slot: lu.value });
   }
   return ok(out);
 }
@@ -233,7 +233,7 @@ export function getReceiveSlots(s: KernelState, receiver: PPtr, buf: IPCBuffer):
     loadBufferWord(s, buf, IPC_BUFFER.receiveDepth),
   );
   if (!slot.ok) return null;
-  return getCTE(s, slot.value).cap.tag === 'NullCap' ? slot.value : null;
+  return readCTE(s, slot.value).cap.tag === 'NullCap' ? slot.value : null;
 }
 
 /**
@@ -310,13 +310,13 @@ export function doReplyTransfer(s: KernelState, sender: PPtr, receiver: PPtr, sl
 export function setupCallerCap(s: KernelState, sender: PPtr, receiver: PPtr, canGrant: boolean): void {
   setThreadState(s, sender, { tag: 'BlockedOnReply' });
   const replySlot = tcbSlot(sender, TCB_SLOT.reply);
-  const master = getCTE(s, replySlot).cap;
+  const master = readCTE(s, replySlot).cap;
   assert(
     master.tag === 'ReplyCap' && master.master && master.canGrant && master.tcb === sender,
     'setupCallerCap: sender must have a valid master reply cap',
   );
   const callerSlot = tcbSlot(receiver, TCB_SLOT.caller);
-  assert(getCTE(s, callerSlot).cap.tag === 'NullCap', 'setupCallerCap: caller cap must not already exist');
+  assert(readCTE(s, callerSlot).cap.tag === 'NullCap', 'setupCallerCap: caller cap must not already exist');
   cteInsert(s, { tag: 'ReplyCap', tcb: sender, master: false, canGrant }, replySlot, callerSlot);
 }
 

@@ -14,7 +14,7 @@ import { type CapRights, rightsFromWord } from '../../abi/rights';
 import { FSR } from '../../abi/errors';
 import type { Cap, CapOf, Decoded, InvocationArgs, PPtr, VMRights } from '../api/types';
 import { type Fault, type LookupFailure, type Result, type SyscallError, err, ok } from '../api/failures';
-import { type KernelState, assert, getCTE, getObject, getTCB, liveCTEOrUndefined, markObject, tcbSlot, readCTE, readObject, readTCB, writableTable } from '../model/state';
+import { type KernelState, assert, getObject, liveCTEOrUndefined, markObject, tcbSlot, readCTE, readObject, readTCB, writableTable } from '../model/state';
 import { type PDE, type PTE, TCB_SLOT } from '../object/structures';
 import { cteInsert, ensureEmptySlot, ensureNoChildren, isFinalCapability } from '../object/cnode';
 import { lookupTargetSlot } from './cspace';

@@ -15,7 +15,7 @@ import { LABEL } from '../../abi/invocations';
 import { rightsFromWord } from '../../abi/rights';
 import { type Cap, type CapOf, type Decoded, type InvocationArgs, NULL_CAP, type PPtr } from '../api/types';
 import { err, ok } from '../api/failures';
-import { CTE_SIZE, type KernelState, KernelBug, assert, cnodeSlot, getCTE, liveCTEOrUndefined, markCTE, tcbSlot } from '../model/state';
+import { CTE_SIZE, type KernelState, KernelBug, assert, cnodeSlot, getCTE, readCTE, liveCTEOrUndefined, markCTE, tcbSlot } from '../model/state';
 import { type CTE, type MDBNode, TCB_SLOT } from './structures';
 import { lookupPivotSlot, lookupSourceSlot, lookupTargetSlot } from '../kernel/cspace';
 import {
@@ -79,8 +79,8 @@ function setCTE(s: KernelState, slot: PPtr, cap: Cap, mdb: MDBNode): void {
  * caps of the same badge that do not start a badged subtree of their own (firstBadged).
  */
 export function isMDBParentOf(s: KernelState, a: PPtr, b: PPtr): boolean {
-  const ca = getCTE(s, a);
-  const cb = getCTE(s, b);
+  const ca = readCTE(s, a);
+  const cb = readCTE(s, b);
   if (!ca.mdb.revocable) return false;
   if (!sameRegionAs(ca.cap, cb.cap)) return false;
   switch (ca.cap.tag) {
@@ -97,13 +97,13 @@ export function isMDBParentOf(s: KernelState, a: PPtr, b: PPtr): boolean {
 
 /** seL4 ensureNoChildren as a predicate: true when the slot's next entry is not its child. */
 export function ensureNoChildren(s: KernelState, slot: PPtr): boolean {
-  const next = getCTE(s, slot).mdb.next;
+  const next = readCTE(s, slot).mdb.next;
   return next === 0 || !isMDBParentOf(s, slot, next);
 }
 
 /** seL4 ensureEmptySlot: DeleteFirst unless the slot is empty. */
 export function ensureEmptySlot(s: KernelState, slot: PPtr): Decoded<void> {
-  return getCTE(s, slot).cap.tag === 'NullCap' ? ok(undefined) : err({ tag: 'DeleteFirst' });
+  return readCTE(s, slot).cap.tag === 'NullCap' ? ok(undefined) : err({ tag: 'DeleteFirst' });
 }
 
 /**
@@ -111,15 +111,15 @@ export function ensureEmptySlot(s: KernelState, slot: PPtr): Decoded<void> {
  * in the list, so the two neighbours are enough.
  */
 export function isFinalCapability(s: KernelState, slot: PPtr): boolean {
-  const cte = getCTE(s, slot);
+  const cte = readCTE(s, slot);
   const { prev, next } = cte.mdb;
-  if (prev !== 0 && sameObjectAs(getCTE(s, prev).cap, cte.cap)) return false;
-  return next === 0 || !sameObjectAs(cte.cap, getCTE(s, next).cap);
+  if (prev !== 0 && sameObjectAs(readCTE(s, prev).cap, cte.cap)) return false;
+  return next === 0 || !sameObjectAs(cte.cap, readCTE(s, next).cap);
 }
 
 /** seL4 slotCapLongRunningDelete: would deleting this slot's cap have to empty other slots? */
 export function slotCapLongRunningDelete(s: KernelState, slot: PPtr): boolean {
-  const cap = getCTE(s, slot).cap;
+  const cap = readCTE(s, slot).cap;
   if (cap.tag === 'NullCap' || !isFinalCapability(s, slot)) return false;
   return cap.tag === 'ThreadCap' || cap.tag === 'CNodeCap';
 }
@@ -356,8 +356,9 @@ export function cteDelete(s: KernelState, slot: PPtr, exposed: boolean): void {
  * of IRQ handlers, endpoint and notification caps); anything else is a kernel bug.
  */
 export function cteDeleteOne(s: KernelState, slot: PPtr): void {
-  const cte = liveCTEOrUndefined(s, slot);
-  if (cte === undefined) return;
+  // Looked at before it is taken for writing: most calls find the slot empty (deleteCallerCap).
+  if (readCTE(s, slot).cap.tag === 'NullCap') return;
+  const cte = liveCTEOrUndefined(s, slot)!;
   const r = finaliseCap(s, cte.cap, isFinalCapability(s, slot), true);
   assert(r.remainder === null && r.cleanupInfo.tag === 'NullCap', 'cteDeleteOne: cap should be removable');
   emptySlot(s, slot, NULL_CAP);
@@ -380,7 +381,7 @@ export function cteRevoke(s: KernelState, slot: PPtr): void {
 // ---------------------------------------------------------------------------------------------
 // Invocations
 
-const isNull = (s: KernelState, slot: PPtr): boolean => getCTE(s, slot).cap.tag === 'NullCap';
+const isNull = (s: KernelState, slot: PPtr): boolean => readCTE(s, slot).cap.tag === 'NullCap';
 
 /**
  * seL4 decodeCNodeInvocation: every method names a destination slot (words 0, 1) in the invoked
@@ -411,7 +412,7 @@ export function decodeCNodeInvocation(
       return e.ok ? ok({ tag: 'SaveCaller', targetSlot: destSlot }) : e;
     }
     case LABEL.CNodeCancelBadgedSends: {
-      const target = getCTE(s, destSlot).cap;
+      const target = readCTE(s, destSlot).cap;
       if (!hasCancelSendRights(target)) return err({ tag: 'IllegalOperation' });
       return ok({ tag: 'CancelBadgedSends', epCap: target });
     }
@@ -434,7 +435,7 @@ function decodeCNodeCopyLike(s: KernelState, args: InvocationArgs, destSlot: PPt
   const src = lookupSourceSlot(s, srcRoot.cap, srcIndex, srcDepth);
   if (!src.ok) return src;
   const srcSlot = src.value;
-  const srcCap = getCTE(s, srcSlot).cap;
+  const srcCap = readCTE(s, srcSlot).cap;
   if (srcCap.tag === 'NullCap') {
     return err({ tag: 'FailedLookup', source: true, failure: { tag: 'MissingCapability', bitsLeft: srcDepth >>> 0 } });
   }
@@ -503,8 +504,8 @@ function decodeCNodeRotate(s: KernelState, args: InvocationArgs, destSlot: PPtr)
   if (isNull(s, pivotSlot)) {
     return err({ tag: 'FailedLookup', source: false, failure: { tag: 'MissingCapability', bitsLeft: pivotDepth >>> 0 } });
   }
-  const newSrcCap = updateCapData(true, srcNewData, getCTE(s, srcSlot).cap);
-  const newPivotCap = updateCapData(true, pivotNewData, getCTE(s, pivotSlot).cap);
+  const newSrcCap = updateCapData(true, srcNewData, readCTE(s, srcSlot).cap);
+  const newPivotCap = updateCapData(true, pivotNewData, readCTE(s, pivotSlot).cap);
   if (newSrcCap.tag === 'NullCap' || newPivotCap.tag === 'NullCap') return err({ tag: 'IllegalOperation' });
   return ok({ tag: 'Rotate', moveCap1: newSrcCap, moveCap2: newPivotCap, sourceSlot: srcSlot, pivotSlot, targetSlot: destSlot });
 }
@@ -541,7 +542,7 @@ export function invokeCNode(s: KernelState, inv: CNodeInvocation, thread: PPtr):
 /** seL4 invokeCNodeSaveCaller: move the thread's reply cap (if any) out of its caller slot. */
 function invokeCNodeSaveCaller(s: KernelState, destSlot: PPtr, thread: PPtr): void {
   const callerSlot = tcbSlot(thread, TCB_SLOT.caller);
-  const cap = getCTE(s, callerSlot).cap;
+  const cap = readCTE(s, callerSlot).cap;
   switch (cap.tag) {
     case 'NullCap':
       return;

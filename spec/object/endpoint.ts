@@ -5,7 +5,7 @@
 // FIFO — blocking appends at the tail and a matching operation takes the head.
 
 import type { CapOf, PPtr } from '../api/types';
-import { type KernelState, KernelBug, assert, getCTE, getObject, getTCB, tcbSlot } from '../model/state';
+import { type KernelState, KernelBug, assert, readCTE, getObject, getTCB, tcbSlot } from '../model/state';
 import { doIPCTransfer, doNBRecvFailedTransfer, setupCallerCap } from '../kernel/transfer';
 import { possibleSwitchTo, rescheduleRequired, setThreadState, tcbSchedEnqueue } from '../kernel/thread';
 import { cteDeleteOne } from './cnode';
@@ -135,9 +135,9 @@ export function cancelIPC(s: KernelState, tcb: PPtr): void {
       return;
     case 'BlockedOnReply': {
       getTCB(s, tcb).fault = null;
-      const next = getCTE(s, tcbSlot(tcb, TCB_SLOT.reply)).mdb.next;
+      const next = readCTE(s, tcbSlot(tcb, TCB_SLOT.reply)).mdb.next;
       if (next === 0) return;
-      const cap = getCTE(s, next).cap;
+      const cap = readCTE(s, next).cap;
       assert(cap.tag === 'ReplyCap' && !cap.master && cap.tcb === tcb, 'cancelIPC: master reply cap followed by a foreign cap');
       cteDeleteOne(s, next);
       return;

@@ -10,7 +10,7 @@ import { KERNEL_LAYOUT } from '../../abi/boot';
 import { LABEL } from '../../abi/invocations';
 import type { Cap, CapOf, Decoded, InvocationArgs, IRQState, PPtr } from '../api/types';
 import { err, ok } from '../api/failures';
-import { type KernelState, CTE_SIZE, getCTE, writableTable } from '../model/state';
+import { type KernelState, CTE_SIZE, readCTE, writableTable } from '../model/state';
 import { cteDeleteOne, cteInsert, ensureEmptySlot } from './cnode';
 import { sendSignal } from './notification';
 import { lookupTargetSlot } from '../kernel/cspace';
@@ -124,7 +124,7 @@ export function handleInterrupt(s: KernelState, irq: number): void {
   if (irq > maxIRQ(s)) return;
   switch (s.irqStates[irq]) {
     case 'Signal': {
-      const cap = getCTE(s, irqNodeSlot(irq)).cap;
+      const cap = readCTE(s, irqNodeSlot(irq)).cap;
       if (cap.tag === 'NotificationCap' && cap.rights.write) sendSignal(s, cap.ptr, cap.badge);
       writableTable(s, 'irqMasked')[irq] = true;
       return;

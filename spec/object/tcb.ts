@@ -8,7 +8,7 @@ import { match } from 'ts-pattern';
 import { LABEL } from '../../abi/invocations';
 import { N_FRAME_REGISTERS, N_USER_REGISTERS, sanitiseRegister } from '../../abi/registers';
 import type { KernelState } from '../model/state';
-import { getCTE, getObject, getTCB, tcbSlot } from '../model/state';
+import { readCTE, getObject, getTCB, tcbSlot } from '../model/state';
 import type { Cap, CapOf, Decoded, InvocationArgs, PPtr } from '../api/types';
 import { err, ok } from '../api/failures';
 import { TCB_SLOT } from './structures';
@@ -255,7 +255,7 @@ function installTCBCap(s: KernelState, target: PPtr, threadCapSlot: PPtr | null,
   cteDelete(s, dest, true);
   if (src === null || threadCapSlot === null) return;
   const tCap: Cap = { tag: 'ThreadCap', ptr: target };
-  if (sameObjectAs(src.cap, getCTE(s, src.slot).cap) && sameObjectAs(tCap, getCTE(s, threadCapSlot).cap)) {
+  if (sameObjectAs(src.cap, readCTE(s, src.slot).cap) && sameObjectAs(tCap, readCTE(s, threadCapSlot).cap)) {
     cteInsert(s, src.cap, src.slot, dest);
   }
 }
