@@ -1,6 +1,7 @@
 // Running generated events: nonces, restart re-issue, skipped steps (trace-format.md "events").
 
 import { bootLayout } from '../../abi/boot';
+import { REG } from '../../abi/registers';
 import type { KernelState } from '../../spec';
 import type { PPtr } from '../../spec/api/types';
 import type { TCB } from '../../spec/object/structures';
@@ -115,8 +116,11 @@ export class TraceDriver {
       e = { syscall: 'Recv', cap: w.watchdogNtfn };
     } else if ('syscall' in e) e = this.withNonce(e);
     const helped = this.helping;
+    const movedOn = this.movedOn;
     this.helping = undefined;
+    this.movedOn = undefined;
     if (!this.issue(e, e)) return false;
+    if (movedOn !== undefined) this.forgetLast(movedOn);
     // A call or fault message it received waits for its reply.
     if (e.syscall === 'NBRecv' && helped !== undefined && this.tcb(helped)?.state.tag === 'BlockedOnReply') this.replyTo = helped;
     return true;
@@ -130,8 +134,17 @@ export class TraceDriver {
     if (!this.issue(e, e)) return false;
     // The model keeps no PC: a handler that replies is taken to have fixed the fault or skipped
     // the instruction, so the thread does not retry it (retrying would fault for ever).
-    if (fault !== null) this.restarted.delete(t);
+    if (fault !== null) this.forgetLast(t);
     return true;
+  }
+
+  /**
+   * The thread's pc is past its last trapping event (a fault reply, or the watchdog moved it on):
+   * neither this restart nor a later one, before it runs again, retries that event.
+   */
+  private forgetLast(t: PPtr): void {
+    this.restarted.delete(t);
+    this.last.delete(t);
   }
 
   private tcb(p: PPtr): TCB | undefined {
@@ -141,6 +154,8 @@ export class TraceDriver {
 
   private replyTo: PPtr | undefined;
   private helping: PPtr | undefined;
+  /** The thread whose pc the watchdog's current step moves past its last instruction. */
+  private movedOn: PPtr | undefined;
   /** Generated events each thread ran, and the watchdog's record of the help it gave each. */
   private readonly ran = new Map<PPtr, number>();
   private readonly helped = new Map<PPtr, { ran: number; backoff: number; until: number }>();
@@ -152,6 +167,12 @@ export class TraceDriver {
   private eligible(p: PPtr): boolean {
     const h = this.helped.get(p);
     return h === undefined || h.ran !== (this.ran.get(p) ?? 0) || this.fed >= h.until;
+  }
+
+  /** Whether the thread was helped before and has run no generated event since. */
+  private stalledSinceHelp(p: PPtr): boolean {
+    const h = this.helped.get(p);
+    return h !== undefined && h.ran === (this.ran.get(p) ?? 0);
   }
 
   /** Records help given to a thread: a thread that made no progress since the last help waits twice as long. */
@@ -186,8 +207,17 @@ export class TraceDriver {
     for (const { p, slot, t } of this.stoppedThreads(s)) {
       if (done.has(p) || !this.eligible(p)) continue;
       done.add(p);
+      const looping = this.stalledSinceHelp(p);
       this.recordHelp(p);
       this.helping = p;
+      // Helped before and stopped again without running anything of its own: whatever it retries
+      // stops it again (a self-suspension, a call nobody answers, a fault nobody handles), so the
+      // supervisor moves its pc past that instruction and resumes it (seL4 sets the restart pc to
+      // the written one), and its code goes on with its next event.
+      if (looping) {
+        this.movedOn = p;
+        return inv('TCB_WriteRegisters', slot, { resumeTarget: true, archFlags: 0, count: 1, regs: [(t.registers[REG.pc] + 4) >>> 0] });
+      }
       const st = t.state;
       const eps = [...w.eps, ...w.badgedEps];
       if (st.tag === 'BlockedOnReceive') {

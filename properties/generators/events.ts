@@ -2,7 +2,8 @@
 // aligned addresses), with a share of garbage; and the lists of events a run is made of.
 
 import fc from 'fast-check';
-import type { MethodName } from '../../abi/invocations';
+import { ROOT_SLOTS } from '../../abi/boot';
+import { METHODS, type MethodName } from '../../abi/invocations';
 import { type RawEvent, arbEvent } from './basic';
 import { often, pick, rarely, slotPools } from './choices';
 import { arbWorldInvoke } from './invocations';
@@ -35,6 +36,31 @@ function arbMemory(w: World): fc.Arbitrary<RawEvent> {
   return fc.oneof(addr.map((v) => ({ load: v })), fc.tuple(addr, fc.nat({ max: 0xffff })).map(([v, x]) => ({ store: v, value: x })));
 }
 
+/** Argument names that give a slot index inside a CNode the event names (besides the cap arguments). */
+const SLOT_INDEX_ARG = /^(index|srcIndex|destIndex|pivotIndex|nodeOffset)$/;
+
+/**
+ * Root slots whose revocation takes the harness with it: the root CNode cap (the watchdog's CSpace
+ * root is derived from it) and IRQControl (the watchdog's IRQ handler cap is its child).
+ */
+const HARNESS_ANCESTORS: readonly number[] = [ROOT_SLOTS.cnode, ROOT_SLOTS.irqControl];
+
+/**
+ * Whether an event would break the harness: it names one of its slots (as its cap, a cap argument
+ * or slot index, an extra cap or the receive slot), or revokes one of its CDT ancestors. Random
+ * events never do, garbage included: a garbage TCB_Suspend of the watchdog, or a revoke of
+ * IRQControl, left long runs with nobody to wake the blocked threads.
+ */
+export function breaksHarness(e: RawEvent, w: World): boolean {
+  const harness = w.harness;
+  const args = (e.args as Record<string, unknown> | undefined) ?? {};
+  if (e.invoke === 'CNode_Revoke' && HARNESS_ANCESTORS.includes(args.index as number)) return true;
+  const method = typeof e.invoke === 'string' ? METHODS[e.invoke as MethodName] : undefined;
+  const named = [e.cap, (e.receive as { index?: unknown } | undefined)?.index, ...((e.extraCaps as unknown[] | undefined) ?? [])];
+  for (const a of method?.args ?? []) if (a.type === 'cap' || SLOT_INDEX_ARG.test(a.name)) named.push(args[a.name]);
+  return named.some((v) => typeof v === 'number' && harness.includes(v));
+}
+
 /** One random event of the world (without nonces: see TraceDriver). */
 export function arbWorldEvent(w: World, o: GeneratorOptions, irqLines = 32, focus: readonly MethodName[] = []): fc.Arbitrary<RawEvent> {
   const kinds: Record<EventKind, fc.Arbitrary<RawEvent>> = {
@@ -46,7 +72,8 @@ export function arbWorldEvent(w: World, o: GeneratorOptions, irqLines = 32, focu
     tick: fc.integer({ min: 1, max: 6 }).map((n) => ({ tick: n })),
     garbage: arbEvent({ irqLines }),
   };
-  return fc.oneof(...EVENT_KINDS.filter((k) => o.weights[k] > 0).map((k) => ({ weight: o.weights[k], arbitrary: kinds[k] })));
+  return fc.oneof(...EVENT_KINDS.filter((k) => o.weights[k] > 0).map((k) => ({ weight: o.weights[k], arbitrary: kinds[k] })))
+    .filter((e) => !breaksHarness(e, w));
 }
 
 /** A generated run: the setup's parameters and the random events (before nonces and re-issues). */

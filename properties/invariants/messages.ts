@@ -197,6 +197,11 @@ function checkIntact(before: KernelState, after: KernelState, e: Entry, r: PPtr,
   return null;
 }
 
+/** Whether a thread sent in this step: it made the call, or it was a blocked sender and is no longer one. */
+function sentNow(before: KernelState, after: KernelState, t: PPtr): boolean {
+  return t === before.curThread || (tcbAt(before, t)?.state.tag === 'BlockedOnSend' && tcbAt(after, t)?.state.tag !== 'BlockedOnSend');
+}
+
 export const noLostMessages: Invariant = {
   name: 'no-lost-messages',
   doc: 'every message with a nonce is at every step pending with its sender, delivered exactly once and intact (badge, label, the words that fit, no more caps than sent), or dropped for a reason seL4 defines',
@@ -239,7 +244,9 @@ export const noLostMessages: Invariant = {
           const e = ledger.get(w >>> 0);
           if (e === undefined) continue; // not sent by the trace's convention (e.g. a fault message word)
           const label = ta.delivered.info.label;
-          if (faultLabels.has(label) && (e.status !== 'pending' || e.label !== label)) continue; // a fault message
+          // A fault message: its label is a fault's, and the nonce's sender did not send in this step
+          // (it is neither the invoker nor a blocked sender whose message was taken).
+          if (faultLabels.has(label) && (e.status !== 'pending' || e.label !== label || !sentNow(before, after, e.sender))) continue;
           // The kernel may rebuild an equal record, or skip storing one: an unchanged-looking record
           // counts only when this message is owed and the thread was waiting for one.
           if (!newDelivery(ta.delivered, tb?.delivered) && !(e.status === 'pending' && receivedNow(ctx, p, e))) continue;
