@@ -1,7 +1,6 @@
 // Running generated events: nonces, restart re-issue, skipped steps (trace-format.md "events").
 
 import { bootLayout } from '../../abi/boot';
-import { REG } from '../../abi/registers';
 import type { KernelState } from '../../spec';
 import type { PPtr } from '../../spec/api/types';
 import type { TCB } from '../../spec/object/structures';
@@ -11,6 +10,12 @@ import { WATCHDOG, type World, inv } from './world';
 
 /** Most steps the driver runs on its own before a generated event (see feed). */
 const MAX_DRIVEN = 24;
+
+/**
+ * Where the watchdog restarts a thread it moves on. A fixed address, not the old pc + 4: a pc is
+ * MR0 of the thread's fault messages, and a fault reply may have set it to a nonce.
+ */
+export const RECOVERY_PC = 0x00010000;
 
 /** The syscalls that carry a message (and so a nonce). */
 const MESSAGE_SYSCALLS = new Set(['Send', 'NBSend', 'Call', 'Reply', 'ReplyRecv']);
@@ -212,11 +217,11 @@ export class TraceDriver {
       this.helping = p;
       // Helped before and stopped again without running anything of its own: whatever it retries
       // stops it again (a self-suspension, a call nobody answers, a fault nobody handles), so the
-      // supervisor moves its pc past that instruction and resumes it (seL4 sets the restart pc to
-      // the written one), and its code goes on with its next event.
+      // supervisor restarts it at its recovery entry point (seL4 resumes it at the written pc), and
+      // its code goes on with its next event.
       if (looping) {
         this.movedOn = p;
-        return inv('TCB_WriteRegisters', slot, { resumeTarget: true, archFlags: 0, count: 1, regs: [(t.registers[REG.pc] + 4) >>> 0] });
+        return inv('TCB_WriteRegisters', slot, { resumeTarget: true, archFlags: 0, count: 1, regs: [RECOVERY_PC] });
       }
       const st = t.state;
       const eps = [...w.eps, ...w.badgedEps];

@@ -229,6 +229,9 @@ export const noLostMessages: Invariant = {
           if (ta === undefined) continue;
           if (tb?.fault && tb.state.tag === 'BlockedOnSend' && ta.state.tag !== 'BlockedOnSend') faultLabels.add(faultLabel(tb.fault));
           if (p === before.curThread && ta.fault && ta.state.tag !== 'BlockedOnSend') faultLabels.add(faultLabel(ta.fault));
+          // The invoker had a fault recorded: whatever it sends is that fault's message (seL4 doIPCTransfer),
+          // even when it faults again afterwards (the Recv half of a ReplyRecv).
+          if (p === before.curThread && tb?.fault) faultLabels.add(faultLabel(tb.fault));
         }
         // The receiving thread too: a re-issued message received by the thread that received it
         // before rebuilds an equal record, so its TCB may come out unchanged.
@@ -252,8 +255,10 @@ export const noLostMessages: Invariant = {
           if (!newDelivery(ta.delivered, tb?.delivered) && !(e.status === 'pending' && receivedNow(ctx, p, e))) continue;
           // A copy: a blocked sender whose registers hold this nonce again (CopyRegisters or
           // WriteRegisters gave it, or a later call with no words left it in MR0: seL4 sends what
-          // the registers hold), taken in this step — the original sender too.
-          if (e.status !== 'pending' && c.objects.some((q) => {
+          // the registers hold), taken in this step — another thread while the original is still
+          // owed, any thread (the original sender too) once it is not.
+          if (c.objects.some((q) => {
+            if (e.status === 'pending' && q === e.sender) return false;
             const qb = tcbAt(before, q);
             return qb?.state.tag === 'BlockedOnSend' && (qb.registers[MSG_REGISTERS[0]] ?? 0) >>> 0 === e.nonce && tcbAt(after, q)?.state.tag !== 'BlockedOnSend';
           })) continue;
@@ -274,7 +279,8 @@ export const noLostMessages: Invariant = {
             const ta = tcbAt(after, e.sender)!;
             if (tb !== undefined && tb.registers !== ta.registers && e.sender !== before.curThread) {
               const info = messageInfoFromWordKernel(ta.registers[MSG_INFO_REGISTER] ?? 0);
-              if (info.length === 0) {
+              // The message no longer carries its nonce (none, or another message's copied in): it is gone.
+              if (info.length === 0 || (ta.registers[MSG_REGISTERS[0]] ?? 0) >>> 0 !== e.nonce) {
                 e.status = 'dropped';
                 e.reason = 'the sender\'s registers were overwritten (WriteRegisters/CopyRegisters)';
                 pending.delete(nonce);

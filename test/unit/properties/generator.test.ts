@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseTrace } from '../../../abi/trace';
 import { METHODS, type MethodName } from '../../../abi/invocations';
-import { DEFAULT_GENERATOR_OPTIONS, arbFullRun, arbWorldEvent, layoutWorld, worldSetup } from '../../../properties/generators';
+import { DEFAULT_GENERATOR_OPTIONS, RECOVERY_PC, arbFullRun, arbWorldEvent, layoutWorld, worldSetup } from '../../../properties/generators';
 import { HARNESS_UNTYPED } from '../../../properties/generators/world';
 import { type Cells, type RunSetup, executeRun } from '../../../properties/check/execute';
 import { type CheckPlan, asidFillOfRun, checkIndex, planConfig } from '../../../properties/check/runs';
@@ -64,7 +64,7 @@ describe('the driver', () => {
       evs.forEach((e, i) => {
         if (e.as !== 'watchdog' || e.invoke !== 'TCB_WriteRegisters') return;
         movedOn++;
-        expect(e.args).toMatchObject({ resumeTarget: true, count: 1 });
+        expect(e.args).toMatchObject({ resumeTarget: true, count: 1, regs: [RECOVERY_PC] });
         const name = e.cap === 1 ? 'root' : lw.threadNames[lw.tcbs.indexOf(e.cap as number)];
         const next = evs.slice(i + 1).find((x) => x.as === name);
         if (next !== undefined) expect(next.comment).toBeUndefined();
