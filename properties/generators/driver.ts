@@ -102,8 +102,9 @@ export class TraceDriver {
    * Reply when what it received was a call or a fault message, TCB_Resume for an inactive thread
    * or one waiting for another's reply; then wait again. A thread that it helped and that stopped
    * again without running a generated event (a self-suspension or a fault, re-issued after each
-   * restart) is helped less and less often, so that such loops do not starve the others. Random
-   * events never run as the watchdog.
+   * restart) is helped less and less often, so that such loops do not starve the others, and that
+   * help restarts it at its recovery pc (TCB_WriteRegisters), past the event it kept retrying.
+   * Random events never run as the watchdog.
    */
   private watchdogStep(): boolean {
     const w = this.wake!;
@@ -159,7 +160,7 @@ export class TraceDriver {
 
   private replyTo: PPtr | undefined;
   private helping: PPtr | undefined;
-  /** The thread whose pc the watchdog's current step moves past its last instruction. */
+  /** The thread the watchdog's current step restarts at its recovery pc. */
   private movedOn: PPtr | undefined;
   /** Generated events each thread ran, and the watchdog's record of the help it gave each. */
   private readonly ran = new Map<PPtr, number>();
