@@ -54,7 +54,7 @@ interface Entry {
   to: PPtr | null;
   badge: number;
   label: number;
-  /** Message words as the sender's registers and buffer hold them (cut to four without a buffer). */
+  /** Message words as the sender's registers and buffer hold them (placeholders past four while it has no buffer). */
   words: number[];
   extraCaps: number;
   status: Status;
@@ -62,14 +62,18 @@ interface Entry {
   step: number;
 }
 
-/** The message words of a syscall event as the kernel will read them from the sender. */
+/**
+ * The message words of a syscall event as the kernel will read them from the sender, all `length`
+ * of them: the words past the registers come from the sender's IPC buffer when the message is
+ * taken (checkIntact reads them again then), so a sender without a buffer now gets placeholders:
+ * it may be given one (TCB_SetIPCBuffer) while it waits.
+ */
 function sentWords(s: KernelState, t: PPtr, mrs: number[], length: number): number[] {
   const buf = lookupIPCBuffer(s, false, t);
-  const n = buf === null ? Math.min(length, N_MSG_REGISTERS) : length;
   const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if (i < N_MSG_REGISTERS || i < mrs.length) out.push((mrs[i] ?? 0) >>> 0);
-    else out.push(loadFrameWord(s, buf!.frame, buf!.offset + 4 * (IPC_BUFFER.msg + i)));
+  for (let i = 0; i < length; i++) {
+    if (i < N_MSG_REGISTERS || (buf !== null && i < mrs.length)) out.push((mrs[i] ?? 0) >>> 0);
+    else out.push(buf === null ? 0 : loadFrameWord(s, buf.frame, buf.offset + 4 * (IPC_BUFFER.msg + i)));
   }
   return out;
 }
