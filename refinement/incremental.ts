@@ -55,14 +55,17 @@ export class IncrementalAbstraction {
     const k = this.k;
     const objs = new Set<PPtr>();
     const slots = new Set<PPtr>();
-    if (k.objects.size !== this.ghost.size || this.bases.some((p) => !k.objects.has(p))) {
+    // By record, not by address: a retype that resets an untyped may put a new object where a
+    // destroyed one began (a CNode where a deleted ASID pool was), and the impl makes a new ghost
+    // record for every object it creates.
+    if (k.objects.size !== this.ghost.size || this.bases.some((p) => k.objects.get(p) !== this.ghost.get(p))) {
       for (const [p, o] of this.ghost) {
-        if (k.objects.has(p)) continue;
+        if (k.objects.get(p) === o) continue;
         objs.add(p);
         for (const s of objectSlots(p, o)) slots.add(s);
       }
       for (const [p, o] of k.objects) {
-        if (this.ghost.has(p)) continue;
+        if (this.ghost.get(p) === o) continue;
         objs.add(p);
         for (const s of objectSlots(p, o)) slots.add(s);
       }

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseEvent } from '../../../abi/trace';
-import { DEFAULT_GENERATOR_OPTIONS, arbFullRun, layoutWorld } from '../../../properties/generators';
+import { DEFAULT_GENERATOR_OPTIONS, ROOT_FREE, arbFullRun, inv, layoutWorld, worldSetup } from '../../../properties/generators';
 import { executeRun } from '../../../properties/check/execute';
 import { planConfig } from '../../../properties/check/runs';
 import { CheckedKernel, type ImplModule } from '../../../properties/check/steppers';
@@ -37,4 +37,20 @@ describe('the impl abstraction kept without the spec', () => {
       });
     }
   }, 60_000);
+
+  it('sees an object replaced at the same address by one of another type in one step', () => {
+    // The world's setup makes an ASID pool in the 4 KiB untyped `poolUntyped` and deletes its cap;
+    // a retype of that untyped then resets it and puts CNodes where the pool began.
+    const world = layoutWorld(O);
+    const params = { priorities: [100, 100, 100, 100], rootPriority: 255, faultHandler: [true, true, true, true], boundTo: [-1, -1], asidFill: 'none' as const };
+    const retype = inv('Untyped_Retype', world.probes.poolUntyped, { type: 'CNode', sizeBits: 5, root: 2, nodeIndex: 0, nodeDepth: 0, nodeOffset: ROOT_FREE.first, numObjects: 2 });
+    const k = new CheckedKernel(config, 'impl', ALL_INVARIANTS, impl);
+    expect(k.boot().failure).toBeUndefined();
+    [...worldSetup(world, params), retype].forEach((raw, i) => {
+      expect([i, k.step(parseEvent(raw, `events[${i}]`, config.irqLines).event).failure]).toEqual([i, undefined]);
+      expect([i, k.finish()]).toEqual([i, undefined]);
+    });
+    const cnode = Object.values(k.state.objects).filter((o) => o.tag === 'CNode' && o.radix === 5);
+    expect(cnode).toHaveLength(2);
+  });
 });
