@@ -114,12 +114,16 @@ function issue(ctx: StepContext): Entry | null {
   const info = messageInfoFromWordKernel(ev.info);
   const base = { nonce: ev.mrs[0] >>> 0, sender: cur, label: info.label, extraCaps: info.extraCaps, status: 'pending' as Status, step: ctx.step, words: sentWords(before, cur, ev.mrs, info.length) };
   const dropped = (reason: string, kind: Entry['kind']): Entry => ({ ...base, kind, ep: null, to: null, badge: 0, status: 'dropped', reason });
+  /** A reply to the thread a reply cap names (seL4 doReplyTransfer: badge 0). */
+  const reply = (to: PPtr): Entry => {
+    if (tcbAt(before, to)?.fault) return dropped('fault reply (the reply restarts or stops the faulted thread)', 'Reply');
+    if (tcbAt(before, cur)?.fault) return dropped(STALE_FAULT, 'Reply');
+    return { ...base, kind: 'Reply', ep: null, to, badge: 0 };
+  };
   if (n === SYS.Reply || n === SYS.ReplyRecv) {
     const caller = before.ctes[cur + CALLER_SLOT]?.cap;
     if (caller?.tag !== 'ReplyCap') return dropped('no reply cap (Reply does nothing)', 'Reply');
-    if (tcbAt(before, caller.tcb)?.fault) return dropped('fault reply (the reply restarts or stops the faulted thread)', 'Reply');
-    if (tcbAt(before, cur)?.fault) return dropped(STALE_FAULT, 'Reply');
-    return { ...base, kind: 'Reply', ep: null, to: caller.tcb, badge: 0 };
+    return reply(caller.tcb);
   }
   if (n !== SYS.Send && n !== SYS.NBSend && n !== SYS.Call) return null;
   const kind = n === SYS.Send ? 'Send' : n === SYS.NBSend ? 'NBSend' : 'Call';
@@ -128,6 +132,8 @@ function issue(ctx: StepContext): Entry | null {
   const cap = r.value.cap;
   if (!extraCapsResolve(ctx)) return dropped('an extra cap does not resolve (a cap fault)', kind);
   if (cap.tag === 'NotificationCap') return dropped('a signal (notification-or tracks it)', kind);
+  // Invoking a reply cap (one saved by CNode_SaveCaller) replies (seL4 performInvocation_Reply); its master is an error.
+  if (cap.tag === 'ReplyCap') return cap.master ? dropped('a master reply cap cannot be invoked (an error)', kind) : reply(cap.tcb);
   if (cap.tag !== 'EndpointCap') return dropped('not an endpoint (an invocation, or an error)', kind);
   if (!cap.rights.write) return dropped('the endpoint cap has no Write right (an error or a fault)', kind);
   if (kind === 'NBSend' && before.objects[cap.ptr]?.tag === 'Endpoint') {
