@@ -11,7 +11,7 @@ import { SYSCALL_NAMES } from '../../abi/syscalls';
 import { TRACE_FORMAT } from '../../abi/trace';
 import { bootLayout } from '../../abi/boot';
 import type { KernelState } from '../../spec';
-import type { RawEvent, World } from '../generators';
+import { type RawEvent, SLOT_INDEX_ARG, type World } from '../generators';
 import type { Cells } from './execute';
 
 // ----- coverage --------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ export function describeEvent(e: RawEvent, w: World): string {
   if ('invoke' in e) {
     const args = e.args as Record<string, unknown> | undefined;
     const capArgs = new Set(METHODS[e.invoke as keyof typeof METHODS]?.args.filter((a) => a.type === 'cap').map((a) => a.name) ?? []);
-    const index = (k: string, v: unknown) => (/^(index|destIndex|srcIndex|pivotIndex|nodeOffset)$/.test(k) && typeof v === 'number' && w.slotNames.has(v) ? `${v}(${w.slotNames.get(v)})` : JSON.stringify(v));
+    const index = (k: string, v: unknown) => (SLOT_INDEX_ARG.test(k) && typeof v === 'number' && w.slotNames.has(v) ? `${v}(${w.slotNames.get(v)})` : JSON.stringify(v));
     const a = args ? Object.entries(args).map(([k, v]) => `${k}=${capArgs.has(k) ? slot(v) : index(k, v)}`).join(' ') : '';
     const info = e.info ? ` info=${JSON.stringify(e.info)}` : '';
     return `${as}${String(e.invoke)} ${slot(e.cap)}${a ? ' ' + a : ''}${info}${note}`;

@@ -122,11 +122,10 @@ export class TraceDriver {
       e = { syscall: 'Recv', cap: w.watchdogNtfn };
     } else if ('syscall' in e) e = this.withNonce(e);
     const helped = this.helping;
-    const movedOn = this.movedOn;
     this.helping = undefined;
-    this.movedOn = undefined;
     if (!this.issue(e, e)) return false;
-    if (movedOn !== undefined) this.forgetLast(movedOn);
+    // The watchdog writes registers only to move a thread on.
+    if (e.invoke === 'TCB_WriteRegisters' && helped !== undefined) this.forgetLast(helped);
     // A call or fault message it received waits for its reply.
     if (e.syscall === 'NBRecv' && helped !== undefined && this.tcb(helped)?.state.tag === 'BlockedOnReply') this.replyTo = helped;
     return true;
@@ -160,8 +159,6 @@ export class TraceDriver {
 
   private replyTo: PPtr | undefined;
   private helping: PPtr | undefined;
-  /** The thread the watchdog's current step restarts at its recovery pc. */
-  private movedOn: PPtr | undefined;
   /** Generated events each thread ran, and the watchdog's record of the help it gave each. */
   private readonly ran = new Map<PPtr, number>();
   private readonly helped = new Map<PPtr, { ran: number; backoff: number; until: number }>();
@@ -221,7 +218,6 @@ export class TraceDriver {
       // supervisor restarts it at its recovery entry point (seL4 resumes it at the written pc), and
       // its code goes on with its next event.
       if (looping) {
-        this.movedOn = p;
         return inv('TCB_WriteRegisters', slot, { resumeTarget: true, archFlags: 0, count: 1, regs: [RECOVERY_PC] });
       }
       const st = t.state;

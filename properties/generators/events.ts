@@ -7,7 +7,7 @@ import { METHODS, type MethodName } from '../../abi/invocations';
 import { type RawEvent, arbEvent } from './basic';
 import { often, pick, rarely, slotPools } from './choices';
 import { arbWorldInvoke } from './invocations';
-import { ASID_METHODS, type AsidFill, BUFFER_BASE, EVENT_KINDS, type EventKind, type GeneratorOptions, type World, type WorldParams, arbWorldParams, layoutWorld } from './world';
+import { ASID_METHODS, type AsidFill, BUFFER_BASE, EVENT_KINDS, SLOT_INDEX_ARG, type EventKind, type GeneratorOptions, type World, type WorldParams, arbWorldParams, layoutWorld } from './world';
 
 function arbIPC(w: World): fc.Arbitrary<RawEvent> {
   const P = slotPools(w);
@@ -35,9 +35,6 @@ function arbMemory(w: World): fc.Arbitrary<RawEvent> {
   );
   return fc.oneof(addr.map((v) => ({ load: v })), fc.tuple(addr, fc.nat({ max: 0xffff })).map(([v, x]) => ({ store: v, value: x })));
 }
-
-/** Argument names that give a slot index inside a CNode the event names (besides the cap arguments). */
-const SLOT_INDEX_ARG = /^(index|srcIndex|destIndex|pivotIndex|nodeOffset)$/;
 
 /**
  * Root slots whose revocation takes the harness with it: the root CNode cap (the watchdog's CSpace

@@ -108,6 +108,9 @@ const TABLE_FILL_POOL = 640;
 const POOL_FILL_PD = 1024;
 /** Free slots of the root CNode only (above the probes), so that destinations do not run out. */
 export const ROOT_FREE = { first: 96, count: 96 } as const;
+
+/** Invocation arguments that give a slot index inside a CNode the event names (besides the cap arguments). */
+export const SLOT_INDEX_ARG = /^(index|srcIndex|destIndex|pivotIndex|nodeOffset)$/;
 /** ASID pools besides the root's, and ASIDs of the root's pool besides 0 and root's own (aarch32). */
 const SPARE_POOLS = 127;
 const SPARE_ASIDS = 1022;
