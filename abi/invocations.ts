@@ -6,6 +6,7 @@
 // and the coverage matrix.
 
 import type { SyscallErrorName } from './errors';
+import { N_USER_REGISTERS } from './registers';
 
 /** Invocation labels in generation order: generic, then aarch32, then ARM (seL4 1326364b). */
 export const INVOCATION_LABELS = [
@@ -74,7 +75,7 @@ export function labelName(n: number): InvocationLabel | undefined {
 /**
  * Argument types as libsel4 marshals them: `word` and `rights` and `objtype` take a whole message
  * word, `u8` 8 bits and `bool` 1 bit packed from the least significant bit (each aligned to its own
- * size), `cap` an extra cap, `regs` the 17 words of seL4_UserContext.
+ * size), `cap` an extra cap, `regs` the 19 words of seL4_UserContext (abi/registers.ts).
  */
 export type ArgType = 'word' | 'u8' | 'bool' | 'rights' | 'objtype' | 'cap' | 'regs';
 
@@ -158,6 +159,9 @@ export const METHODS = {
     errors: ['TruncatedMessage', 'IllegalOperation'],
   },
   TCB_UnbindNotification: { label: 'TCBUnbindNotification', interface: 'TCB', args: [], errors: ['IllegalOperation'] },
+  // libsel4 also lists IllegalOperation and InvalidCapability, for a service cap that is no TCB:
+  // those come before the TCB decoder, which only checks the length.
+  TCB_SetTLSBase: { label: 'TCBSetTLSBase', interface: 'TCB', args: [w('tlsBase')], errors: ['TruncatedMessage'] },
   CNode_Revoke: { label: 'CNodeRevoke', interface: 'CNode', args: [w('index'), u8('depth')], errors: ['TruncatedMessage', 'RangeError', 'FailedLookup'] },
   CNode_Delete: { label: 'CNodeDelete', interface: 'CNode', args: [w('index'), u8('depth')], errors: ['TruncatedMessage', 'RangeError', 'FailedLookup'] },
   CNode_CancelBadgedSends: {
@@ -241,7 +245,7 @@ export interface ArgPosition {
   width: number;
 }
 
-const ARG_BITS: Record<ArgType, number> = { word: 32, rights: 32, objtype: 32, u8: 8, bool: 1, cap: 0, regs: 17 * 32 };
+const ARG_BITS: Record<ArgType, number> = { word: 32, rights: 32, objtype: 32, u8: 8, bool: 1, cap: 0, regs: N_USER_REGISTERS * 32 };
 
 /** libsel4's get_parameter_positions: where each argument of a method travels. */
 export function argPositions(args: readonly ArgSpec[]): Record<string, ArgPosition> {

@@ -1,15 +1,15 @@
-// seL4_UserContext on aarch32 (frame registers first, then the other integer registers), the
-// order of TCB_ReadRegisters / WriteRegisters. The TLS registers tpidrurw/tpidruro are not
-// modelled (docs/deviations.md).
+// seL4_UserContext on aarch32 (libsel4 sel4_arch/types.h): the frame registers (seL4
+// frameRegisters), then the other integer registers and the two thread ID registers (seL4
+// gpRegisters), the order of TCB_ReadRegisters / WriteRegisters.
 
 export const USER_CONTEXT = [
   'pc', 'sp', 'cpsr', 'r0', 'r1', 'r8', 'r9', 'r10', 'r11', 'r12',
-  'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r14',
+  'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r14', 'tpidrurw', 'tpidruro',
 ] as const;
 
 export type RegisterName = (typeof USER_CONTEXT)[number];
 export const N_FRAME_REGISTERS = 10;
-export const N_GP_REGISTERS = 7;
+export const N_GP_REGISTERS = 9;
 export const N_USER_REGISTERS = USER_CONTEXT.length;
 
 /** Register file index of each register (the index in USER_CONTEXT). */
@@ -21,6 +21,12 @@ export const BADGE_REGISTER = REG.r0;
 export const MSG_INFO_REGISTER = REG.r1;
 export const MSG_REGISTERS = [REG.r2, REG.r3, REG.r4, REG.r5] as const;
 export const SYSCALL_NUMBER_REGISTER = REG.r7;
+
+/**
+ * The register TCB_SetTLSBase writes (seL4 TLS_BASE): TPIDRURW under the default
+ * KernelArmTLSReg `tpidru`, the configuration the recordings ran.
+ */
+export const TLS_BASE_REGISTER = REG.tpidrurw;
 
 /** UnknownSyscall fault message order: r0..r7, FaultIP, SP, LR, CPSR (then the syscall number). */
 export const UNKNOWN_SYSCALL_REGISTERS = [

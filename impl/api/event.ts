@@ -20,14 +20,15 @@ import { observeKernel } from './observation';
 const curThread = (k: Kernel) => k.load(GLOBALS.ksCurThread);
 
 /**
- * Saves the CPU's user registers into the current TCB (seL4's entry path): 17 counted stores, in
- * one machine call (storeWords counts and marks exactly what 17 store32 calls would).
+ * Saves the CPU's user registers into the current TCB (seL4's entry path, the thread ID registers
+ * in arch_c_entry_hook): 19 counted stores, in one machine call (storeWords counts and marks
+ * exactly what 19 store32 calls would).
  */
 export function saveUserContext(k: Kernel): void {
   k.m.storeWords(registersAddr(curThread(k)), k.m.cpu.regs, USER_CONTEXT_ORDER);
 }
 
-/** Loads the current TCB's saved registers into the CPU (seL4's restore_user_context): 17 counted loads. */
+/** Loads the current TCB's saved registers into the CPU (seL4's arch_c_exit_hook and restore_user_context): 19 counted loads. */
 export function restoreUserContext(k: Kernel): void {
   k.m.loadWords(registersAddr(curThread(k)), k.m.cpu.regs, USER_CONTEXT_ORDER);
 }

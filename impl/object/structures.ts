@@ -131,24 +131,24 @@ export const LOOKUP_FAULT = { InvalidRoot: 0, MissingCapability: 1, DepthMismatc
  */
 export const TCB_OFFSET = 256;
 export const TCB_WORD = {
-  /** 17 saved user registers in seL4_UserContext order (abi/registers.ts). */
+  /** 19 saved user registers in seL4_UserContext order (abi/registers.ts). */
   registers: 0,
-  tsWord0: 17,
-  tsWord1: 18,
-  faultHandler: 19,
-  ipcBuffer: 20,
-  fault0: 21,
-  fault1: 22,
-  fault2: 23,
-  fault3: 24,
-  boundNotification: 25,
-  prio: 26,
-  timeSlice: 27,
-  schedNext: 28,
-  schedPrev: 29,
-  epNext: 30,
-  epPrev: 31,
-  flags: 32,
+  tsWord0: 19,
+  tsWord1: 20,
+  faultHandler: 21,
+  ipcBuffer: 22,
+  fault0: 23,
+  fault1: 24,
+  fault2: 25,
+  fault3: 26,
+  boundNotification: 27,
+  prio: 28,
+  timeSlice: 29,
+  schedNext: 30,
+  schedPrev: 31,
+  epNext: 32,
+  epPrev: 33,
+  flags: 34,
 } as const;
 
 export const THREAD_STATE_LAYOUT = block('thread_state', 'TCB state: type, blocking object, IPC flags', [

@@ -1,10 +1,10 @@
 // TCB invocations of the concrete kernel (seL4 src/object/tcb.c decodeTCBInvocation, decode*,
 // invokeTCB_*), non-MCS, one domain. Decoders check in seL4's order and never write memory;
-// performers cannot fail. SetSchedParams, SetTLSBase, SetFlags and every domain-cap invocation
-// are IllegalOperation (docs/deviations/thread.md). Registers live in TCB memory.
+// performers cannot fail. SetSchedParams, SetFlags and every domain-cap invocation are
+// IllegalOperation (docs/deviations/thread.md). Registers live in TCB memory.
 
 import { LABEL } from '../../abi/invocations';
-import { N_FRAME_REGISTERS, N_USER_REGISTERS, sanitiseRegister } from '../../abi/registers';
+import { N_FRAME_REGISTERS, N_USER_REGISTERS, TLS_BASE_REGISTER, sanitiseRegister } from '../../abi/registers';
 import type { Kernel } from '../model/state';
 import type { Decoded, ExtraCap, InvocationArgs } from '../api/types';
 import { illegalOperation, invalidCapability, ok, rangeError, truncatedMessage } from '../api/failures';
@@ -45,6 +45,7 @@ export type TCBInvocation =
   | { tag: 'NotificationControl'; thread: number; ntfn: number | null }
   | { tag: 'WriteRegisters'; thread: number; resume: boolean; values: number[] }
   | { tag: 'ReadRegisters'; thread: number; suspend: boolean; count: number }
+  | { tag: 'SetTLSBase'; thread: number; tlsBase: number }
   | {
       tag: 'CopyRegisters'; target: number; source: number;
       suspendSource: boolean; resumeTarget: boolean; transferFrame: boolean; transferInteger: boolean;
@@ -68,7 +69,8 @@ export function decodeTCBInvocation(k: Kernel, args: InvocationArgs, cap: Cap, s
     case LABEL.TCBSetSpace: return decodeSetSpace(k, args, target, slot);
     case LABEL.TCBBindNotification: return decodeBindNotification(k, args, target);
     case LABEL.TCBUnbindNotification: return decodeUnbindNotification(k, target);
-    default: return illegalOperation(); // SetSchedParams, SetTLSBase, SetFlags: not in this configuration
+    case LABEL.TCBSetTLSBase: return decodeSetTLSBase(args, target);
+    default: return illegalOperation(); // SetSchedParams, SetFlags: not in this configuration
   }
 }
 
@@ -111,6 +113,12 @@ function decodeCopyRegisters(args: InvocationArgs, target: number): Decoded<TCBI
     suspendSource: (flags & 1) !== 0, resumeTarget: (flags & 2) !== 0,
     transferFrame: (flags & 4) !== 0, transferInteger: (flags & 8) !== 0,
   });
+}
+
+// spec: decodeSetTLSBase
+function decodeSetTLSBase(args: InvocationArgs, target: number): Decoded<TCBInvocation> {
+  if (args.words.length < 1) return truncatedMessage();
+  return ok({ tag: 'SetTLSBase', thread: target, tlsBase: args.words[0]! });
 }
 
 /** The IPC-buffer part of Configure and SetIPCBuffer. */
@@ -252,7 +260,13 @@ export function invokeTCB(k: Kernel, inv: TCBInvocation, _thread: number): numbe
     case 'ReadRegisters': return invokeReadRegisters(k, inv);
     case 'WriteRegisters': return invokeWriteRegisters(k, inv);
     case 'CopyRegisters': return invokeCopyRegisters(k, inv);
+    case 'SetTLSBase': return invokeSetTLSBase(k, inv);
+    default: return assertNever(inv);
   }
+}
+
+function assertNever(x: never): never {
+  throw new Error(`invokeTCB: unexpected invocation ${JSON.stringify(x)}`);
 }
 
 /** Replaces one TCB slot; the new cap goes in only if its source and the thread cap survived the deletion. */
@@ -307,4 +321,11 @@ function invokeCopyRegisters(k: Kernel, i: Extract<TCBInvocation, { tag: 'CopyRe
 
 function copyRegs(k: Kernel, src: number, dest: number, from: number, to: number): void {
   for (let r = from; r < to; r++) setRegister(k, dest, r, getRegister(k, src, r));
+}
+
+// spec: invokeSetTLSBase
+function invokeSetTLSBase(k: Kernel, i: Extract<TCBInvocation, { tag: 'SetTLSBase' }>): void {
+  setRegister(k, i.thread, TLS_BASE_REGISTER, i.tlsBase);
+  // the caller's own: seL4 reschedules so that the register is reloaded
+  if (i.thread === getCurThread(k)) rescheduleRequired(k);
 }

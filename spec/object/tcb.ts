@@ -1,12 +1,12 @@
 // TCB invocations (seL4 src/object/tcb.c decodeTCBInvocation, decode*/invokeTCB_*; l4v
 // Tcb_A.thy, SEL4/Object/TCB.lhs), non-MCS, one domain, no debug API. Decoders check the
 // arguments in seL4's order and return seL4's error; performers cannot fail. Invocations of
-// other configurations (SetSchedParams, SetTLSBase, SetFlags) give IllegalOperation
+// other configurations (SetSchedParams, SetFlags) give IllegalOperation
 // (docs/deviations/thread.md), as does every invocation of the domain cap.
 
 import { match } from 'ts-pattern';
 import { LABEL } from '../../abi/invocations';
-import { N_FRAME_REGISTERS, N_USER_REGISTERS, sanitiseRegister } from '../../abi/registers';
+import { N_FRAME_REGISTERS, N_USER_REGISTERS, TLS_BASE_REGISTER, sanitiseRegister } from '../../abi/registers';
 import type { KernelState } from '../model/state';
 import { readCTE, getObject, getTCB, tcbSlot } from '../model/state';
 import type { Cap, CapOf, Decoded, InvocationArgs, PPtr } from '../api/types';
@@ -45,6 +45,7 @@ export type TCBInvocation =
   | { tag: 'NotificationControl'; thread: PPtr; ntfn: PPtr | null }
   | { tag: 'WriteRegisters'; thread: PPtr; resume: boolean; values: number[] }
   | { tag: 'ReadRegisters'; thread: PPtr; suspend: boolean; count: number }
+  | { tag: 'SetTLSBase'; thread: PPtr; tlsBase: number }
   | {
       tag: 'CopyRegisters'; target: PPtr; source: PPtr;
       suspendSource: boolean; resumeTarget: boolean; transferFrame: boolean; transferInteger: boolean;
@@ -72,7 +73,8 @@ export function decodeTCBInvocation(
     case LABEL.TCBSetSpace: return decodeSetSpace(s, args, cap, slot);
     case LABEL.TCBBindNotification: return decodeBindNotification(s, args, cap);
     case LABEL.TCBUnbindNotification: return decodeUnbindNotification(s, cap);
-    default: return illegal(); // includes SetSchedParams, SetTLSBase, SetFlags (not modelled)
+    case LABEL.TCBSetTLSBase: return decodeSetTLSBase(args, cap);
+    default: return illegal(); // includes SetSchedParams, SetFlags (not modelled)
   }
 }
 
@@ -115,6 +117,12 @@ function decodeCopyRegisters(args: InvocationArgs, cap: CapOf<'ThreadCap'>): Dec
     suspendSource: (flags & 1) !== 0, resumeTarget: (flags & 2) !== 0,
     transferFrame: (flags & 4) !== 0, transferInteger: (flags & 8) !== 0,
   });
+}
+
+/** SetTLSBase: word 0 the new TLS base; any thread, the caller included. */
+function decodeSetTLSBase(args: InvocationArgs, cap: CapOf<'ThreadCap'>): Decoded<TCBInvocation> {
+  if (args.words.length < 1) return truncated();
+  return ok({ tag: 'SetTLSBase', thread: cap.ptr, tlsBase: args.words[0] });
 }
 
 /**
@@ -242,6 +250,7 @@ export function invokeTCB(s: KernelState, inv: TCBInvocation, _thread: PPtr): nu
     .with({ tag: 'ReadRegisters' }, (i) => invokeReadRegisters(s, i))
     .with({ tag: 'WriteRegisters' }, (i) => invokeWriteRegisters(s, i))
     .with({ tag: 'CopyRegisters' }, (i) => invokeCopyRegisters(s, i))
+    .with({ tag: 'SetTLSBase' }, (i) => invokeSetTLSBase(s, i))
     .exhaustive();
 }
 
@@ -305,4 +314,14 @@ function invokeCopyRegisters(s: KernelState, i: Extract<TCBInvocation, { tag: 'C
   if (i.transferFrame) copy(0, N_FRAME_REGISTERS);
   if (i.transferInteger) copy(N_FRAME_REGISTERS, N_USER_REGISTERS);
   if (i.target === s.curThread) rescheduleRequired(s);
+}
+
+/**
+ * SetTLSBase (seL4 invokeSetTLSBase): the TLS register (TPIDRURW) takes the value unsanitised.
+ * Setting the caller's own reschedules, as seL4 does to reload it; the caller goes back to the
+ * head of its ready queue, so it keeps running unless a higher priority is ready.
+ */
+function invokeSetTLSBase(s: KernelState, i: Extract<TCBInvocation, { tag: 'SetTLSBase' }>): void {
+  getTCB(s, i.thread).registers[TLS_BASE_REGISTER] = i.tlsBase >>> 0;
+  if (i.thread === s.curThread) rescheduleRequired(s);
 }
