@@ -35,9 +35,13 @@ describe('invocation table', () => {
     expect(m).toEqual({ label: LABEL.CNodeMint, mrs: [5, 300 & 0xff, 6, 32, 3, 9], extraCaps: [2] });
     const c = marshalInvocation('TCB_Configure', { faultEP: 1, cspaceRoot: 2, cspaceRootData: 3, vspaceRoot: 4, vspaceRootData: 5, buffer: 6, bufferFrame: 7 });
     expect(c).toEqual({ label: LABEL.TCBConfigure, mrs: [1, 3, 5, 6], extraCaps: [2, 4, 7] });
+    // seL4_UserContext has 19 words on aarch32: the stub always sends 2 + 19; missing regs are 0
     const w = marshalInvocation('TCB_WriteRegisters', { resumeTarget: 1, archFlags: 0, count: 2, regs: [10, 20] });
-    expect(w.mrs.length).toBe(19);
+    expect(w.mrs.length).toBe(21);
     expect(w.mrs.slice(0, 5)).toEqual([1, 2, 10, 20, 0]);
+    const all = marshalInvocation('TCB_WriteRegisters', { resumeTarget: 0, archFlags: 0, count: 19, regs: Array.from({ length: 19 }, (_, i) => i + 1) });
+    expect(all.mrs.slice(18)).toEqual([17, 18, 19]);
+    expect(marshalInvocation('TCB_SetTLSBase', { tlsBase: 0xc0ffee00 })).toEqual({ label: LABEL.TCBSetTLSBase, mrs: [0xc0ffee00], extraCaps: [] });
   });
 
   it('invoke events become Calls with the stub message length, and info overrides it', () => {

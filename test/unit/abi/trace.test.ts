@@ -56,6 +56,18 @@ describe('trace parsing', () => {
     expect(problem(base([{ tick: 1, load: 4 }]))).toBe('events[0]: more than one event kind (load, tick)');
   });
 
+  it('takes up to 19 registers for WriteRegisters (17, as the shared table has, stay valid)', () => {
+    const write = (regs: number[]) => base([{ invoke: 'TCB_WriteRegisters', cap: 18, args: { resumeTarget: false, archFlags: 0, count: 17, regs } }]);
+    for (const n of [17, 19]) {
+      const e = parseTrace(write(Array.from({ length: n }, (_, i) => i + 1))).events[0].event;
+      if (e.tag !== 'syscall') throw new Error('expected a syscall');
+      expect(messageInfoFromWord(e.info).length).toBe(21);
+      expect(e.mrs.slice(18)).toEqual(n === 19 ? [17, 18, 19] : [17, 0, 0]);
+    }
+    expect(problem(write(Array(20).fill(0)))).toBe('events[0].args.regs: at most 19 entries, got 20');
+    expect(problem(base([{ invoke: 'TCB_SetTLSBase', cap: 1, args: {} }]))).toBe('events[0].args.tlsBase: missing argument');
+  });
+
   it('validates untyped regions', () => {
     expect(problem(base([], { config: { untyped: [{ paddr: '0x00300000', sizeBits: 21 }] } }))).toMatch(/^config.untyped\[0\]: 0x300000 is not aligned/);
     expect(problem(base([], { config: { untyped: [{ paddr: '0x00100000', sizeBits: 20 }] } }))).toMatch(/^config.untyped\[0\]: region lies outside/);

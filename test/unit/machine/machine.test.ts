@@ -28,18 +28,22 @@ describe('Machine construction', () => {
 });
 
 describe('CPU registers', () => {
-  it('holds r0..r12, sp, lr, pc, cpsr as u32', () => {
+  it('holds r0..r12, sp, lr, pc, cpsr and the thread ID registers as u32', () => {
     const m = new Machine({ memoryBits: 22 });
     expect(m.cpu.regs).toHaveLength(REGISTER_COUNT);
     m.cpu.regs[Reg.r7] = -3; // a syscall number
     expect(m.cpu.regs[Reg.r7]).toBe(0xfffffffd);
     expect(REGISTER_NAMES[Reg.sp]).toBe('sp');
     expect(REGISTER_NAMES[Reg.cpsr]).toBe('cpsr');
+    expect(REGISTER_NAMES[Reg.tpidrurw]).toBe('tpidrurw');
+    expect(REGISTER_NAMES[Reg.tpidruro]).toBe('tpidruro');
+    expect(REGISTER_NAMES).toHaveLength(REGISTER_COUNT);
   });
 
   it('lists seL4_UserContext (aarch32) in TCB_ReadRegisters order', () => {
     expect(USER_CONTEXT_ORDER.map((r) => REGISTER_NAMES[r])).toEqual([
       'pc', 'sp', 'cpsr', 'r0', 'r1', 'r8', 'r9', 'r10', 'r11', 'r12', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'lr',
+      'tpidrurw', 'tpidruro',
     ]);
     expect(new Set(USER_CONTEXT_ORDER).size).toBe(REGISTER_COUNT);
   });

@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../../../abi/config';
 import { LABEL } from '../../../../abi/invocations';
 import { N_USER_REGISTERS, REG } from '../../../../abi/registers';
+import { SCHED_ACTION } from '../../../../impl/model/state';
 import { bootKernel } from '../../../../impl/kernel/boot';
 import type { Kernel } from '../../../../impl/model/state';
 import type { InvocationArgs } from '../../../../impl/api/types';
@@ -56,11 +57,12 @@ beforeEach(() => {
 describe('register invocations', () => {
   it('ReadRegisters: truncated, range, self, then the first n registers', () => {
     expect(decode(args(LABEL.TCBReadRegisters, [0]))).toEqual({ ok: false, error: { tag: 'TruncatedMessage' } });
-    expect(decode(args(LABEL.TCBReadRegisters, [0, 0]))).toEqual({ ok: false, error: { tag: 'RangeError', min: 1, max: N_USER_REGISTERS } });
-    expect(decode(args(LABEL.TCBReadRegisters, [0, N_USER_REGISTERS + 1]))).toMatchObject({ ok: false, error: { tag: 'RangeError' } });
+    expect(decode(args(LABEL.TCBReadRegisters, [0, 0]))).toEqual({ ok: false, error: { tag: 'RangeError', min: 1, max: 19 } });
+    expect(decode(args(LABEL.TCBReadRegisters, [0, 20]))).toEqual({ ok: false, error: { tag: 'RangeError', min: 1, max: 19 } });
     expect(decode(args(LABEL.TCBReadRegisters, [0, 1]), rootCap)).toEqual({ ok: false, error: { tag: 'IllegalOperation' } });
     for (let r = 0; r < N_USER_REGISTERS; r++) F.setRegister(k, WORKER, r, 100 + r);
     expect(run(args(LABEL.TCBReadRegisters, [0, 3]))).toEqual([100, 101, 102]);
+    expect(run(args(LABEL.TCBReadRegisters, [0, 19]))).toEqual(Array.from({ length: 19 }, (_, r) => 100 + r));
   });
 
   it('WriteRegisters: truncated, self, sanitised CPSR, resume', () => {
@@ -72,6 +74,23 @@ describe('register invocations', () => {
     expect(F.getRegister(k, WORKER, REG.cpsr)).toBe(0xf8000150);
     expect(F.getThreadStateType(k, WORKER)).toBe(THREAD_STATE.Restart);
     expect(readyQueueHead(k, 0)).toBe(WORKER);
+    const regs = Array.from({ length: 30 }, (_, r) => 0x500 + r);
+    expect(decode(args(LABEL.TCBWriteRegisters, [0, 19, ...regs.slice(0, 18)]))).toEqual({ ok: false, error: { tag: 'TruncatedMessage' } });
+    run(args(LABEL.TCBWriteRegisters, [0, 30, ...regs])); // a count beyond 19 writes 19
+    expect([F.getRegister(k, WORKER, REG.tpidrurw), F.getRegister(k, WORKER, REG.tpidruro)]).toEqual([0x500 + 17, 0x500 + 18]);
+      });
+
+  it('SetTLSBase: truncated, then TPIDRURW of any thread; on the caller the scheduler chooses again', () => {
+    expect(decode(args(LABEL.TCBSetTLSBase, []))).toEqual({ ok: false, error: { tag: 'TruncatedMessage' } });
+    const before = Array.from({ length: N_USER_REGISTERS }, (_, r) => F.getRegister(k, WORKER, r));
+    run(args(LABEL.TCBSetTLSBase, [0xc0ffee00]));
+    const after = Array.from({ length: N_USER_REGISTERS }, (_, r) => F.getRegister(k, WORKER, r));
+    before[REG.tpidrurw] = 0xc0ffee00;
+    expect(after).toEqual(before);
+    expect(F.getSchedulerAction(k)).toBe(SCHED_ACTION.ResumeCurrentThread);
+    run(args(LABEL.TCBSetTLSBase, [7]), rootCap);
+    expect(F.getRegister(k, root, REG.tpidrurw)).toBe(7);
+    expect(F.getSchedulerAction(k)).toBe(SCHED_ACTION.ChooseNewThread);
   });
 
   it('CopyRegisters: the source must be a thread cap; frame and integer sets separately', () => {
@@ -83,8 +102,11 @@ describe('register invocations', () => {
     run(args(LABEL.TCBCopyRegisters, [4], [rootCap]));
     expect(F.getRegister(k, WORKER, REG.pc)).toBe(7 + REG.pc);
     expect(F.getRegister(k, WORKER, REG.r2)).toBe(0);
+    expect(F.getRegister(k, WORKER, REG.tpidrurw)).toBe(0);
     run(args(LABEL.TCBCopyRegisters, [8], [rootCap]));
     expect(F.getRegister(k, WORKER, REG.r2)).toBe(7 + REG.r2);
+    expect(F.getRegister(k, WORKER, REG.tpidrurw)).toBe(7 + REG.tpidrurw);
+    expect(F.getRegister(k, WORKER, REG.tpidruro)).toBe(7 + REG.tpidruro);
   });
 });
 
@@ -126,7 +148,7 @@ describe('notifications, domain, other labels', () => {
   });
 
   it('labels of other configurations and the domain cap are illegal', () => {
-    for (const l of [LABEL.TCBSetSchedParams, LABEL.TCBSetTLSBase, LABEL.TCBSetFlags, LABEL.CNodeCopy]) {
+    for (const l of [LABEL.TCBSetSchedParams, LABEL.TCBSetFlags, LABEL.CNodeCopy]) {
       expect(decode(args(l, [0, 0, 0, 0], [rootCap, rootCap]))).toEqual({ ok: false, error: { tag: 'IllegalOperation' } });
     }
     expect(decodeDomainInvocation(k, args(LABEL.DomainSetSet, [0]))).toEqual({ ok: false, error: { tag: 'IllegalOperation' } });

@@ -4,6 +4,7 @@
 import { produce } from 'immer';
 import { describe, expect, it } from 'vitest';
 import { LABEL } from '../../../../abi/invocations';
+import { N_USER_REGISTERS, REG, TLS_BASE_REGISTER } from '../../../../abi/registers';
 import { ROOT_SLOTS } from '../../../../abi/boot';
 import type { Cap, InvocationArgs, PPtr } from '../../../../spec/api/types';
 import { type KernelState, getCTE, getTCB, tcbSlot } from '../../../../spec/model/state';
@@ -37,7 +38,7 @@ const errTag = (r: ReturnType<typeof decode>) => (r.ok ? 'ok' : r.error.tag);
 describe('decodeTCBInvocation', () => {
   it('labels of other configurations and of other objects are IllegalOperation', () => {
     const w = setup();
-    for (const l of [LABEL.TCBSetSchedParams, LABEL.TCBSetTLSBase, LABEL.TCBSetFlags, LABEL.CNodeRevoke, LABEL.InvalidInvocation, 9999]) {
+    for (const l of [LABEL.TCBSetSchedParams, LABEL.TCBSetFlags, LABEL.CNodeRevoke, LABEL.InvalidInvocation, 9999]) {
       expect(decode(w, args(l, [0, 0, 0, 0]))).toEqual({ ok: false, error: { tag: 'IllegalOperation' } });
     }
     expect(decodeDomainInvocation(w.s, args(LABEL.DomainSetSet, [0], []))).toEqual({ ok: false, error: { tag: 'IllegalOperation' } });
@@ -46,17 +47,26 @@ describe('decodeTCBInvocation', () => {
   it('ReadRegisters: length, then the count range, then self', () => {
     const w = setup();
     expect(errTag(decode(w, args(LABEL.TCBReadRegisters, [0])))).toBe('TruncatedMessage');
-    expect(decode(w, args(LABEL.TCBReadRegisters, [0, 0]), w.root)).toEqual({ ok: false, error: { tag: 'RangeError', min: 1, max: 17 } });
-    expect(errTag(decode(w, args(LABEL.TCBReadRegisters, [0, 1]), w.root))).toBe('IllegalOperation');
-    expect(decode(w, args(LABEL.TCBReadRegisters, [0x101, 17]))).toEqual({ ok: true, value: { tag: 'ReadRegisters', thread: T, suspend: true, count: 17 } });
+    // seL4: n_frameRegisters + n_gpRegisters = 10 + 9 on aarch32
+    expect(decode(w, args(LABEL.TCBReadRegisters, [0, 0]), w.root)).toEqual({ ok: false, error: { tag: 'RangeError', min: 1, max: 19 } });
+    expect(decode(w, args(LABEL.TCBReadRegisters, [0, 20]), w.root)).toEqual({ ok: false, error: { tag: 'RangeError', min: 1, max: 19 } });
+    expect(errTag(decode(w, args(LABEL.TCBReadRegisters, [0, 19]), w.root))).toBe('IllegalOperation');
+    expect(decode(w, args(LABEL.TCBReadRegisters, [0x101, 19]))).toEqual({ ok: true, value: { tag: 'ReadRegisters', thread: T, suspend: true, count: 19 } });
   });
 
   it('WriteRegisters: the count must fit the message, before the self check', () => {
     const w = setup();
     expect(errTag(decode(w, args(LABEL.TCBWriteRegisters, [0, 3, 1, 2]), w.root))).toBe('TruncatedMessage');
     expect(errTag(decode(w, args(LABEL.TCBWriteRegisters, [0, 2, 1, 2]), w.root))).toBe('IllegalOperation');
+    expect(errTag(decode(w, args(LABEL.TCBWriteRegisters, [0, 19, ...Array(18).fill(7)])))).toBe('TruncatedMessage');
     const r = decode(w, args(LABEL.TCBWriteRegisters, [1, 30, ...Array(30).fill(7)]));
-    expect(r.ok && r.value.tag === 'WriteRegisters' && r.value.values.length).toBe(17);
+    expect(r.ok && r.value.tag === 'WriteRegisters' && r.value.values.length).toBe(19); // a count beyond 19 writes 19
+  });
+
+  it('SetTLSBase: one word, on any thread, the caller included', () => {
+    const w = setup();
+    expect(errTag(decode(w, args(LABEL.TCBSetTLSBase, [])))).toBe('TruncatedMessage');
+    expect(decode(w, args(LABEL.TCBSetTLSBase, [0xc0ffee00, 5]), w.root)).toEqual({ ok: true, value: { tag: 'SetTLSBase', thread: w.root, tlsBase: 0xc0ffee00 } });
   });
 
   it('CopyRegisters needs a thread cap as source', () => {
@@ -135,6 +145,30 @@ describe('ThreadControl', () => {
     const s = run(w.s, (d) => invokeTCB(d, r.value, w.root));
     expect(getCTE(s, tcbSlot(ADDR.tcbB, TCB_SLOT.buffer)).cap.tag).toBe('NullCap');
     expect(getTCB(s, ADDR.tcbB).ipcBuffer).toBe(0);
+  });
+
+  it('SetTLSBase writes TPIDRURW only; on the caller it asks the scheduler to choose', () => {
+    const w = setup();
+    const s = run(w.s, (d) => invokeTCB(d, { tag: 'SetTLSBase', thread: T, tlsBase: 0xffffffff }, w.root));
+    expect(TLS_BASE_REGISTER).toBe(REG.tpidrurw);
+    const expected = [...getTCB(w.s, T).registers];
+    expected[REG.tpidrurw] = 0xffffffff;
+    expect(getTCB(s, T).registers).toEqual(expected);
+    expect(s.schedulerAction).toEqual({ tag: 'ResumeCurrentThread' });
+    const self = run(w.s, (d) => invokeTCB(d, { tag: 'SetTLSBase', thread: w.root, tlsBase: 7 }, w.root));
+    expect(getTCB(self, w.root).registers[REG.tpidrurw]).toBe(7);
+    expect(self.schedulerAction).toEqual({ tag: 'ChooseNewThread' });
+  });
+
+  it('CopyRegisters with transferInteger copies the thread ID registers (seL4 gpRegisters)', () => {
+    const w = setup();
+    const s = run(w.s, (d) => {
+      getTCB(d, w.root).registers = Array.from({ length: N_USER_REGISTERS }, (_, r) => 100 + r);
+      invokeTCB(d, { tag: 'CopyRegisters', target: T, source: w.root, suspendSource: false, resumeTarget: false, transferFrame: false, transferInteger: true }, w.root);
+    });
+    const regs = getTCB(s, T).registers;
+    expect([regs[REG.r2], regs[REG.r14], regs[REG.tpidrurw], regs[REG.tpidruro]]).toEqual([100 + REG.r2, 100 + REG.r14, 100 + REG.tpidrurw, 100 + REG.tpidruro]);
+    expect(regs[REG.r12]).toBe(getTCB(w.s, T).registers[REG.r12]);
   });
 
   it('ReadRegisters returns the first count registers', () => {
