@@ -9,6 +9,7 @@ import type { Config } from '../../abi/config';
 import { METHODS, METHOD_NAMES, type ArgType, type MethodName } from '../../abi/invocations';
 import { SYSCALL_NAMES } from '../../abi/syscalls';
 import { OBJECT_TYPES } from '../../abi/objecttype';
+import { N_USER_REGISTERS } from '../../abi/registers';
 
 export type RawEvent = Record<string, unknown>;
 
@@ -80,7 +81,7 @@ function arbArg(name: string, type: ArgType): fc.Arbitrary<unknown> {
     case 'objtype':
       return fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...OBJECT_TYPES) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 20 }) });
     case 'regs':
-      return fc.array(u32, { maxLength: 17 });
+      return fc.array(u32, { maxLength: N_USER_REGISTERS });
     case 'u8':
       return depth;
     case 'word':
