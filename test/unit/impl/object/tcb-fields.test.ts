@@ -26,6 +26,14 @@ describe('tcb-fields addresses', () => {
     expect(F.registersAddr(T)).toBe(T + TCB_OFFSET);
     expect(F.tcbSlotAddr(T, F.TCB_CNODE_SLOT.buffer) + 16).toBeLessThanOrEqual(T + TCB_OFFSET);
   });
+
+  it('keeps the 19 registers first and every tcb_t word distinct inside the 2^9-byte block', () => {
+    const words = Object.values(TCB_WORD);
+    expect(new Set(words).size).toBe(words.length);
+    expect(Math.min(...words.filter((w) => w !== TCB_WORD.registers))).toBe(TCB_WORD.registers + N_USER_REGISTERS);
+    expect(F.USER_CONTEXT_BYTES).toBe(4 * 19);
+    expect(F.tcbWordAddr(T, Math.max(...words)) + 4).toBeLessThanOrEqual(T + 512);
+  });
 });
 
 describe('thread state words', () => {
