@@ -179,7 +179,8 @@ class RecordComparison {
       this.nextResumption++;
       if (!resumed) return this.differ(k, rec.thread, 'resumption', null, rec.thread);
       if (rec.thread !== resumed.thread) return this.differ(k, rec.thread, 'resumption', resumed.thread, rec.thread);
-      const recReturned = rec.how === 'return' || rec.how === 'retried-access';
+      // A retried access follows a restart (the fault handler's reply), as `restart` does.
+      const recReturned = rec.how === 'return';
       if (recReturned !== resumed.returned) return this.differ(k, rec.thread, 'how', resumed.returned ? 'return' : 'restart or entry', rec.how);
     }
     for (const ret of this.returnsAfter.get(k) ?? []) {
