@@ -96,6 +96,7 @@ function buildProgram(): Command {
     .option('--seed <n>', 'fast-check seed (default: random, printed first)')
     .option('--kernel <kernel>', 'spec, impl, or both with refinement', 'both')
     .option('--variant <key=value...>', 'design variant: scheduler=benno|lazy, fastpath=true|false')
+    .option('--platform <name>', 'interrupt layout: default (32 lines, timer 0) or qemu-arm-virt (160 lines, timer 27)')
     .option('--invariants <file>', "a module of the user's own invariants, checked with the project's")
     .option('--workers <n>', 'worker threads (the result does not depend on it)')
     .option('--shard <i/n>', 'run only shard i of n of the runs (a CI matrix covers one seed space)')

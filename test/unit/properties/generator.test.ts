@@ -39,7 +39,7 @@ describe('the driver', () => {
     let generated = 0;
     let ran = 0;
     for (let r = 0; r < 10; r++) {
-      const [run] = fc.sample(arbFullRun(O, config.irqLines), { seed: 5, path: String(r), numRuns: 1 });
+      const [run] = fc.sample(arbFullRun(O, config), { seed: 5, path: String(r), numRuns: 1 });
       const evs = executeRun(run, spec, world, { trace: true }).events!.slice(worldSetup(world, run.world).length);
       generated += run.events.filter(forThreads).length;
       ran += evs.filter((e) => forThreads(e) && e.as !== 'watchdog' && e.comment === undefined).length;
@@ -57,7 +57,7 @@ describe('the driver', () => {
     let ran = 0;
     let movedOn = 0;
     for (let r = 0; r < 3; r++) {
-      const [run] = fc.sample(arbFullRun(long, config.irqLines), { seed: 11, path: String(r), numRuns: 1 });
+      const [run] = fc.sample(arbFullRun(long, config), { seed: 11, path: String(r), numRuns: 1 });
       const evs = executeRun(run, { ...spec, generator: long }, lw, { trace: true }).events!.slice(worldSetup(lw, run.world).length);
       generated += run.events.filter(forThreads).length;
       ran += evs.filter((e) => forThreads(e) && e.as !== 'watchdog' && e.comment === undefined).length;
@@ -82,7 +82,7 @@ describe('the driver', () => {
     const named: number[] = [];
     const revoked: number[] = [];
     const moreGarbage = { ...O, weights: { ...O.weights, garbage: 60 } };
-    for (const e of fc.sample(arbWorldEvent(world, moreGarbage, config.irqLines), { seed: 3, numRuns: 5000 })) {
+    for (const e of fc.sample(arbWorldEvent(world, moreGarbage, config), { seed: 3, numRuns: 5000 })) {
       // The root CNode cap and IRQControl: revoking either takes a harness cap with it.
       if (e.invoke === 'CNode_Revoke' && [2, 4].includes((e.args as { index?: number } | undefined)?.index ?? -1)) revoked.push(e.cap as number);
       // The values that name slots: the cap, cap arguments and slot indexes, extra caps, the receive slot.

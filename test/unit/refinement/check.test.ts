@@ -17,7 +17,7 @@ import { TCB_OFFSET, TCB_WORD } from '../../../impl/object/structures';
 
 type Impl = Awaited<ReturnType<typeof loadImpl>>;
 const config = defaultConfig();
-const parse = (raw: unknown, i: number): KernelEvent => parseEvent(raw, `events[${i}]`, config.irqLines).event;
+const parse = (raw: unknown, i: number): KernelEvent => parseEvent(raw, `events[${i}]`, config).event;
 const setup = setupEvents().map(parse);
 let impl: Impl;
 
