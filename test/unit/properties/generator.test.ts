@@ -97,6 +97,41 @@ describe('the driver', () => {
   });
 });
 
+describe('IRQ lines come from the platform', () => {
+  const lines = (c: typeof config) => {
+    const irq = new Set<number>();
+    const get = new Set<number>();
+    const heavy = { ...O, weights: { ...O.weights, irq: 40, garbage: 20 } };
+    for (const e of fc.sample(arbWorldEvent(world, heavy, c, ['IRQControl_Get']), { seed: 7, numRuns: 6000 })) {
+      if (typeof e.irq === 'number') irq.add(e.irq);
+      if (e.invoke === 'IRQControl_Get') get.add((e.args as { irq: number }).irq);
+    }
+    return { irq: [...irq].sort((a, b) => a - b), get };
+  };
+
+  it('default: irq events on 1..31; IRQControl_Get also asks for the timer (0) and 32', () => {
+    const { irq, get } = lines(config);
+    expect(irq[0]).toBe(1);
+    expect(irq.at(-1)).toBe(31);
+    for (const l of [0, 5, 6, 32, 300]) expect(get.has(l)).toBe(true);
+  });
+
+  it('qemu-arm-virt: irq events on 0..159 but 27; IRQControl_Get asks for 27, 160, 300 and lines above 31', () => {
+    const qemu = planConfig({ variant: {}, platform: 'qemu-arm-virt' });
+    const { irq, get } = lines(qemu);
+    expect(irq[0]).toBe(0);
+    expect(irq.at(-1)).toBe(159);
+    expect(irq).not.toContain(27);
+    expect(irq.filter((l) => l > 31).length).toBeGreaterThan(50);
+    for (const l of [27, 5, 6, 160, 300]) expect(get.has(l)).toBe(true);
+    expect([...get].some((l) => l > 31 && l < 160)).toBe(true);
+    // and every generated event parses under the platform
+    for (const e of fc.sample(arbWorldEvent(world, O, qemu), { seed: 8, numRuns: 500 })) {
+      expect(() => parseTrace({ format: 'l4check-trace/1', config: { platform: 'qemu-arm-virt' }, events: [e] })).not.toThrow();
+    }
+  });
+});
+
 describe('fill runs', () => {
   it('fall on fixed indexes: 2 pool fills and 10 table fills in 200 runs', () => {
     const fills = Array.from({ length: 200 }, (_, r) => asidFillOfRun(r));
