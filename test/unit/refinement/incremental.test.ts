@@ -61,10 +61,10 @@ describe('the impl abstraction kept without the spec', () => {
     const slot20 = 0x00100000 + 16 * 20;
     const retype = inv('Untyped_Retype', 17, { type: 'Endpoint', sizeBits: 0, root: 2, nodeIndex: 0, nodeDepth: 0, nodeOffset: 20, numObjects: 1 });
     const mint = inv('CNode_Mint', 2, { destIndex: 21, destDepth: 32, srcRoot: 2, srcIndex: 20, srcDepth: 32, rights: 'RWGP', badge: 5 });
-    expect(k.step(parseEvent(retype, 'events[0]', config.irqLines).event).failure).toBeUndefined();
+    expect(k.step(parseEvent(retype, 'events[0]', config).event).failure).toBeUndefined();
     expect(boot.ctes[slot20]).toBeUndefined();
     expect(stepChanges(boot, k.state).slots).toContain(slot20);
     // authority-confinement compares root's authority before and after: before must show the endpoint.
-    expect(k.step(parseEvent(mint, 'events[1]', config.irqLines).event).failure).toBeUndefined();
+    expect(k.step(parseEvent(mint, 'events[1]', config).event).failure).toBeUndefined();
   });
 });
