@@ -55,11 +55,6 @@ export function isDeviceLine(c: IrqConfig, line: number): boolean {
   return Number.isInteger(line) && line >= 0 && line < c.irqLines && line !== timerIrq(c);
 }
 
-/** The device lines of the config, ascending. */
-export function deviceLines(c: IrqConfig): number[] {
-  return Array.from({ length: c.irqLines }, (_, i) => i).filter((l) => l !== timerIrq(c));
-}
-
 /**
  * Why `irqLines` cannot be used with `platform`, or null when it can: a platform with its own
  * line count takes no other, and the timer's line must exist.
@@ -72,7 +67,7 @@ export function platformLinesProblem(platform: PlatformName, irqLines: number): 
 }
 
 /**
- * A copy of `config` on platform `name`, with the platform's line count (the lead's `l4check
+ * A copy of `config` on platform `name`, with the platform's line count (`l4check
  * conform` applies the recording's `kernel.platform` this way). An unknown name throws a
  * RangeError naming the known ones.
  */

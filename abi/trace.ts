@@ -3,7 +3,7 @@
 
 import {
   type Config, type IrqConfig, DEFAULT_PLATFORM, DEFAULT_VARIANT, PLATFORMS, PLATFORM_NAMES, type PlatformName, defaultUntyped,
-  isPlatformName, platformLinesProblem, timerIrq,
+  isDeviceLine, isPlatformName, platformLinesProblem, timerIrq,
 } from './config';
 import {
   type KernelEvent, type ReceiveSlot, type TraceEvent, INFO_KEYS, OBSERVATION_KEYS,
@@ -280,7 +280,7 @@ function deviceLine(v: unknown, path: string, c: IrqConfig): number {
   const last = c.irqLines - 1;
   const range = timer === 0 ? `1..${last}` : timer === last ? `0..${last - 1}` : `0..${last} except ${timer}`;
   const n = u32(v, path);
-  if (n > last || n === timer) fail(path, `expected ${range}, got ${n}${n === timer ? ` (the timer's line on platform ${c.platform ?? DEFAULT_PLATFORM}: use tick)` : ''}`);
+  if (!isDeviceLine(c, n)) fail(path, `expected ${range}, got ${n}${n === timer ? ` (the timer's line on platform ${c.platform ?? DEFAULT_PLATFORM}: use tick)` : ''}`);
   return n;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TraceError, parseTrace } from '../../../abi/trace';
-import { applyPlatform, defaultConfig, deviceLines, isDeviceLine, timerIrq } from '../../../abi/config';
+import { applyPlatform, defaultConfig, isDeviceLine, timerIrq } from '../../../abi/config';
 import { messageInfoFromWord } from '../../../abi/messageinfo';
 import { SYSCALLS } from '../../../abi/syscalls';
 
@@ -55,7 +55,7 @@ describe('config.platform', () => {
 
   it('device lines are every line but the timer', () => {
     const c = applyPlatform(defaultConfig(), 'qemu-arm-virt');
-    expect(deviceLines(c)).toHaveLength(159);
+    expect(Array.from({ length: 200 }, (_, l) => l).filter((l) => isDeviceLine(c, l))).toHaveLength(159);
     expect([isDeviceLine(c, 0), isDeviceLine(c, 27), isDeviceLine(c, 159), isDeviceLine(c, 160)]).toEqual([true, false, true, false]);
     expect([isDeviceLine({ irqLines: 32 }, 0), isDeviceLine({ irqLines: 32 }, 31)]).toEqual([false, true]);
   });
