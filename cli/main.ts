@@ -13,6 +13,7 @@ import { type ConformOpts, conformCommand } from './conform';
 import { UsageError, checkMutant, loadTrace } from './input';
 import type { Invariant } from '../properties/invariants';
 import { loadInvariants } from '../properties/check/runs';
+import { PLATFORMS, PLATFORM_NAMES } from '../abi/config';
 
 interface ReplayOpts {
   json?: boolean;
@@ -97,6 +98,7 @@ function buildProgram(): Command {
     .option('--seed <n>', 'fast-check seed (default: random, printed first)')
     .option('--kernel <kernel>', 'spec, impl, or both with refinement', 'both')
     .option('--variant <key=value...>', 'design variant: scheduler=benno|lazy, fastpath=true|false')
+    .option('--platform <name>', `interrupt layout: ${PLATFORM_NAMES.map((n) => `${n} (${PLATFORMS[n].irqLines} lines, timer ${PLATFORMS[n].timerIrq})`).join(' or ')}`)
     .option('--invariants <file>', "a module of the user's own invariants, checked with the project's")
     .option('--workers <n>', 'worker threads (the result does not depend on it)')
     .option('--shard <i/n>', 'run only shard i of n of the runs (a CI matrix covers one seed space)')

@@ -1,7 +1,8 @@
-// The model's configuration for a record's platform (TEMPORARY until config.platform lands).
-import type { Config } from '../../abi/config';
+// The model's configuration for a record's platform: the trace's config put on the platform the
+// real kernel ran on (abi/config.ts applyPlatform: its line count and timer line). An unknown
+// platform throws, naming the known ones.
+import { type Config, applyPlatform } from '../../abi/config';
 
 export function platformConfig(config: Config, platform: string): Config {
-  if (platform !== 'qemu-arm-virt') throw new Error(`unknown platform "${platform}"`);
-  return config;
+  return applyPlatform(config, platform);
 }
