@@ -8,7 +8,8 @@ import fc from 'fast-check';
 import { METHODS, METHOD_NAMES, type MethodName } from '../../abi/invocations';
 import { OBJECT_TYPES } from '../../abi/objecttype';
 import { N_USER_REGISTERS } from '../../abi/registers';
-import { type RawEvent, u32 } from './basic';
+import { defaultConfig, type IrqConfig, timerIrq } from '../../abi/config';
+import { type RawEvent, arbDeviceLine, u32 } from './basic';
 import { type SlotPools, often, pick, slotPools } from './choices';
 import { BUFFER_BASE, IRQ_LINE, IRQ_PROBE_LINE, MAPPED_PT_VADDR, OWN_CSPACE_DATA, ROOT_UNTYPED, type World } from './world';
 
@@ -81,7 +82,7 @@ function pageMapBySize(w: World): { cap: number[]; vaddr: ArgChoice }[] {
 }
 
 /** The choices for one argument of one method. */
-function argChoice(w: World, S: Sets, P: SlotPools, m: MethodName, name: string): ArgChoice {
+function argChoice(w: World, S: Sets, P: SlotPools, irq: IrqConfig, m: MethodName, name: string): ArgChoice {
   const free = P.free;
   const used = P.all;
   switch (`${m}.${name}`) {
@@ -126,7 +127,9 @@ function argChoice(w: World, S: Sets, P: SlotPools, m: MethodName, name: string)
     case 'bufferFrame': return slots([...S.mappedFrames, ...S.unmappedFrames], S.parents, [...S.endpoints, ...S.tcbs]);
     case 'vspace': return slots([3], S.freePDs, [w.probes.orphanPD], S.endpoints);
     case 'attr': return g(fc.constant(0), u32);
-    case 'irq': return g(fc.integer({ min: 1, max: 31 }).filter((i) => i !== IRQ_LINE && i !== IRQ_PROBE_LINE), fc.constantFrom(IRQ_LINE, IRQ_PROBE_LINE), fc.constantFrom(32, 300));
+    // A free device line; an issued one or the timer's (RevokeFirst); one past maxIRQ (RangeError).
+    case 'irq': return g(arbDeviceLine(irq).filter((i) => i !== IRQ_LINE && i !== IRQ_PROBE_LINE),
+      fc.constantFrom(IRQ_LINE, IRQ_PROBE_LINE, timerIrq(irq)), fc.constantFrom(irq.irqLines, 300));
     default: return g(often(fc.integer({ min: 0, max: 3 }), u32));
   }
 }
@@ -177,14 +180,14 @@ function arbMethod(m: MethodName, choices: ArgChoice[], names: string[]): fc.Arb
  * Invocations of every method: the CNode, Untyped, common TCB and mapping methods (many checks)
  * weigh more, and the methods in `focus` (runs whose setup prepared them: see runs.ts) much more.
  */
-export function arbWorldInvoke(w: World, focus: readonly MethodName[] = []): fc.Arbitrary<RawEvent> {
+export function arbWorldInvoke(w: World, focus: readonly MethodName[] = [], irq: IrqConfig = defaultConfig()): fc.Arbitrary<RawEvent> {
   const P = slotPools(w);
   const S = slotSets(w);
   return fc.oneof(...METHOD_NAMES.map((m) => {
     const names = METHODS[m].args.map((a) => a.name);
     const weight = focus.includes(m) ? 150 : /^CNode_|Untyped|TCB_(Resume|Suspend|SetPriority)|Page_Map|PageTable_Map/.test(m) ? 3 : 2;
     const method = (cap: ArgChoice, args: Record<string, ArgChoice> = {}) =>
-      arbMethod(m, [cap, ...names.map((n) => args[n] ?? argChoice(w, S, P, m, n))], names);
+      arbMethod(m, [cap, ...names.map((n) => args[n] ?? argChoice(w, S, P, irq, m, n))], names);
     if (m === 'Page_Map') {
       const sizes = pageMapBySize(w).map((z) => method(g(pick(z.cap), pick(S.mappedFrames), P.any), { vaddr: z.vaddr }));
       return { weight, arbitrary: fc.oneof(...sizes) };

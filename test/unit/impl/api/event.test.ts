@@ -10,7 +10,7 @@ import { bootKernel, stepKernel } from '../../../../impl';
 import { getCurThread, getRegister } from '../../../../impl/object/tcb-fields';
 
 const config = defaultConfig();
-const event = (raw: unknown) => parseEvent(raw, 'events[0]', config.irqLines).event;
+const event = (raw: unknown) => parseEvent(raw, 'events[0]', config).event;
 
 describe('kernel entry and exit', () => {
   it('a TLS base set on the running thread is in its CPU at exit and survives the next entry', () => {
