@@ -9,6 +9,7 @@ import { describeChanges, describeRawEvent } from './describe';
 import { regressCommand } from './regress';
 import { benchCommand } from './bench';
 import { type CheckOpts, checkCommand } from './check';
+import { type ConformOpts, conformCommand } from './conform';
 import { UsageError, checkMutant, loadTrace } from './input';
 import type { Invariant } from '../properties/invariants';
 import { loadInvariants } from '../properties/check/runs';
@@ -108,6 +109,15 @@ function buildProgram(): Command {
     .option('--weights <kind=n,...>', 'weights of the kinds of random event: ipc, invoke, memory, exception, irq, tick, garbage')
     .action(async (opts: CheckOpts) => {
       program.setOptionValue('exitCode', await checkCommand(opts));
+    });
+  program
+    .command('conform')
+    .description('compare the model with recordings of the real seL4 running the same traces (l4check-sel4/1)')
+    .argument('[paths...]', 'folders of recordings, or NAME.trace.json / NAME.sel4.json files')
+    .option('--json', 'one JSON summary on stdout')
+    .addOption(new Option('--kernel <kernel>', 'the model to compare: spec, impl, or both with refinement').choices(['spec', 'impl', 'both']).default('both'))
+    .action(async (paths: string[], opts: ConformOpts) => {
+      program.setOptionValue('exitCode', await conformCommand(paths, opts));
     });
   program
     .command('bench')

@@ -99,6 +99,12 @@ export class Kernel {
   scheduleLoads = 0;
 
   /**
+   * Instrumentation: told each time activateThread restarts a thread (seL4 moves its next pc to
+   * the restart pc there); the conformance comparer tells restarted calls from returns by it.
+   */
+  onRestart: ((tcb: number) => void) | undefined = undefined;
+
+  /**
    * Instrumentation for observations (impl/api/observation.ts): the thread list (TCB addresses in
    * observation order, the idle thread last, with their names), valid while the versions match.
    */

@@ -14,6 +14,7 @@ import { ImplRunner, SpecRunner, type loadImpl } from '../../refinement/kernels'
 import { IncrementalAbstraction } from '../../refinement/incremental';
 import { diffs } from '../../refinement/diff';
 import { noteWrittenKeys } from '../../spec/model/state';
+import { activationProbe } from '../../spec/kernel/thread';
 import type { EntryCost, Invariant } from '../invariants/types';
 import { MonitorSet, entryCost } from '../invariants/run';
 
@@ -100,6 +101,21 @@ export class CheckedKernel {
   release(): void {
     const m = (this.checker?.impl ?? this.impl)?.kernel.m;
     if (m !== undefined) spareMachines.set(machineKey(m.options), m);
+  }
+
+  /**
+   * Instrumentation: `f` hears each restart a kernel's activateThread makes (spec first, then the
+   * impl, as each steps), until the returned function is called.
+   */
+  watchRestarts(f: (kernel: 'spec' | 'impl', tcb: number) => void): () => void {
+    const impl = (this.checker?.impl ?? this.impl)?.kernel;
+    const specRuns = this.checker !== undefined || this.spec !== undefined;
+    if (specRuns) activationProbe.onRestart = (t) => f('spec', t);
+    if (impl) impl.onRestart = (t) => f('impl', t);
+    return () => {
+      if (specRuns) activationProbe.onRestart = undefined;
+      if (impl) impl.onRestart = undefined;
+    };
   }
 
   /** The invariants this run checks (those not skipped under its variant). */

@@ -9,7 +9,7 @@ import { DEFAULT_GENERATOR_OPTIONS, ROOT_FREE, arbFullRun, inv, layoutWorld, wor
 import { executeRun } from '../../../properties/check/execute';
 import { planConfig } from '../../../properties/check/runs';
 import { CheckedKernel, type ImplModule } from '../../../properties/check/steppers';
-import { ALL_INVARIANTS } from '../../../properties/invariants';
+import { ALL_INVARIANTS, stepChanges } from '../../../properties/invariants';
 import { loadImpl } from '../../../refinement/kernels';
 import { setSpecFreeze } from '../../../spec';
 
@@ -52,5 +52,19 @@ describe('the impl abstraction kept without the spec', () => {
     });
     const cnode = Object.values(k.state.objects).filter((o) => o.tag === 'CNode' && o.radix === 5);
     expect(cnode).toHaveLength(2);
+  });
+
+  it('leaves the boot state as it was: the first step sees what it wrote (a Mint after a Retype)', () => {
+    const k = new CheckedKernel(config, 'impl', ALL_INVARIANTS, impl);
+    expect(k.boot().failure).toBeUndefined();
+    const boot = k.state;
+    const slot20 = 0x00100000 + 16 * 20;
+    const retype = inv('Untyped_Retype', 17, { type: 'Endpoint', sizeBits: 0, root: 2, nodeIndex: 0, nodeDepth: 0, nodeOffset: 20, numObjects: 1 });
+    const mint = inv('CNode_Mint', 2, { destIndex: 21, destDepth: 32, srcRoot: 2, srcIndex: 20, srcDepth: 32, rights: 'RWGP', badge: 5 });
+    expect(k.step(parseEvent(retype, 'events[0]', config.irqLines).event).failure).toBeUndefined();
+    expect(boot.ctes[slot20]).toBeUndefined();
+    expect(stepChanges(boot, k.state).slots).toContain(slot20);
+    // authority-confinement compares root's authority before and after: before must show the endpoint.
+    expect(k.step(parseEvent(mint, 'events[1]', config.irqLines).event).failure).toBeUndefined();
   });
 });
