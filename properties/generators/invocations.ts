@@ -29,7 +29,7 @@ function slotSets(w: World) {
     endpoints: [...w.eps, ...w.badgedEps],
     notifications: [...w.ntfns, ...w.badgedNtfns],
     mappedFrames: [...buffers, 10],
-    /** Frames flushes may name: mapped (and the mapping holds), mapped in a space that is gone, mapped but replaced. */
+    /** Frames a flush succeeds on (mapped, and the mapping holds); one mapped in a space that is gone; one whose entry another frame replaced. */
     flushable: [...buffers, 10, P.overFrame],
     orphanFrames: [P.orphanFrame],
     staleFrames: [P.staleFrame],
