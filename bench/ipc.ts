@@ -318,7 +318,7 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-const COST_HEADER = ['loads', 'stores', 'lines', 'sched. loads', 'TLB hits', 'TLB misses (walks)', 'entries', 'fastpath'];
+const COST_HEADER = ['loads', 'stores', 'lines', 'schedule() loads', 'TLB hits', 'TLB misses (walks)', 'entries', 'fastpath'];
 const costCells = (c: IpcCost): string[] =>
   [c.loads, c.stores, c.lines, c.scheduleLoads, c.tlbHits, c.tlbMisses, c.kernelEntries, c.fastpath].map(num);
 
@@ -328,10 +328,22 @@ export function formatIpcBench(r: IpcBenchResult): string {
     ['operation', 'path', 'address spaces', 'bound ntfn', ...COST_HEADER],
     r.ipc.map((x) => [OP_TEXT[x.op], x.fastpath ? 'fastpath on' : 'slowpath', x.crossAS ? 'different' : 'same', x.boundNotification ? 'yes' : 'no', ...costCells(x.cost)]),
   );
+  // One row per scheduler, blocked count and path: each operation's loads / lines.
+  const keyOf = (x: IpcRow) => `${x.scheduler} ${x.blocked} ${x.fastpath}`;
+  const groups = new Map<string, IpcRow[]>();
+  for (const x of r.scheduling) groups.set(keyOf(x), [...(groups.get(keyOf(x)) ?? []), x]);
+  const ll = (rows: IpcRow[], op: IpcOp) => {
+    const c = rows.find((x) => x.op === op)?.cost;
+    return c === undefined ? '—' : `${num(c.loads)} / ${num(c.lines)}`;
+  };
   const sched = table(
-    ['scheduler', 'blocked', 'operation', 'path', ...COST_HEADER],
-    r.scheduling.map((x) => [x.scheduler, String(x.blocked), OP_TEXT[x.op], x.fastpath ? 'fastpath on' : 'slowpath', ...costCells(x.cost)]),
+    ['scheduler', 'blocked', 'path', 'Send', 'Call', 'ReplyRecv', 'round trip', 'round trip: schedule() loads', 'Yield', 'NBSend'],
+    [...groups.values()].map((rows) => {
+      const x = rows[0]!;
+      const rt = rows.find((y) => y.op === 'roundTrip')!.cost;
+      return [x.scheduler, String(x.blocked), x.fastpath ? 'fastpath on' : 'slowpath', ll(rows, 'send'), ll(rows, 'call'), ll(rows, 'replyRecv'), ll(rows, 'roundTrip'), num(rt.scheduleLoads), ll(rows, 'yield'), ll(rows, 'nbsend')];
+    }),
   );
   return `IPC cost per operation (Benno scheduling, nothing blocked; mean of the steady-state loop)\n\n${ipc}\n\n` +
-    `Scheduling variants with threads blocked (same address space, no bound notification)\n\n${sched}\n`;
+    `Scheduling variants with threads blocked (same address space, no bound notification): loads / lines per operation\n\n${sched}\n`;
 }
