@@ -130,6 +130,7 @@ class IpcWorld {
     this.runner = new ImplRunner(impl, config, previous?.runner.kernel.m);
     for (const e of ipcSetup(s)) this.run(e);
     for (const [t, name] of this.runner.kernel.names) this.byName.set(name, t);
+    const serverAsid = this.runner.kernel.m.mmu.currentAsid;
     this.as('S', { syscall: 'Recv', cap: SLOT.ep });
     // The blocked threads run in queue order: each waits on the other endpoint, then serves one Call.
     const waiting: string[] = [];
@@ -143,6 +144,8 @@ class IpcWorld {
       this.as(b, { syscall: 'ReplyRecv', cap: SLOT.epBlocked, mrs: [0] });
     }
     this.as('C', touch(BUFFER_C));
+    const clientAsid = this.runner.kernel.m.mmu.currentAsid;
+    if ((clientAsid !== serverAsid) !== s.crossAS) throw new Error(`ipc bench: C runs on ASID ${clientAsid}, S on ${serverAsid} (crossAS ${s.crossAS})`);
   }
 
   current(): string {
