@@ -117,19 +117,23 @@ export function ipcSetup(s: IpcScenario): RawEvent[] {
   return ev;
 }
 
+export type IpcImpl = Awaited<ReturnType<typeof loadImpl>>;
+
 const send = (syscall: string, cap: number): RawEvent => ({ syscall, cap, info: { label: 1 }, mrs: MESSAGE });
 const touch = (vaddr: number): RawEvent => ({ load: vaddr });
 
-/** A world to measure on: the impl booted, the scenario's setup and the threads' first moves done. */
+/**
+ * A world to measure on: the impl booted, the scenario's setup and the threads' first moves done.
+ * A setup step that failed shows as the wrong thread running later (every step names its actor),
+ * a user read that faults likewise (the thread has no fault handler and stops).
+ */
 class IpcWorld {
   private readonly runner: ImplRunner;
-  private readonly byName = new Map<string, number>();
   private n = 0;
 
-  constructor(impl: Awaited<ReturnType<typeof loadImpl>>, readonly config: Config, s: IpcScenario, previous?: IpcWorld) {
+  constructor(impl: IpcImpl, readonly config: Config, s: IpcScenario, previous?: IpcWorld) {
     this.runner = new ImplRunner(impl, config, previous?.runner.kernel.m);
     for (const e of ipcSetup(s)) this.run(e);
-    for (const [t, name] of this.runner.kernel.names) this.byName.set(name, t);
     const serverAsid = this.runner.kernel.m.mmu.currentAsid;
     this.as('S', { syscall: 'Recv', cap: SLOT.ep });
     // The blocked threads run in queue order: each waits on the other endpoint, then serves one Call.
@@ -243,8 +247,6 @@ function checkFastpath(s: IpcScenario, op: IpcOp, c: IpcCost): void {
   if (c.fastpath !== expected) throw new Error(`ipc bench: ${op} ${JSON.stringify(s)} took the fastpath ${c.fastpath} times per operation, expected ${expected}`);
   if (c.kernelEntries !== (op === 'roundTrip' ? 2 : 1)) throw new Error(`ipc bench: ${op} made ${c.kernelEntries} kernel entries`);
 }
-
-export type IpcImpl = Awaited<ReturnType<typeof loadImpl>>;
 
 /** Measures `groups` on one scenario. */
 export function measureScenario(impl: IpcImpl, s: IpcScenario, groups: readonly Group[], o: IpcBenchOptions = DEFAULT_IPC_OPTIONS): IpcRow[] {
