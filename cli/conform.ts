@@ -6,12 +6,12 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import pc from 'picocolors';
+import { PLATFORM_NAMES, isPlatformName } from '../abi/config';
 import { TraceError } from '../abi/trace';
 import { loadImpl } from '../refinement/kernels';
 import { setSpecFreeze } from '../spec';
 import { type Compared, type Difference, NO_COMPARISONS, addCompared, conformTrace } from '../properties/conform/compare';
 import { type Sel4Record, parseSel4RecordText } from '../properties/conform/record';
-import { platformConfig } from '../properties/conform/platform';
 import type { KernelChoice } from '../properties/check/steppers';
 import { UsageError, loadTrace } from './input';
 
@@ -90,18 +90,15 @@ export async function conformCommand(paths: string[], opts: ConformOpts): Promis
   const list = recordedTraces(paths);
   if (list.length === 0) throw new UsageError(`conform: no recorded trace (NAME${TRACE_SUFFIX} with NAME${RECORD_SUFFIXES[0]}) in ${paths.join(', ')}`);
   // Every file is read and validated before anything runs: a malformed one is exit 2, at once.
+  // The trace runs on the platform its records ran on (config.platform, parsed with the trace so
+  // that its events are checked against that platform's lines).
   const loaded = list.map((x) => {
-    const trace = loadTrace(x.trace);
     const records = x.records.map((p) => loadRecord(p, x.trace));
-    const platforms = new Set(records.map((r) => r.kernel.platform));
-    if (platforms.size > 1) throw new UsageError(`${x.trace}: its records ran on different platforms (${[...platforms].join(', ')})`);
-    let config;
-    try {
-      config = platformConfig(trace.config, records[0].kernel.platform);
-    } catch (e) {
-      throw new UsageError(`${x.records[0]}: kernel.platform: ${(e as Error).message}`);
-    }
-    return { ...x, trace, records, config };
+    const platforms = [...new Set(records.map((r) => r.kernel.platform))];
+    if (platforms.length > 1) throw new UsageError(`${x.trace}: its records ran on different platforms (${platforms.join(', ')})`);
+    if (!isPlatformName(platforms[0])) throw new UsageError(`${x.records[0]}: kernel.platform: unknown platform ${JSON.stringify(platforms[0])} (the model has ${PLATFORM_NAMES.join(', ')})`);
+    const trace = loadTrace(x.trace, { platform: platforms[0] });
+    return { ...x, trace, records };
   });
   setSpecFreeze(false);
   const impl = kernel === 'spec' ? undefined : await loadImpl();
@@ -111,7 +108,7 @@ export async function conformCommand(paths: string[], opts: ConformOpts): Promis
   let worst = 0;
   const disagree: DisagreementLine[] = [];
   for (const x of loaded) {
-    const c = conformTrace(x.trace, x.config, x.records, { kernel, impl });
+    const c = conformTrace(x.trace, x.records, { kernel, impl });
     for (const r of c.records) compared = addCompared(compared, r.compared);
     events += Math.max(0, ...x.records.map((r) => r.steps));
     const lines: DisagreementLine[] = c.records.filter((r) => r.difference).map((r) => ({ trace: x.name, build: r.build, ...r.difference! }));

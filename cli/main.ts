@@ -7,7 +7,7 @@ import { type KernelName, loadImpl } from '../refinement/kernels';
 import { setSpecFreeze } from '../spec';
 import { describeChanges, describeRawEvent } from './describe';
 import { regressCommand } from './regress';
-import { benchCommand } from './bench';
+import { type BenchOpts, benchCommand } from './bench';
 import { type CheckOpts, checkCommand } from './check';
 import { type ConformOpts, conformCommand } from './conform';
 import { UsageError, checkMutant, loadTrace } from './input';
@@ -126,7 +126,8 @@ function buildProgram(): Command {
     .description('measure throughput (machine word accesses, translations, kernel events per second)')
     .option('--json', 'one JSON object with every figure')
     .addOption(new Option('--only <part>', 'run only one part').choices(['machine', 'kernels']))
-    .action(async (opts: { json?: boolean; only?: string }) => {
+    .option('--ipc', "instead: the seed's IPC table — loads, stores, lines, TLB hits and misses, kernel entries per IPC (docs/ipc-cost.md)")
+    .action(async (opts: BenchOpts) => {
       program.setOptionValue('exitCode', await benchCommand(opts));
     });
   return program;

@@ -17,7 +17,6 @@
 // reported too, as a failure of the model, not as a disagreement.
 
 import { match } from 'ts-pattern';
-import type { Config } from '../../abi/config';
 import type { Observation, TraceEvent } from '../../abi/events';
 import { IPC_BUFFER } from '../../abi/ipcbuffer';
 import { messageInfoFromWord, type MessageInfo } from '../../abi/messageinfo';
@@ -268,9 +267,10 @@ function eventsToRun(trace: Trace, records: readonly Sel4Record[]): number {
 
 /**
  * Replays `trace` on the model (both kernels with refinement and every invariant by default) and
- * compares it with each record. `config` is the trace's config with the records' platform applied.
+ * compares it with each record. The trace's config must name the records' platform
+ * (parseTrace's `platform` override).
  */
-export function conformTrace(trace: Trace, config: Config, records: readonly Sel4Record[], opts: ConformOptions = {}): TraceConformance {
+export function conformTrace(trace: Trace, records: readonly Sel4Record[], opts: ConformOptions = {}): TraceConformance {
   const comparisons = records.map((r) => new RecordComparison(r));
   const result = (modelFailure?: ModelFailure): TraceConformance => ({
     records: comparisons.map((c) => ({ build: c.record.kernel.build, outcome: c.record.outcome, events: c.record.steps, compared: c.compared, difference: c.difference })),
@@ -282,7 +282,7 @@ export function conformTrace(trace: Trace, config: Config, records: readonly Sel
     if (out === 'crashed' || out === 'timeout' || out === 'setup-failed') c.difference = { step: 0, thread: '-', field: 'outcome', model: 'completed', sel4: out };
   }
   const kernel = opts.kernel ?? 'both';
-  const k = new CheckedKernel(config, kernel, opts.invariants ?? ALL_INVARIANTS, opts.impl);
+  const k = new CheckedKernel(trace.config, kernel, opts.invariants ?? ALL_INVARIANTS, opts.impl);
   // Restarts made by activateThread during the current step, by kernel (TCB addresses).
   const restarted = { spec: new Set<number>(), impl: new Set<number>() };
   const unwatch = k.watchRestarts((kern, tcb) => restarted[kern].add(tcb));

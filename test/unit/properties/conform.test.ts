@@ -88,8 +88,8 @@ function run(edit: (r: Rec) => void = () => {}, kernel: KernelChoice = 'both', t
   edit(r);
   const t = structuredClone(TRACE_JSON);
   traceEdit?.(t);
-  const trace = parseTrace(t);
-  return conformTrace(trace, trace.config, [parseSel4Record(r)], { kernel, impl });
+  const trace = parseTrace(t, { platform: 'qemu-arm-virt' });
+  return conformTrace(trace, [parseSel4Record(r)], { kernel, impl });
 }
 
 const firstDifference = (c: TraceConformance) => c.records[0].difference;
@@ -103,9 +103,9 @@ describe('the comparer', () => {
   });
 
   it('agrees with the real seL4 on call-reply (recorded under QEMU)', () => {
-    const trace = parseTrace(JSON.parse(readFileSync(join(DATA, 'call-reply.trace.json'), 'utf8')));
+    const trace = parseTrace(JSON.parse(readFileSync(join(DATA, 'call-reply.trace.json'), 'utf8')), { platform: 'qemu-arm-virt' });
     const rec = parseSel4RecordText(readFileSync(join(DATA, 'call-reply.sel4.json'), 'utf8'));
-    const c = conformTrace(trace, trace.config, [rec], { impl });
+    const c = conformTrace(trace, [rec], { impl });
     expect(c.records[0].difference).toBeUndefined();
     expect(c.records[0].compared.resumptions).toBe(9);
   });
@@ -180,9 +180,9 @@ describe('the comparer', () => {
 
   it('a failed check of the model is reported as a failure of the model, not as a disagreement', () => {
     const r = parseSel4Record(baseRecord());
-    const trace = parseTrace(TRACE_JSON);
+    const trace = parseTrace(TRACE_JSON, { platform: 'qemu-arm-virt' });
     const noThirdStep: Invariant = { name: 'no-third-step', doc: 'fails at step 3', monitor: () => ({ step: (ctx) => (ctx.step === 3 ? { invariant: 'no-third-step', evidence: 3 } : null) }) };
-    const c = conformTrace(trace, trace.config, [r], { impl, invariants: [noThirdStep] });
+    const c = conformTrace(trace, [r], { impl, invariants: [noThirdStep] });
     expect(c.modelFailure).toMatchObject({ step: 3, check: 'no-third-step', evidence: 3 });
     expect(c.records[0].difference).toBeUndefined();
   });
@@ -256,6 +256,14 @@ describe('l4check conform', () => {
     const r2 = await capture(['conform', join(d, 'b.sel4.json')]);
     expect(r2.code).toBe(2);
     expect(r2.err).toMatch(/b\.sel4\.json: not JSON/);
+  });
+
+  it('exits 2 on a platform the model does not have', async () => {
+    const rec = baseRecord() as Rec;
+    rec.kernel.platform = 'pc99';
+    const r = await capture(['conform', dir({ 'hand.trace.json': TRACE_JSON, 'hand.sel4.json': rec })]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('hand.sel4.json: kernel.platform: unknown platform "pc99"');
   });
 
   it('exits 2 when there is nothing to compare', async () => {
