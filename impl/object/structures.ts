@@ -127,7 +127,10 @@ export const LOOKUP_FAULT = { InvalidRoot: 0, MissingCapability: 1, DepthMismatc
 
 /**
  * The TCB block: 2^9 bytes, its first half the TCB CNode (slots 0..4 used), the tcb_t at offset
- * 256 (seL4 TCB_OFFSET). Word offsets below are from the tcb_t.
+ * 256 (seL4 TCB_OFFSET). Word offsets below are from the tcb_t. The registers fill its first
+ * 64-byte line and part of the second; what an IPC touches (state, bound notification, priority,
+ * queue links, the fault's type word) stays in the second, and the fault block comes last so that
+ * its payload words, written only by a fault, spill into the third.
  */
 export const TCB_OFFSET = 256;
 export const TCB_WORD = {
@@ -137,18 +140,18 @@ export const TCB_WORD = {
   tsWord1: 20,
   faultHandler: 21,
   ipcBuffer: 22,
-  fault0: 23,
-  fault1: 24,
-  fault2: 25,
-  fault3: 26,
-  boundNotification: 27,
-  prio: 28,
-  timeSlice: 29,
-  schedNext: 30,
-  schedPrev: 31,
-  epNext: 32,
-  epPrev: 33,
-  flags: 34,
+  boundNotification: 23,
+  prio: 24,
+  timeSlice: 25,
+  schedNext: 26,
+  schedPrev: 27,
+  epNext: 28,
+  epPrev: 29,
+  flags: 30,
+  fault0: 31,
+  fault1: 32,
+  fault2: 33,
+  fault3: 34,
 } as const;
 
 export const THREAD_STATE_LAYOUT = block('thread_state', 'TCB state: type, blocking object, IPC flags', [

@@ -42,6 +42,6 @@ describe('ipc bench', () => {
   it('formats both tables', () => {
     const rows = measureScenario(impl, base, ['send', 'roundTrip'], OPTIONS);
     const text = formatIpcBench({ ipc: rows, scheduling: rows });
-    expect(text).toContain('| Call + ReplyRecv round trip | fastpath on | same | no | 110 |');
+    expect(text).toContain('| Call + ReplyRecv round trip | fastpath on | same | no | 114 |');
   });
 });
