@@ -158,7 +158,7 @@ class IpcWorld {
   }
 
   run(raw: RawEvent): void {
-    const e: KernelEvent = parseEvent(raw, `ipc bench event ${++this.n}`, this.config.irqLines).event;
+    const e: KernelEvent = parseEvent(raw, `ipc bench event ${++this.n}`, this.config).event;
     this.runner.apply(e);
   }
 
