@@ -1,0 +1,107 @@
+// What a real seL4 can run of a generated trace (GeneratorOptions.recordable; docs/trace-format.md
+// "Traces a real kernel can run"). A recorder replays each event as what the thread's own code
+// does on real hardware, so an event is recordable only when its effect is one real code can
+// have and survive: no device events, no faulting access (the hardware re-executes it after a
+// restart, the model does not), IPC buffers that the thread reaches through its own mapping as
+// the kernel reaches them through the buffer cap, threads that stay in the one VSpace the
+// recorder's code is mapped in, and registers that the recorder's code does not depend on left
+// alone. The driver tries each random event on a copy of the spec state and drops those that are not.
+
+import { parseEvent } from '../../abi/trace';
+import { REG } from '../../abi/registers';
+import { bootLayout } from '../../abi/boot';
+import { step, type KernelState } from '../../spec';
+import type { PPtr } from '../../spec/api/types';
+import { activationProbe } from '../../spec/kernel/thread';
+import { lookupIPCBuffer, threadVSpaceRoot, userTranslate } from '../../spec/kernel/vspace';
+import { readCTE } from '../../spec/model/state';
+import type { TCB } from '../../spec/object/structures';
+import type { RawEvent } from './basic';
+import { RECOVERY_PC } from './world';
+
+/** Event kinds a thread's code cannot perform: a device's (irq, tick) and an undefined instruction. */
+export const UNRECORDABLE_KINDS = ['exception', 'irq', 'tick'] as const;
+
+export const isRecordableKind = (e: RawEvent): boolean => !UNRECORDABLE_KINDS.some((k) => k in e);
+
+
+/**
+ * The registers a thread's code leaves to the kernel and the trace: r0..r7 carry the cap, the
+ * message info, the message words and the syscall number, and each event sets them anew. The rest
+ * (pc, sp, cpsr, r8..r12, r14) are the recorder's own code's.
+ */
+const TRACE_REGISTERS = new Set([REG.r0, REG.r1, REG.r2, REG.r3, REG.r4, REG.r5, REG.r6, REG.r7]);
+
+/** A thread a recorder may have to run: every thread that is not Inactive, and the world's named ones. */
+function mayRun(t: TCB): boolean {
+  return t.state.tag !== 'Inactive' || t.name !== null;
+}
+
+/**
+ * Why thread `p` could not run on a real kernel in state `s`, or null: it is not in the root
+ * task's VSpace, or the page its own VSpace maps writable at its buffer address is not the frame
+ * (and offset) its buffer cap names.
+ */
+export function unrecordableThread(s: KernelState, p: PPtr): string | null {
+  const t = s.objects[p];
+  if (t?.tag !== 'TCB' || t.state.tag === 'Idle' || !mayRun(t)) return null;
+  const rootPD = readCTE(s, bootLayout(s.config).rootCNode + 16 * 3).cap;
+  const pd = threadVSpaceRoot(s, p);
+  if (pd === null || rootPD.tag !== 'PageDirectoryCap' || pd !== rootPD.ptr) return 'not in the root VSpace';
+  const buf = lookupIPCBuffer(s, true, p);
+  if (buf === null) return 'no writable IPC buffer cap';
+  const m = userTranslate(s, p, t.ipcBuffer, true);
+  if (!m.ok || m.frame !== buf.frame || m.offset !== buf.offset) return 'IPC buffer not mapped writable at its address';
+  return null;
+}
+
+/** Every thread of `s` that a recorder could not run, with the reason (for tests and reports). */
+export function unrecordableThreads(s: KernelState): { tcb: PPtr; name: string | null; why: string }[] {
+  const out: { tcb: PPtr; name: string | null; why: string }[] = [];
+  for (const [k, o] of Object.entries(s.objects)) {
+    if (o.tag !== 'TCB') continue;
+    const why = unrecordableThread(s, Number(k));
+    if (why !== null) out.push({ tcb: Number(k), name: o.name, why });
+  }
+  return out;
+}
+
+/** Whether a register write from `before` to `after` is one the recorder's code survives. */
+function registersKept(before: readonly number[], after: readonly number[]): boolean {
+  for (let i = 0; i < after.length; i++) {
+    if (TRACE_REGISTERS.has(i) || before[i] === after[i]) continue;
+    // The watchdog's recovery entry point: the one pc the recorder's code may be given.
+    if (i === REG.pc && after[i] === RECOVERY_PC) continue;
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Whether `e`, run by the current thread of `before`, is recordable: a kind a thread performs, an
+ * access that does not fault, no copy of another thread's frame or other registers (the model
+ * holds 0 where the real thread holds its code's pc, sp and scratch registers), and afterwards
+ * every thread that may run is runnable on a real kernel with registers its code survives.
+ */
+export function recordableStep(before: KernelState, e: RawEvent): boolean {
+  if (!isRecordableKind(e)) return false;
+  const args = (e.args ?? {}) as Record<string, unknown>;
+  if (e.invoke === 'TCB_CopyRegisters' && (args.transferFrame === true || args.transferInteger === true)) return false;
+  const event = parseEvent(e, 'event', before.config.irqLines).event;
+  if (event.tag === 'load' || event.tag === 'store') return userTranslate(before, before.curThread, event.vaddr, event.tag === 'store').ok;
+  const probe = activationProbe.onRestart;
+  activationProbe.onRestart = undefined;
+  let after: KernelState;
+  try {
+    after = step(before, event, 0).state;
+  } finally {
+    activationProbe.onRestart = probe;
+  }
+  for (const [k, o] of Object.entries(after.objects)) {
+    if (o.tag !== 'TCB') continue;
+    const was = before.objects[Number(k)];
+    if (was?.tag === 'TCB' && was.registers !== o.registers && !registersKept(was.registers, o.registers)) return false;
+    if (unrecordableThread(after, Number(k)) !== null) return false;
+  }
+  return true;
+}
