@@ -42,12 +42,13 @@ function mayRun(t: TCB): boolean {
  * task's VSpace, or the page its own VSpace maps writable at its buffer address is not the frame
  * (and offset) its buffer cap names.
  */
-export function unrecordableThread(s: KernelState, p: PPtr): string | null {
+export function unrecordableThread(s: KernelState, p: PPtr, bufferExempt: readonly string[] = []): string | null {
   const t = s.objects[p];
   if (t?.tag !== 'TCB' || t.state.tag === 'Idle' || !mayRun(t)) return null;
   const rootPD = readCTE(s, bootLayout(s.config).rootCNode + 16 * 3).cap;
   const pd = threadVSpaceRoot(s, p);
   if (pd === null || rootPD.tag !== 'PageDirectoryCap' || pd !== rootPD.ptr) return 'not in the root VSpace';
+  if (t.name !== null && bufferExempt.includes(t.name)) return null;
   const buf = lookupIPCBuffer(s, true, p);
   if (buf === null) return 'no writable IPC buffer cap';
   const m = userTranslate(s, p, t.ipcBuffer, true);
@@ -82,8 +83,10 @@ function registersKept(before: readonly number[], after: readonly number[]): boo
  * access that does not fault, no copy of another thread's frame or other registers (the model
  * holds 0 where the real thread holds its code's pc, sp and scratch registers), and afterwards
  * every thread that may run is runnable on a real kernel with registers its code survives.
+ * `bufferExempt` names threads whose buffer is not checked (a measure of traces made without the
+ * option, whose watchdog has an unmapped buffer: it writes no buffer word, so a recorder runs it).
  */
-export function recordableStep(before: KernelState, e: RawEvent): boolean {
+export function recordableStep(before: KernelState, e: RawEvent, bufferExempt: readonly string[] = []): boolean {
   if (!isRecordableKind(e)) return false;
   const args = (e.args ?? {}) as Record<string, unknown>;
   if (e.invoke === 'TCB_CopyRegisters' && (args.transferFrame === true || args.transferInteger === true)) return false;
@@ -101,7 +104,7 @@ export function recordableStep(before: KernelState, e: RawEvent): boolean {
     if (o.tag !== 'TCB') continue;
     const was = before.objects[Number(k)];
     if (was?.tag === 'TCB' && was.registers !== o.registers && !registersKept(was.registers, o.registers)) return false;
-    if (unrecordableThread(after, Number(k)) !== null) return false;
+    if (unrecordableThread(after, Number(k), bufferExempt) !== null) return false;
   }
   return true;
 }
