@@ -6,7 +6,7 @@ import type { PPtr } from '../../spec/api/types';
 import type { TCB } from '../../spec/object/structures';
 import { differingKeys } from '../../spec/model/state';
 import type { RawEvent } from './basic';
-import { recordableStep } from './recordable';
+import { faultingAccess, recordableStep } from './recordable';
 import { RECOVERY_PC, WATCHDOG, type World, inv } from './world';
 
 /** Most steps the driver runs on its own before a generated event (see feed). */
@@ -171,7 +171,15 @@ export class TraceDriver {
   private forgetLast(t: PPtr): void {
     this.restarted.delete(t);
     this.last.delete(t);
+    this.stoppedAtAccess.delete(t);
   }
+
+  /**
+   * Recordable runs: threads stopped at a load or store that faulted. seL4 would re-execute the
+   * access if anything restarted them, so random events may not (recordableStep), and the
+   * watchdog's help is the move-on.
+   */
+  private readonly stoppedAtAccess = new Set<PPtr>();
 
   private tcb(p: PPtr): TCB | undefined {
     const t = this.state().objects[p];
@@ -238,7 +246,7 @@ export class TraceDriver {
       // stops it again (a self-suspension, a call nobody answers, a fault nobody handles), so the
       // supervisor restarts it at its recovery entry point (seL4 resumes it at the written pc), and
       // its code goes on with its next event.
-      if (looping) {
+      if (looping || this.stoppedAtAccess.has(p)) {
         return inv('TCB_WriteRegisters', slot, { resumeTarget: true, archFlags: 0, count: 1, regs: [RECOVERY_PC] });
       }
       const st = t.state;
@@ -305,7 +313,8 @@ export class TraceDriver {
       }
       const e = this.withNonce(intent);
       // A recorder could not run it: a failed precondition, like a skipped step.
-      if (recordable && !recordableStep(s, e)) break;
+      if (recordable && !recordableStep(s, e, { stoppedAtAccess: this.stoppedAtAccess })) break;
+      if (recordable && faultingAccess(s, e)) this.stoppedAtAccess.add(s.curThread);
       this.ran.set(s.curThread, (this.ran.get(s.curThread) ?? 0) + 1);
       return this.issue(e, e);
     }

@@ -1,11 +1,12 @@
 // What a real seL4 can run of a generated trace (GeneratorOptions.recordable; docs/trace-format.md
 // "Traces a real kernel can run"). A recorder replays each event as what the thread's own code
 // does on real hardware, so an event is recordable only when its effect is one real code can
-// have and survive: no device events, no faulting access (the hardware re-executes it after a
-// restart, the model does not), IPC buffers that the thread reaches through its own mapping as
+// have and survive: no device events, no restart of a thread stopped at a faulting access (the
+// hardware would re-execute it, the model does not), IPC buffers that the thread reaches through its own mapping as
 // the kernel reaches them through the buffer cap, threads that stay in the one VSpace the
 // recorder's code is mapped in, and registers that the recorder's code does not depend on left
-// alone. The driver tries each random event on a copy of the spec state and drops those that are not.
+// alone. The driver tries each random event on a copy of the spec state and drops those that are
+// not; a thread that faulted on an access stays stopped until the watchdog moves it on.
 
 import { parseEvent } from '../../abi/trace';
 import { REG } from '../../abi/registers';
@@ -78,20 +79,32 @@ function registersKept(before: readonly number[], after: readonly number[]): boo
   return true;
 }
 
+/** What recordableStep knows beyond the state. */
+export interface RecordableContext {
+  /**
+   * Threads stopped at an access that faulted: seL4 would re-execute it if they were restarted, so
+   * nothing but the watchdog's move-on (a new pc) may make them runnable.
+   */
+  stoppedAtAccess?: ReadonlySet<PPtr>;
+  /**
+   * Threads whose buffer is not checked (for measuring traces made without the option, whose
+   * watchdog has an unmapped buffer: it writes no buffer word, so a recorder runs it).
+   */
+  bufferExempt?: readonly string[];
+}
+
 /**
- * Whether `e`, run by the current thread of `before`, is recordable: a kind a thread performs, an
- * access that does not fault, no copy of another thread's frame or other registers (the model
- * holds 0 where the real thread holds its code's pc, sp and scratch registers), and afterwards
- * every thread that may run is runnable on a real kernel with registers its code survives.
- * `bufferExempt` names threads whose buffer is not checked (a measure of traces made without the
- * option, whose watchdog has an unmapped buffer: it writes no buffer word, so a recorder runs it).
+ * Whether `e`, run by the current thread of `before`, is recordable: a kind a thread performs, no
+ * copy of another thread's frame or other registers (the model holds 0 where the real thread
+ * holds its code's pc, sp and scratch registers), and afterwards every thread that may run is
+ * runnable on a real kernel, with registers its code survives, and none stopped at a faulting
+ * access is runnable again. A faulting access itself is recordable (the caller notes its thread).
  */
-export function recordableStep(before: KernelState, e: RawEvent, bufferExempt: readonly string[] = []): boolean {
+export function recordableStep(before: KernelState, e: RawEvent, ctx: RecordableContext = {}): boolean {
   if (!isRecordableKind(e)) return false;
   const args = (e.args ?? {}) as Record<string, unknown>;
   if (e.invoke === 'TCB_CopyRegisters' && (args.transferFrame === true || args.transferInteger === true)) return false;
   const event = parseEvent(e, 'event', before.config.irqLines).event;
-  if (event.tag === 'load' || event.tag === 'store') return userTranslate(before, before.curThread, event.vaddr, event.tag === 'store').ok;
   const probe = activationProbe.onRestart;
   activationProbe.onRestart = undefined;
   let after: KernelState;
@@ -100,11 +113,22 @@ export function recordableStep(before: KernelState, e: RawEvent, bufferExempt: r
   } finally {
     activationProbe.onRestart = probe;
   }
+  for (const p of ctx.stoppedAtAccess ?? []) {
+    const t = after.objects[p];
+    if (t?.tag === 'TCB' && (t.state.tag === 'Running' || t.state.tag === 'Restart')) return false;
+  }
   for (const [k, o] of Object.entries(after.objects)) {
     if (o.tag !== 'TCB') continue;
     const was = before.objects[Number(k)];
     if (was?.tag === 'TCB' && was.registers !== o.registers && !registersKept(was.registers, o.registers)) return false;
-    if (unrecordableThread(after, Number(k), bufferExempt) !== null) return false;
+    if (unrecordableThread(after, Number(k), ctx.bufferExempt) !== null) return false;
   }
   return true;
+}
+
+/** Whether `e` is a load or store that faults when the current thread of `s` runs it. */
+export function faultingAccess(s: KernelState, e: RawEvent): boolean {
+  if (!('load' in e) && !('store' in e)) return false;
+  const event = parseEvent(e, 'event', s.config.irqLines).event;
+  return (event.tag === 'load' || event.tag === 'store') && !userTranslate(s, s.curThread, event.vaddr, event.tag === 'store').ok;
 }
