@@ -246,6 +246,8 @@ export class TraceDriver {
       // stops it again (a self-suspension, a call nobody answers, a fault nobody handles), so the
       // supervisor restarts it at its recovery entry point (seL4 resumes it at the written pc), and
       // its code goes on with its next event.
+      // A thread stopped at a faulting access in a recordable run is moved on at once: any other
+      // restart would make seL4 re-execute the access.
       if (looping || this.stoppedAtAccess.has(p)) {
         return inv('TCB_WriteRegisters', slot, { resumeTarget: true, archFlags: 0, count: 1, regs: [RECOVERY_PC] });
       }

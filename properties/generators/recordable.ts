@@ -10,6 +10,7 @@
 
 import { parseEvent } from '../../abi/trace';
 import { REG } from '../../abi/registers';
+import { USER_TOP } from '../../abi/objecttype';
 import { bootLayout } from '../../abi/boot';
 import { step, type KernelState } from '../../spec';
 import type { PPtr } from '../../spec/api/types';
@@ -98,13 +99,17 @@ export interface RecordableContext {
  * copy of another thread's frame or other registers (the model holds 0 where the real thread
  * holds its code's pc, sp and scratch registers), and afterwards every thread that may run is
  * runnable on a real kernel, with registers its code survives, and none stopped at a faulting
- * access is runnable again. A faulting access itself is recordable (the caller notes its thread).
+ * access is runnable again. A faulting access itself is recordable when it is aligned and below
+ * USER_TOP (the caller notes its thread).
  */
 export function recordableStep(before: KernelState, e: RawEvent, ctx: RecordableContext = {}): boolean {
   if (!isRecordableKind(e)) return false;
   const args = (e.args ?? {}) as Record<string, unknown>;
   if (e.invoke === 'TCB_CopyRegisters' && (args.transferFrame === true || args.transferInteger === true)) return false;
   const event = parseEvent(e, 'event', before.config.irqLines).event;
+  // A misaligned access (the hardware need not fault as the model does) or one in the kernel
+  // window (a permission fault on seL4, a translation fault in the model: docs/deviations/vspace.md).
+  if ((event.tag === 'load' || event.tag === 'store') && ((event.vaddr & 3) !== 0 || event.vaddr >>> 0 >= USER_TOP)) return false;
   const probe = activationProbe.onRestart;
   activationProbe.onRestart = undefined;
   let after: KernelState;

@@ -99,9 +99,9 @@ describe('recordableStep', () => {
     expect(unrecordableThreads(s)).toEqual([]);
   });
 
-  it('refuses the kinds a thread cannot perform; takes accesses, faulting ones too', () => {
-    for (const e of [{ irq: 5 }, { tick: 1 }, { exception: 0 }]) expect(ok(e), JSON.stringify(e)).toBe(false);
-    for (const e of [{ load: 0x00202040 }, { store: 0x00203040, value: 7 }, { load: 0xe0001000 }, { store: 0x00206000, value: 1 }]) expect(ok(e), JSON.stringify(e)).toBe(true);
+  it('refuses the kinds a thread cannot perform, and misaligned or kernel-window accesses; takes other accesses, faulting ones too', () => {
+    for (const e of [{ irq: 5 }, { tick: 1 }, { exception: 0 }, { load: 0xe0001000 }, { load: 0x00202002 }, { store: 0x00206001, value: 1 }]) expect(ok(e), JSON.stringify(e)).toBe(false);
+    for (const e of [{ load: 0x00202040 }, { store: 0x00203040, value: 7 }, { load: 0x00207000 }, { store: 0x00206000, value: 1 }]) expect(ok(e), JSON.stringify(e)).toBe(true);
     expect(faultingAccess(s, { load: 0xe0001000 })).toBe(true);
     expect(faultingAccess(s, { load: 0x00202040 })).toBe(false);
   });
