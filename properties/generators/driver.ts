@@ -308,6 +308,9 @@ export class TraceDriver {
         continue;
       }
       const prev = this.last.get(s.curThread);
+      // A re-issue a recorder could not run is left out: the thread goes on with its next event,
+      // as a restarted real thread does (it does not re-execute its call).
+      if (recordable && this.restarted.has(s.curThread) && prev && !recordableStep(s, prev, { stoppedAtAccess: this.stoppedAtAccess })) this.forgetLast(s.curThread);
       if (this.restarted.has(s.curThread) && prev) {
         this.reissued++;
         if (!this.issue({ ...prev, comment: 're-issue after restart' }, prev)) return false;
