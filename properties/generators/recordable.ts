@@ -2,9 +2,9 @@
 // "Traces a real kernel can run"). A recorder replays each event as what the thread's own code
 // does on real hardware, so an event is recordable only when its effect is one real code can
 // have and survive: no device events, no restart of a thread stopped at a faulting access (the
-// hardware would re-execute it, the model does not), IPC buffers that the thread reaches through its own mapping as
-// the kernel reaches them through the buffer cap, threads that stay in the one VSpace the
-// recorder's code is mapped in, and registers that the recorder's code does not depend on left
+// hardware would re-execute it, the model does not), IPC buffers that the thread reaches through
+// its own mapping as the kernel reaches them through the buffer cap, threads that stay in the one
+// VSpace the recorder's code is mapped in, and registers that the recorder's code depends on left
 // alone. The driver tries each random event on a copy of the spec state and drops those that are
 // not; a thread that faulted on an access stays stopped until the watchdog moves it on.
 
@@ -25,7 +25,6 @@ import { RECOVERY_PC } from './world';
 export const UNRECORDABLE_KINDS = ['exception', 'irq', 'tick'] as const;
 
 export const isRecordableKind = (e: RawEvent): boolean => !UNRECORDABLE_KINDS.some((k) => k in e);
-
 
 /**
  * The registers a thread's code leaves to the kernel and the trace: r0..r7 carry the cap, the
