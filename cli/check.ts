@@ -10,7 +10,7 @@ import { SingleBar } from 'cli-progress';
 import pc from 'picocolors';
 import { type Config, PLATFORM_NAMES, type PlatformName, isPlatformName } from '../abi/config';
 import { parseEvent, parseTrace } from '../abi/trace';
-import { DEFAULT_GENERATOR_OPTIONS, EVENT_KINDS, type EventKind, type GeneratorOptions, type RawEvent, type World, layoutWorld, runConfig, worldSetup } from '../properties/generators';
+import { DEFAULT_GENERATOR_OPTIONS, EVENT_KINDS, UNRECORDABLE_KINDS, type EventKind, type GeneratorOptions, type RawEvent, type World, layoutWorld, runConfig, worldSetup } from '../properties/generators';
 import { type Cells, type RunOutcome, type RunSetup, executeRun, executeTrace } from '../properties/check/execute';
 import { traceOf } from '../properties/check/shrink';
 import { runPool } from '../properties/check/pool';
@@ -47,6 +47,7 @@ export interface CheckOpts {
   endpoints?: string;
   notifications?: string;
   weights?: string;
+  recordable?: boolean;
 }
 
 function int(name: string, v: string | undefined, lo: number, hi: number, dflt: number): number {
@@ -101,6 +102,12 @@ export function parsePlan(o: CheckOpts): CheckPlan {
     steps: int('steps', o.steps, 1, 60000, DEFAULT_STEPS),
     weights: parseWeights(o.weights),
   };
+  if (o.recordable) {
+    generator.recordable = true;
+    if (EVENT_KINDS.every((k) => generator.weights[k] === 0 || (UNRECORDABLE_KINDS as readonly string[]).includes(k))) {
+      throw new UsageError('--recordable: every weight but those of exception, irq and tick (which --recordable sets to 0) is 0');
+    }
+  }
   try {
     layoutWorld(generator);
   } catch (e) {
@@ -176,7 +183,7 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
   setSpecFreeze(false);
   const g = plan.generator;
   log(o.json, `seed ${plan.seed}`);
-  log(o.json, pc.dim(`l4check check: ${plan.runs} runs × ${g.steps} steps${plan.shard.count > 1 ? `, shard ${plan.shard.index}/${plan.shard.count}` : ''}, kernel ${plan.kernel}, variant ${JSON.stringify(planConfig(plan).variant)}${plan.platform !== 'default' ? `, platform ${plan.platform}` : ''}, ${plan.workers} worker${plan.workers > 1 ? 's' : ''}`));
+  log(o.json, pc.dim(`l4check check: ${plan.runs} runs × ${g.steps} steps${plan.shard.count > 1 ? `, shard ${plan.shard.index}/${plan.shard.count}` : ''}, kernel ${plan.kernel}${g.recordable ? ', recordable traces' : ''}, variant ${JSON.stringify(planConfig(plan).variant)}${plan.platform !== 'default' ? `, platform ${plan.platform}` : ''}, ${plan.workers} worker${plan.workers > 1 ? 's' : ''}`));
   let invariants;
   try {
     invariants = await loadInvariants(plan.invariantsFile);

@@ -109,6 +109,7 @@ function buildProgram(): Command {
     .option('--endpoints <n>', 'endpoints in the generated world (1..4, default 3)')
     .option('--notifications <n>', 'notifications in the generated world (1..3, default 2)')
     .option('--weights <kind=n,...>', 'weights of the kinds of random event: ipc, invoke, memory, exception, irq, tick, garbage')
+    .option('--recordable', 'generate only traces a real seL4 can run (docs/trace-format.md "Traces a real kernel can run")')
     .action(async (opts: CheckOpts) => {
       program.setOptionValue('exitCode', await checkCommand(opts));
     });

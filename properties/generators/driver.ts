@@ -6,16 +6,11 @@ import type { PPtr } from '../../spec/api/types';
 import type { TCB } from '../../spec/object/structures';
 import { differingKeys } from '../../spec/model/state';
 import type { RawEvent } from './basic';
-import { WATCHDOG, type World, inv } from './world';
+import { faultingAccess, recordableStep } from './recordable';
+import { RECOVERY_PC, WATCHDOG, type World, inv } from './world';
 
 /** Most steps the driver runs on its own before a generated event (see feed). */
 const MAX_DRIVEN = 24;
-
-/**
- * Where the watchdog restarts a thread it moves on. A fixed address, not the old pc + 4: a pc is
- * MR0 of the thread's fault messages, and a fault reply may have set it to a nonce.
- */
-export const RECOVERY_PC = 0x00010000;
 
 /** The syscalls that carry a message (and so a nonce). */
 const MESSAGE_SYSCALLS = new Set(['Send', 'NBSend', 'Call', 'Reply', 'ReplyRecv']);
@@ -121,6 +116,32 @@ export class TraceDriver {
       this.cycle = undefined;
       e = { syscall: 'Recv', cap: w.watchdogNtfn };
     } else if ('syscall' in e) e = this.withNonce(e);
+    return this.watchdogIssue(e);
+  }
+
+  /**
+   * The recordable watchdog (GeneratorOptions.recordable): no interrupt wakes it. It runs below
+   * every thread, so the scheduler picks it exactly when all of them are blocked, and it never
+   * blocks: each turn it helps the next stopped thread as watchdogStep does; with nobody to help
+   * it yields to a thread of its own priority, or else does nothing ('idle': the generated event
+   * waits for the next turn, as when no interrupt would wake anyone).
+   */
+  private pollingWatchdogStep(): boolean | 'idle' {
+    const s = this.state();
+    if (this.replyTo !== undefined) return this.replyStep(this.replyTo);
+    this.cycle ??= new Set();
+    let e = this.unblockNext(s, this.cycle);
+    if (!e) {
+      this.cycle = undefined;
+      const others = Object.entries(s.objects).some(([p, t]) => Number(p) !== s.curThread && t.tag === 'TCB' && (t.state.tag === 'Running' || t.state.tag === 'Restart'));
+      if (!others) return 'idle';
+      e = { syscall: 'Yield' };
+    } else if ('syscall' in e) e = this.withNonce(e);
+    return this.watchdogIssue(e);
+  }
+
+  /** Runs the watchdog's event `e` and notes what it did to the thread it helped. */
+  private watchdogIssue(e: RawEvent): boolean {
     const helped = this.helping;
     this.helping = undefined;
     if (!this.issue(e, e)) return false;
@@ -150,7 +171,15 @@ export class TraceDriver {
   private forgetLast(t: PPtr): void {
     this.restarted.delete(t);
     this.last.delete(t);
+    this.stoppedAtAccess.delete(t);
   }
+
+  /**
+   * Recordable runs: threads stopped at a load or store that faulted. seL4 would re-execute the
+   * access if anything restarted them, so random events may not (recordableStep), and the
+   * watchdog's help is the move-on.
+   */
+  private readonly stoppedAtAccess = new Set<PPtr>();
 
   private tcb(p: PPtr): TCB | undefined {
     const t = this.state().objects[p];
@@ -217,7 +246,9 @@ export class TraceDriver {
       // stops it again (a self-suspension, a call nobody answers, a fault nobody handles), so the
       // supervisor restarts it at its recovery entry point (seL4 resumes it at the written pc), and
       // its code goes on with its next event.
-      if (looping) {
+      // A thread stopped at a faulting access in a recordable run is moved on at once: any other
+      // restart would make seL4 re-execute the access.
+      if (looping || this.stoppedAtAccess.has(p)) {
         return inv('TCB_WriteRegisters', slot, { resumeTarget: true, archFlags: 0, count: 1, regs: [RECOVERY_PC] });
       }
       const st = t.state;
@@ -247,7 +278,12 @@ export class TraceDriver {
    * MAX_DRIVEN steps, or everyone stays blocked, the event is dropped.
    */
   feed(intent: RawEvent): boolean {
-    if (isDeviceEvent(intent)) return this.issue(intent, intent);
+    const recordable = this.wake?.recordable === true;
+    if (isDeviceEvent(intent)) {
+      if (!recordable) return this.issue(intent, intent);
+      this.dropped++;
+      return true;
+    }
     this.woke = false;
     this.fed++;
     for (let n = 0; n < MAX_DRIVEN; n++) {
@@ -255,7 +291,7 @@ export class TraceDriver {
       if (s.curThread === s.idleThread) {
         // Everyone is blocked: the device raises the watchdog's line, once per event, when the
         // watchdog has someone to help and still answers.
-        if (this.wake === undefined || this.woke || this.deaf || !this.stoppedThreads(s).some((x) => this.eligible(x.p))) break;
+        if (this.wake === undefined || recordable || this.woke || this.deaf || !this.stoppedThreads(s).some((x) => this.eligible(x.p))) break;
         this.woke = true;
         if (!this.issue({ irq: this.wake.irqLine }, { irq: this.wake.irqLine })) return false;
         // Nothing ran: the line no longer reaches the watchdog (its handler or notification changed).
@@ -266,16 +302,24 @@ export class TraceDriver {
       this.deaf = false;
       this.woke = false;
       if (this.wake && isWatchdog(s)) {
-        if (!this.watchdogStep()) return false;
+        const r = recordable ? this.pollingWatchdogStep() : this.watchdogStep();
+        if (r === 'idle') break;
+        if (!r) return false;
         continue;
       }
       const prev = this.last.get(s.curThread);
+      // A re-issue a recorder could not run is left out: the thread goes on with its next event,
+      // as a restarted real thread does (it does not re-execute its call).
+      if (recordable && this.restarted.has(s.curThread) && prev && !recordableStep(s, prev, { stoppedAtAccess: this.stoppedAtAccess })) this.forgetLast(s.curThread);
       if (this.restarted.has(s.curThread) && prev) {
         this.reissued++;
         if (!this.issue({ ...prev, comment: 're-issue after restart' }, prev)) return false;
         continue;
       }
       const e = this.withNonce(intent);
+      // A recorder could not run it: a failed precondition, like a skipped step.
+      if (recordable && !recordableStep(s, e, { stoppedAtAccess: this.stoppedAtAccess })) break;
+      if (recordable && faultingAccess(s, e)) this.stoppedAtAccess.add(s.curThread);
       this.ran.set(s.curThread, (this.ran.get(s.curThread) ?? 0) + 1);
       return this.issue(e, e);
     }

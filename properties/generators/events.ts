@@ -8,6 +8,7 @@ import { defaultConfig, type IrqConfig } from '../../abi/config';
 import { type RawEvent, arbDeviceLine, arbEvent } from './basic';
 import { often, pick, rarely, slotPools } from './choices';
 import { arbWorldInvoke } from './invocations';
+import { UNRECORDABLE_KINDS, isRecordableKind } from './recordable';
 import { ASID_METHODS, type AsidFill, BUFFER_BASE, EVENT_KINDS, SLOT_INDEX_ARG, type EventKind, type GeneratorOptions, type World, type WorldParams, arbWorldParams, layoutWorld } from './world';
 
 function arbIPC(w: World): fc.Arbitrary<RawEvent> {
@@ -70,8 +71,11 @@ export function arbWorldEvent(w: World, o: GeneratorOptions, irq: IrqConfig = de
     tick: fc.integer({ min: 1, max: 6 }).map((n) => ({ tick: n })),
     garbage: arbEvent(irq),
   };
-  return fc.oneof(...EVENT_KINDS.filter((k) => o.weights[k] > 0).map((k) => ({ weight: o.weights[k], arbitrary: kinds[k] })))
+  const weight = (k: EventKind) => (o.recordable && (UNRECORDABLE_KINDS as readonly string[]).includes(k) ? 0 : o.weights[k]);
+  const events = fc.oneof(...EVENT_KINDS.filter((k) => weight(k) > 0).map((k) => ({ weight: weight(k), arbitrary: kinds[k] })))
     .filter((e) => !breaksHarness(e, w));
+  // Garbage too: no event of a kind a thread's code cannot perform.
+  return o.recordable ? events.filter(isRecordableKind) : events;
 }
 
 /** A generated run: the setup's parameters and the random events (before nonces and re-issues). */

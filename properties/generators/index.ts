@@ -6,3 +6,4 @@ export * from './basic';
 export * from './world';
 export * from './events';
 export * from './driver';
+export * from './recordable';

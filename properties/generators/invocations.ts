@@ -9,9 +9,11 @@ import { METHODS, METHOD_NAMES, type MethodName } from '../../abi/invocations';
 import { OBJECT_TYPES } from '../../abi/objecttype';
 import { N_USER_REGISTERS } from '../../abi/registers';
 import { defaultConfig, type IrqConfig, timerIrq } from '../../abi/config';
+import { N_USER_REGISTERS } from '../../abi/registers';
+import { ROOT_IPC_BUFFER_VADDR, ROOT_SLOTS } from '../../abi/boot';
 import { type RawEvent, arbDeviceLine, u32 } from './basic';
 import { type SlotPools, often, pick, slotPools } from './choices';
-import { BUFFER_BASE, IRQ_LINE, IRQ_PROBE_LINE, MAPPED_PT_VADDR, OWN_CSPACE_DATA, ROOT_UNTYPED, STALE_VADDR, type World } from './world';
+import { BUFFER_BASE, IRQ_LINE, IRQ_PROBE_LINE, MAPPED_PT_VADDR, OWN_CSPACE_DATA, RECOVERY_PC, ROOT_UNTYPED, STALE_VADDR, type World } from './world';
 
 /** An argument's good values, and its bad ones by kind (each kind fails a different check, or the same one differently). */
 interface ArgChoice {
@@ -233,7 +235,7 @@ export function arbWorldInvoke(w: World, focus: readonly MethodName[] = [], irq:
     return iface === 'Frame' ? method(FLUSH_OFFSETS) : fc.oneof(...pdFlushRanges(w).map((r) => method({ start: r.start, end: r.end })));
   }));
   const others = METHOD_NAMES.filter((m) => !FLUSH_METHODS.includes(m));
-  return fc.oneof({ weight: 4, arbitrary: flushes('PageDirectory') }, { weight: 4, arbitrary: flushes('Frame') }, ...others.map((m) => {
+  const all = fc.oneof({ weight: 4, arbitrary: flushes('PageDirectory') }, { weight: 4, arbitrary: flushes('Frame') }, ...others.map((m) => {
     const names = METHODS[m].args.map((a) => a.name);
     const weight = focus.includes(m) ? 150 : /^CNode_|Untyped|TCB_(Resume|Suspend|SetPriority)|Page_Map|PageTable_Map/.test(m) ? 3 : 2;
     const method = (cap: ArgChoice, args: Record<string, ArgChoice> = {}) =>
@@ -242,6 +244,40 @@ export function arbWorldInvoke(w: World, focus: readonly MethodName[] = [], irq:
       const sizes = pageMapBySize(w).map((z) => method(g(pick(z.cap), pick(S.mappedFrames), P.any), { vaddr: z.vaddr }));
       return { weight, arbitrary: fc.oneof(...sizes) };
     }
-    return { weight, arbitrary: method(capChoice(w, S, P, m)) };
+    const arbitrary = method(capChoice(w, S, P, m));
+    return { weight, arbitrary: w.recordable && BUFFER_METHODS.includes(m) ? fc.oneof(arbitrary, keepingBuffer(w, arbitrary)) : arbitrary };
   }));
+  return w.recordable ? all.map(recordableRegisters) : all;
+}
+
+/** The methods that set a thread's IPC buffer. */
+const BUFFER_METHODS: readonly MethodName[] = ['TCB_SetIPCBuffer', 'TCB_Configure'];
+
+/**
+ * For recordable traces: half the buffer-setting invocations name a thread together with the
+ * buffer address and frame that its own VSpace maps there (its own), so that they succeed and the
+ * thread stays runnable on a real kernel; the other half are drawn as usual (and the driver drops
+ * those that would unmap a buffer from under its thread).
+ */
+function keepingBuffer(w: World, drawn: fc.Arbitrary<RawEvent>): fc.Arbitrary<RawEvent> {
+  const own = [
+    { cap: ROOT_SLOTS.tcb, buffer: ROOT_IPC_BUFFER_VADDR, bufferFrame: ROOT_SLOTS.ipcBuffer },
+    ...w.tcbs.map((cap, i) => ({ cap, buffer: BUFFER_BASE + i * 0x1000, bufferFrame: w.frames[i] })),
+  ];
+  return fc.tuple(drawn, pick(own)).map(([e, { cap, buffer, bufferFrame }]) => ({ ...e, cap, args: { ...(e.args as object), buffer, bufferFrame } }));
+}
+
+/**
+ * For recordable traces: register writes that a real thread's code survives. TCB_WriteRegisters
+ * writes at most the pc, and that to the recovery entry point; TCB_CopyRegisters copies neither
+ * frame nor integer registers (the model holds 0 where the real source holds its own code's pc,
+ * sp and scratch registers). Counts beyond the register file still reach the decoder's checks.
+ */
+function recordableRegisters(e: RawEvent): RawEvent {
+  const args = e.args as Record<string, unknown> | undefined;
+  if (e.invoke === 'TCB_WriteRegisters' && args && typeof args.count === 'number' && args.count <= N_USER_REGISTERS) {
+    return { ...e, args: { ...args, count: Math.min(args.count, 1), regs: [RECOVERY_PC] } };
+  }
+  if (e.invoke === 'TCB_CopyRegisters' && args) return { ...e, args: { ...args, transferFrame: false, transferInteger: false } };
+  return e;
 }

@@ -25,6 +25,13 @@ export interface GeneratorOptions {
   steps: number;
   /** Relative weights of the kinds of random event. */
   weights: Record<EventKind, number>;
+  /**
+   * Traces a real seL4 can run (docs/trace-format.md "Traces a real kernel can run"): no exception,
+   * irq or tick events, no faulting loads or stores, IPC buffers kept mapped in their threads' own
+   * VSpace, no register writes a thread's code cannot survive, and a watchdog that needs no
+   * interrupt. Absent (not false) in the default options, so that they stay as they were.
+   */
+  recordable?: boolean;
 }
 
 export const EVENT_KINDS = ['ipc', 'invoke', 'memory', 'exception', 'irq', 'tick', 'garbage'] as const;
@@ -43,6 +50,15 @@ export const IRQ_LINE = 5;
 export const IRQ_PROBE_LINE = 6;
 export const WATCHDOG = 'watchdog';
 const WATCHDOG_PRIORITY = 254;
+/** The recordable watchdog: below every thread, so that it runs exactly when all of them are blocked. */
+const RECORDABLE_WATCHDOG_PRIORITY = 0;
+/** The watchdog's IPC buffer address (its frame is the last spare one). */
+export const WATCHDOG_BUFFER = 0x00240000;
+/**
+ * Where the watchdog restarts a thread it moves on. A fixed address, not the old pc + 4: a pc is
+ * MR0 of the thread's fault messages, and a fault reply may have set it to a nonce.
+ */
+export const RECOVERY_PC = 0x00010000;
 export const BUFFER_BASE = 0x00202000;
 export const ROOT_UNTYPED = 17;
 /** The root untyped the harness (watchdog) and the pool fill's page directories come from. */
@@ -77,6 +93,8 @@ export interface World {
   /** Slots random events never draw: the harness (the watchdog, its notification and IRQ handler, their untyped). */
   harness: number[];
   threadNames: string[];
+  /** GeneratorOptions.recordable. */
+  recordable: boolean;
 }
 
 export interface Probes {
@@ -132,6 +150,7 @@ export function layoutWorld(o: GeneratorOptions): World {
     frames: take(o.threads + 2), pageTable: next++, pageDirectory: next++, untyped: next++,
     badgedEps: [], badgedNtfns: [], irqHandler: 0, irqLine: IRQ_LINE, irqProbe: 0, watchdog: 0, watchdogNtfn: 0, firstFree: 0, probes: undefined as unknown as Probes,
     slotNames: new Map(), harness: [], threadNames: Array.from({ length: o.threads }, (_, i) => `t${i + 1}`),
+    recordable: o.recordable === true,
   };
   w.badgedEps = take(o.endpoints);
   w.badgedNtfns = take(o.notifications);
@@ -255,8 +274,10 @@ export function worldSetup(w: World, p: WorldParams): RawEvent[] {
   if (p.asidFill === 'table') out.push(...tableFill());
   if (p.asidFill === 'pool') out.push(...poolFill());
   const spare = w.frames[w.frames.length - 1];
-  out.push(inv('TCB_Configure', w.watchdog, { faultEP: 0, cspaceRoot: 2, cspaceRootData: 0, vspaceRoot: 3, vspaceRootData: 0, buffer: 0x00240000, bufferFrame: spare }));
-  out.push(inv('TCB_SetPriority', w.watchdog, { authority: 1, priority: WATCHDOG_PRIORITY }));
+  // A real watchdog reads what it receives through its own mapping of its buffer.
+  if (w.recordable) out.push(inv('Page_Map', spare, { vspace: 3, vaddr: WATCHDOG_BUFFER, rights: 'RW', attr: 0 }));
+  out.push(inv('TCB_Configure', w.watchdog, { faultEP: 0, cspaceRoot: 2, cspaceRootData: 0, vspaceRoot: 3, vspaceRootData: 0, buffer: WATCHDOG_BUFFER, bufferFrame: spare }));
+  out.push(inv('TCB_SetPriority', w.watchdog, { authority: 1, priority: w.recordable ? RECORDABLE_WATCHDOG_PRIORITY : WATCHDOG_PRIORITY }));
   out.push({ invoke: 'DebugNameThread', cap: w.watchdog, args: { name: WATCHDOG } });
   out.push(inv('TCB_Resume', w.watchdog));
   for (const t of w.tcbs) out.push(inv('TCB_Resume', t));
