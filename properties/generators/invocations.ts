@@ -7,7 +7,6 @@
 import fc from 'fast-check';
 import { METHODS, METHOD_NAMES, type MethodName } from '../../abi/invocations';
 import { OBJECT_TYPES } from '../../abi/objecttype';
-import { N_USER_REGISTERS } from '../../abi/registers';
 import { defaultConfig, type IrqConfig, timerIrq } from '../../abi/config';
 import { N_USER_REGISTERS } from '../../abi/registers';
 import { ROOT_IPC_BUFFER_VADDR, ROOT_SLOTS } from '../../abi/boot';

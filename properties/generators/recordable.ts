@@ -16,7 +16,7 @@ import { step, type KernelState } from '../../spec';
 import type { PPtr } from '../../spec/api/types';
 import { activationProbe } from '../../spec/kernel/thread';
 import { lookupIPCBuffer, threadVSpaceRoot, userTranslate } from '../../spec/kernel/vspace';
-import { readCTE } from '../../spec/model/state';
+import { readCTE, readTCB } from '../../spec/model/state';
 import type { TCB } from '../../spec/object/structures';
 import type { RawEvent } from './basic';
 import { RECOVERY_PC } from './world';
@@ -117,6 +117,9 @@ export function recordableStep(before: KernelState, e: RawEvent, ctx: Recordable
   } finally {
     activationProbe.onRestart = probe;
   }
+  // A real thread's TLS base (TPIDRURW) is its code's: a SetTLSBase is recordable only when the
+  // kernel refused it (the model's 0 there says nothing about the real value).
+  if (e.invoke === 'TCB_SetTLSBase' && readTCB(after, before.curThread).delivered.error === 'NoError') return false;
   for (const p of ctx.stoppedAtAccess ?? []) {
     const t = after.objects[p];
     if (t?.tag === 'TCB' && (t.state.tag === 'Running' || t.state.tag === 'Restart')) return false;
