@@ -1,12 +1,13 @@
 // Random traces that nest CNodes, endpoints with blocked threads and TCBs inside each other and
 // then delete and revoke them, so that seL4's unexposed deletions leave Zombies behind: both
-// kernels in lockstep with the refinement check and every invariant after every step (the
-// generated runs of `l4check check` seldom nest a last cap).
+// kernels in lockstep with the refinement check and every invariant after every step, and the impl
+// alone with its incremental abstraction (the generated runs of `l4check check` seldom nest a
+// last cap).
 
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseTraceText } from '../../../../abi/trace';
-import type { ImplModule } from '../../../../properties/check/steppers';
+import { CheckedKernel, type ImplModule } from '../../../../properties/check/steppers';
 import { ALL_INVARIANTS } from '../../../../properties/invariants';
 import { checkTraceChecked } from '../../../../properties/invariants/run';
 import { loadImpl } from '../../../../refinement/kernels';
@@ -99,6 +100,13 @@ describe('random nesting and deletion of CNodes, endpoints and TCBs', () => {
         const r = checkTraceChecked(trace, ALL_INVARIANTS, impl);
         expect(r.divergence).toBeUndefined();
         expect(r.violation).toBeNull();
+        // The impl alone (`check --kernel impl`): its abstraction kept step by step equals a full one.
+        const k = new CheckedKernel(trace.config, 'impl', ALL_INVARIANTS, impl);
+        expect(k.boot().failure).toBeUndefined();
+        trace.events.forEach((e, i) => {
+          expect([i, k.step(e.event).failure]).toEqual([i, undefined]);
+          expect([i, k.finish()]).toEqual([i, undefined]);
+        });
         const z = zombiesIn(events);
         seen.all += z.all;
         seen.tcb += z.tcb;
