@@ -86,7 +86,7 @@ export interface ArgSpec {
 
 /** The kind of capability a method is invoked on. */
 export type CapInterface =
-  | 'Untyped' | 'TCB' | 'CNode' | 'IRQControl' | 'IRQHandler' | 'Frame' | 'PageTable' | 'ASIDControl' | 'ASIDPool';
+  | 'Untyped' | 'TCB' | 'CNode' | 'IRQControl' | 'IRQHandler' | 'Frame' | 'PageTable' | 'PageDirectory' | 'ASIDControl' | 'ASIDPool';
 
 export interface MethodSpec {
   label: InvocationLabel;
@@ -102,6 +102,15 @@ const flag = (name: string): ArgSpec => ({ name, type: 'bool' });
 const cap = (name: string): ArgSpec => ({ name, type: 'cap' });
 
 const cnodeDest = [w('destIndex'), u8('destDepth')];
+/** The cache maintenance methods: a virtual range [start, end) of a page directory, or of a frame by offsets. */
+const pdFlush = {
+  interface: 'PageDirectory', args: [w('start'), w('end')],
+  errors: ['TruncatedMessage', 'InvalidArgument', 'IllegalOperation', 'InvalidCapability', 'FailedLookup', 'RangeError'],
+} as const;
+const pageFlush = {
+  interface: 'Frame', args: [w('start_offset'), w('end_offset')],
+  errors: ['TruncatedMessage', 'IllegalOperation', 'FailedLookup', 'InvalidArgument', 'InvalidCapability'],
+} as const;
 const cnodeSrc = [cap('srcRoot'), w('srcIndex'), u8('srcDepth')];
 
 export const METHODS = {
@@ -205,6 +214,14 @@ export const METHODS = {
   },
   Page_Unmap: { label: 'ARMPageUnmap', interface: 'Frame', args: [], errors: [] },
   Page_GetAddress: { label: 'ARMPageGetAddress', interface: 'Frame', args: [], errors: [] },
+  Page_Clean_Data: { label: 'ARMPageClean_Data', ...pageFlush },
+  Page_Invalidate_Data: { label: 'ARMPageInvalidate_Data', ...pageFlush },
+  Page_CleanInvalidate_Data: { label: 'ARMPageCleanInvalidate_Data', ...pageFlush },
+  Page_Unify_Instruction: { label: 'ARMPageUnify_Instruction', ...pageFlush },
+  PageDirectory_Clean_Data: { label: 'ARMPDClean_Data', ...pdFlush },
+  PageDirectory_Invalidate_Data: { label: 'ARMPDInvalidate_Data', ...pdFlush },
+  PageDirectory_CleanInvalidate_Data: { label: 'ARMPDCleanInvalidate_Data', ...pdFlush },
+  PageDirectory_Unify_Instruction: { label: 'ARMPDUnify_Instruction', ...pdFlush },
   PageTable_Map: {
     label: 'ARMPageTableMap', interface: 'PageTable', args: [cap('vspace'), w('vaddr'), w('attr')],
     errors: ['TruncatedMessage', 'InvalidCapability', 'InvalidArgument', 'FailedLookup', 'DeleteFirst'],

@@ -1,7 +1,10 @@
 // Parsing and validation of l4check-trace/1 files (trace-format.md). Every object is closed;
 // every error names its JSON path. Nothing here runs a kernel.
 
-import { type Config, DEFAULT_VARIANT, defaultUntyped } from './config';
+import {
+  type Config, type IrqConfig, DEFAULT_PLATFORM, DEFAULT_VARIANT, PLATFORMS, PLATFORM_NAMES, type PlatformName, defaultUntyped,
+  isDeviceLine, isPlatformName, platformLinesProblem, timerIrq,
+} from './config';
 import {
   type KernelEvent, type ReceiveSlot, type TraceEvent, INFO_KEYS, OBSERVATION_KEYS,
   THREAD_NAME_PATTERN, THREAD_OBSERVATION_KEYS,
@@ -115,9 +118,25 @@ function syscallNumber(v: unknown, path: string): number {
   return fail(path, `expected a syscall name or an integer in [-2^31, 2^32), got ${describe(v)}`);
 }
 
-const CONFIG_KEYS = ['memoryBits', 'untyped', 'rootCNodeBits', 'timeslice', 'tlbEntries', 'irqLines', 'variant', 'mutant', 'seed', 'path', 'generator'];
+const CONFIG_KEYS = ['memoryBits', 'untyped', 'rootCNodeBits', 'timeslice', 'tlbEntries', 'platform', 'irqLines', 'variant', 'mutant', 'seed', 'path', 'generator'];
 
-export function parseConfig(v: unknown, path = 'config'): Config {
+/** Overrides of a trace's own config (`l4check conform` runs a trace on its recording's platform). */
+export interface ConfigOverrides {
+  platform?: PlatformName;
+}
+
+function parsePlatform(v: unknown, path: string): PlatformName {
+  if (v === undefined) return DEFAULT_PLATFORM;
+  if (!isPlatformName(v)) fail(path, `unknown platform ${describe(v)} (expected one of ${PLATFORM_NAMES.join(', ')})`);
+  return v;
+}
+
+/**
+ * The config of a trace. `irqLines` defaults to the platform's line count; a platform with a
+ * count of its own (qemu-arm-virt) takes no other. An override of the platform replaces the
+ * file's platform and line count.
+ */
+export function parseConfig(v: unknown, path = 'config', overrides: ConfigOverrides = {}): Config {
   const o = v === undefined ? {} : object(v, path);
   closed(o, path, CONFIG_KEYS);
   const memoryBits = o.memoryBits === undefined ? 24 : intIn(o.memoryBits, join(path, 'memoryBits'), 22, 28);
@@ -125,7 +144,12 @@ export function parseConfig(v: unknown, path = 'config'): Config {
   const timeslice = o.timeslice === undefined ? 5 : intIn(o.timeslice, join(path, 'timeslice'), 1, 1000);
   const tlbEntries = o.tlbEntries === undefined ? 64 : intIn(o.tlbEntries, join(path, 'tlbEntries'), 1, 1024);
   if ((tlbEntries & (tlbEntries - 1)) !== 0) fail(join(path, 'tlbEntries'), `expected a power of two, got ${tlbEntries}`);
-  const irqLines = o.irqLines === undefined ? 32 : intIn(o.irqLines, join(path, 'irqLines'), 2, 256);
+  const filePlatform = parsePlatform(o.platform, join(path, 'platform'));
+  const fileLines = o.irqLines === undefined ? PLATFORMS[filePlatform].irqLines : intIn(o.irqLines, join(path, 'irqLines'), 2, 256);
+  const linesProblem = platformLinesProblem(filePlatform, fileLines);
+  if (linesProblem !== null) fail(join(path, 'irqLines'), linesProblem);
+  const platform = overrides.platform ?? filePlatform;
+  const irqLines = overrides.platform === undefined ? fileLines : PLATFORMS[overrides.platform].irqLines;
   const untyped = o.untyped === undefined ? defaultUntyped(memoryBits) : parseUntyped(o.untyped, join(path, 'untyped'), memoryBits);
   const variant = { ...DEFAULT_VARIANT };
   if (o.variant !== undefined) {
@@ -138,7 +162,7 @@ export function parseConfig(v: unknown, path = 'config'): Config {
     }
     if (vo.fastpath !== undefined) variant.fastpath = flag(vo.fastpath, join(vp, 'fastpath'));
   }
-  const config: Config = { memoryBits, untyped, rootCNodeBits, timeslice, tlbEntries, irqLines, variant };
+  const config: Config = { memoryBits, untyped, rootCNodeBits, timeslice, tlbEntries, platform, irqLines, variant };
   if (o.mutant !== undefined) config.mutant = str(o.mutant, join(path, 'mutant'));
   if (o.seed !== undefined) {
     const s = o.seed;
@@ -250,7 +274,17 @@ function parseArgs(method: MethodName, v: unknown, path: string): ArgValues {
   return out;
 }
 
-export function parseEvent(v: unknown, path: string, irqLines: number): TraceEvent {
+/** `irq` LINE: a device line, i.e. any line of the config but the timer's (which `tick` raises). */
+function deviceLine(v: unknown, path: string, c: IrqConfig): number {
+  const timer = timerIrq(c);
+  const last = c.irqLines - 1;
+  const range = timer === 0 ? `1..${last}` : timer === last ? `0..${last - 1}` : `0..${last} except ${timer}`;
+  const n = u32(v, path);
+  if (!isDeviceLine(c, n)) fail(path, `expected ${range}, got ${n}${n === timer ? ` (the timer's line on platform ${c.platform ?? DEFAULT_PLATFORM}: use tick)` : ''}`);
+  return n;
+}
+
+export function parseEvent(v: unknown, path: string, irq: IrqConfig): TraceEvent {
   const o = object(v, path);
   const kinds = Object.keys(EVENT_FIELDS).filter((k) => k in o);
   if (kinds.length !== 1) fail(path, kinds.length === 0 ? `expected one of ${Object.keys(EVENT_FIELDS).join(', ')}` : `more than one event kind (${kinds.join(', ')})`);
@@ -306,7 +340,7 @@ export function parseEvent(v: unknown, path: string, irqLines: number): TraceEve
       event = { tag: 'exception', code: u32(o.exception, p('exception')) };
       break;
     case 'irq':
-      event = { tag: 'irq', line: intIn(o.irq, p('irq'), 1, irqLines - 1) };
+      event = { tag: 'irq', line: deviceLine(o.irq, p('irq'), irq) };
       break;
     case 'tick':
       event = { tag: 'tick', count: intIn(o.tick, p('tick'), 1, 65536) };
@@ -348,16 +382,16 @@ function parseExpect(v: unknown, path: string, nEvents: number): Expectation[] {
 }
 
 /** Parses a trace file's JSON value; throws TraceError naming the path of the first problem. */
-export function parseTrace(json: unknown): Trace {
+export function parseTrace(json: unknown, overrides: ConfigOverrides = {}): Trace {
   const o = object(json, '');
   if (o.format !== TRACE_FORMAT) {
     if (o.format === undefined) fail('format', `missing (expected "${TRACE_FORMAT}")`);
     fail('format', `unsupported format ${describe(o.format)}`);
   }
   closed(o, '', ['format', 'name', 'comment', 'config', 'events', 'expect', 'expectViolation']);
-  const config = parseConfig(o.config);
+  const config = parseConfig(o.config, 'config', overrides);
   if (o.events === undefined) fail('events', 'missing');
-  const events = array(o.events, 'events').map((e, i) => parseEvent(e, `events[${i}]`, config.irqLines));
+  const events = array(o.events, 'events').map((e, i) => parseEvent(e, `events[${i}]`, config));
   const trace: Trace = {
     config,
     events,
@@ -371,12 +405,12 @@ export function parseTrace(json: unknown): Trace {
 }
 
 /** Parses trace file text; JSON syntax errors become TraceErrors too. */
-export function parseTraceText(text: string): Trace {
+export function parseTraceText(text: string, overrides: ConfigOverrides = {}): Trace {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
     throw new TraceError('', `not valid JSON (${(e as Error).message})`);
   }
-  return parseTrace(json);
+  return parseTrace(json, overrides);
 }

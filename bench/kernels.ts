@@ -26,7 +26,7 @@ import { ImplRunner, SpecRunner, loadImpl } from '../refinement/kernels';
 import type { BenchResult } from './machine';
 
 const config = defaultConfig();
-const parse = (raws: RawEvent[]): KernelEvent[] => raws.map((r, i) => parseEvent(r, `events[${i}]`, config.irqLines).event);
+const parse = (raws: RawEvent[]): KernelEvent[] => raws.map((r, i) => parseEvent(r, `events[${i}]`, config).event);
 
 /** Setup, then the client/server loop: root Calls the endpoint, thread a answers with ReplyRecv. */
 export function ipcWorkload(rounds: number): KernelEvent[] {
@@ -39,7 +39,7 @@ export function ipcWorkload(rounds: number): KernelEvent[] {
 
 export function randomWorkload(n = DEFAULT_GENERATOR_OPTIONS.steps, seed = 42): KernelEvent[] {
   const generator = { ...DEFAULT_GENERATOR_OPTIONS, steps: n };
-  const [run] = fc.sample(arbFullRun(generator, config.irqLines), { numRuns: 1, seed });
+  const [run] = fc.sample(arbFullRun(generator, config), { numRuns: 1, seed });
   const ran = executeRun(run, { config, kernel: 'spec', invariants: [], generator }, layoutWorld(generator), { trace: true }).events!;
   return parse(ran.map(({ as: _, ...e }) => e));
 }

@@ -1,16 +1,30 @@
 // `l4check bench`: throughput figures (DESIGN §6) — machine accesses and translations, and kernel
 // events per second on the spec, the impl and checked runs. Results go to stdout as a table (or
-// JSON with --json); docs/performance.md records them.
+// JSON with --json); docs/performance.md records them. With --ipc instead: the seed's IPC table in
+// the machine's counters (bench/ipc.ts), which docs/ipc-cost.md records.
 
 import { runMachineBench } from '../bench/machine';
 import { runKernelBench } from '../bench/kernels';
+import { formatIpcBench, runIpcBench } from '../bench/ipc';
 
 function fmt(v: number, unit: string): string {
   if (unit === 'MiB') return `${v.toFixed(1)} MiB`;
   return v >= 1e6 ? `${(v / 1e6).toFixed(2)} M${unit.replace(/^ops/, '')}` : `${Math.round(v).toLocaleString('en')} ${unit}`;
 }
 
-export async function benchCommand(opts: { json?: boolean; only?: string }): Promise<number> {
+export interface BenchOpts {
+  json?: boolean;
+  only?: string;
+  ipc?: boolean;
+}
+
+export async function benchCommand(opts: BenchOpts): Promise<number> {
+  if (opts.ipc) {
+    const r = await runIpcBench();
+    if (opts.json) process.stdout.write(JSON.stringify({ node: process.version, date: new Date().toISOString(), ...r }) + '\n');
+    else process.stdout.write(formatIpcBench(r));
+    return 0;
+  }
   const results = [
     ...(opts.only === 'kernels' ? [] : runMachineBench()),
     ...(opts.only === 'machine' ? [] : await runKernelBench()),

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { SingleBar } from 'cli-progress';
 import pc from 'picocolors';
-import type { Config } from '../abi/config';
+import { type Config, PLATFORM_NAMES, type PlatformName, isPlatformName } from '../abi/config';
 import { parseEvent, parseTrace } from '../abi/trace';
 import { DEFAULT_GENERATOR_OPTIONS, EVENT_KINDS, type EventKind, type GeneratorOptions, type RawEvent, type World, layoutWorld, runConfig, worldSetup } from '../properties/generators';
 import { type Cells, type RunOutcome, type RunSetup, executeRun, executeTrace } from '../properties/check/execute';
@@ -36,6 +36,7 @@ export interface CheckOpts {
   seed?: string;
   kernel: string;
   variant?: string[];
+  platform?: string;
   invariants?: string;
   workers?: string;
   shard?: string;
@@ -106,11 +107,13 @@ export function parsePlan(o: CheckOpts): CheckPlan {
     throw new UsageError((e as Error).message);
   }
   if (o.invariants !== undefined && !existsSync(o.invariants)) throw new UsageError(`--invariants: ${o.invariants}: no such file`);
+  if (o.platform !== undefined && !isPlatformName(o.platform)) throw new UsageError(`--platform: expected one of ${PLATFORM_NAMES.join(', ')}, got "${o.platform}"`);
   return {
     runs: int('runs', o.runs, 1, 1_000_000, DEFAULT_RUNS),
     seed: o.seed === undefined ? (Date.now() ^ (Math.random() * 0x100000000)) | 0 : int('seed', o.seed, -(2 ** 31), 2 ** 31 - 1, 0),
     kernel: o.kernel as KernelChoice,
     variant: parseVariant(o.variant),
+    platform: (o.platform ?? 'default') as PlatformName,
     generator,
     shard: { index: Number(shardM[1]), count: Number(shardM[2]) },
     workers: int('workers', o.workers, 1, 64, Math.min(2, availableParallelism())),
@@ -173,7 +176,7 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
   setSpecFreeze(false);
   const g = plan.generator;
   log(o.json, `seed ${plan.seed}`);
-  log(o.json, pc.dim(`l4check check: ${plan.runs} runs × ${g.steps} steps${plan.shard.count > 1 ? `, shard ${plan.shard.index}/${plan.shard.count}` : ''}, kernel ${plan.kernel}, variant ${JSON.stringify(planConfig(plan).variant)}, ${plan.workers} worker${plan.workers > 1 ? 's' : ''}`));
+  log(o.json, pc.dim(`l4check check: ${plan.runs} runs × ${g.steps} steps${plan.shard.count > 1 ? `, shard ${plan.shard.index}/${plan.shard.count}` : ''}, kernel ${plan.kernel}, variant ${JSON.stringify(planConfig(plan).variant)}${plan.platform !== 'default' ? `, platform ${plan.platform}` : ''}, ${plan.workers} worker${plan.workers > 1 ? 's' : ''}`));
   let invariants;
   try {
     invariants = await loadInvariants(plan.invariantsFile);
@@ -237,9 +240,10 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
     const booted = runConfig(setup.config, failure.counterexample.world);
     const r = finalReplay(failure, setup, world, booted);
     const f = r.failure ?? failure.original;
-    const names = counterexampleNames(r.events ?? [], worldSetup(world, failure.counterexample.world).length, world, setup.config.irqLines);
+    const names = counterexampleNames(r.events ?? [], worldSetup(world, failure.counterexample.world).length, world, booted);
 
     const config: Record<string, unknown> = { variant: setup.config.variant, seed: failure.seed, path: failure.path, generator: { ...g, kernel: plan.kernel } };
+    if (plan.platform !== 'default') config.platform = plan.platform;
     if (booted !== setup.config) Object.assign(config, { memoryBits: booted.memoryBits, untyped: booted.untyped });
     const path = writeCounterexample(counterexampleTrace({ check: f.check, step: f.step, config, events: r.events ?? [] }));
     const setupLength = worldSetup(world, failure.counterexample.world).length;
@@ -261,7 +265,7 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
 
   if (o.json) {
     process.stdout.write(JSON.stringify({
-      seed: plan.seed, runs: plan.runs, steps: g.steps, shard: plan.shard, kernel: plan.kernel, variant: planConfig(plan).variant,
+      seed: plan.seed, runs: plan.runs, steps: g.steps, shard: plan.shard, kernel: plan.kernel, variant: planConfig(plan).variant, platform: plan.platform,
       runsRun: pool?.reports.length ?? 0, notRun: pool?.notRun ?? 0, events, seconds, eventsPerSecond: Math.round(events / seconds),
       checks: Object.fromEntries(checkNames.map((n) => [n, failedCheck === n ? 'fail' : badRegression ? 'not run' : 'pass'])),
       skipped: skippedNames, regressions, coverage: Object.fromEntries([...cells].map(([r, s]) => [r, [...s].sort()])), missing,
@@ -276,7 +280,7 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
     log(false, counterexample.lines.join('\n'));
     log(false, `${pc.bold('evidence')}: ${counterexample.evidence}`);
     log(false, `${pc.bold('counterexample')}: ${counterexample.path}   (l4check replay --check ${counterexample.path})`);
-    log(false, `${pc.bold('reproduce')}: l4check check --seed ${plan.seed} --runs ${plan.runs} --steps ${g.steps}${o.variant ? ' --variant ' + o.variant.join(',') : ''}   (fast-check seed ${failure.seed}, path "${failure.path}")`);
+    log(false, `${pc.bold('reproduce')}: l4check check --seed ${plan.seed} --runs ${plan.runs} --steps ${g.steps}${o.variant ? ' --variant ' + o.variant.join(',') : ''}${plan.platform !== 'default' ? ' --platform ' + plan.platform : ''}   (fast-check seed ${failure.seed}, path "${failure.path}")`);
     log(false, pc.bold('vitest') + ':\n' + vitestSnippet(counterexample.path, counterexample.check));
   }
   log(false, '');
@@ -295,21 +299,15 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
 }
 
 /** Names of the objects of a counterexample: the world's after its setup, the threads' at the end. */
-function counterexampleNames(events: RawEvent[], setupLength: number, world: World, irqLines: number): Map<number, string> {
-  const k = new CheckedKernel(defaultConfigWith(irqLines), 'spec', []);
+function counterexampleNames(events: RawEvent[], setupLength: number, world: World, config: Config): Map<number, string> {
+  const k = new CheckedKernel(config, 'spec', []);
   k.boot();
   let names = new Map<number, string>();
   events.forEach((e, i) => {
     const { as: _as, comment: _c, ...raw } = e;
-    k.step(parseEvent(raw, `events[${i}]`, irqLines).event);
+    k.step(parseEvent(raw, `events[${i}]`, config).event);
     if (i + 1 === setupLength) names = addressNames(k.state, world);
   });
   for (const [p, n] of addressNames(k.state, world)) if (!names.has(p)) names.set(p, n);
   return names;
-}
-
-function defaultConfigWith(irqLines: number) {
-  const c = planConfig({ variant: {} });
-  c.irqLines = irqLines;
-  return c;
 }

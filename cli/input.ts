@@ -1,12 +1,13 @@
 // Reading user input: trace files and options. Problems are UsageErrors: one line, exit 2.
 
 import { readFileSync } from 'node:fs';
-import { TraceError, parseTraceText, type Trace } from '../abi/trace';
+import { type ConfigOverrides, TraceError, parseTraceText, type Trace } from '../abi/trace';
 
 /** Bad input: one line, exit 2. */
 export class UsageError extends Error {}
 
-export function loadTrace(path: string): Trace {
+/** A trace file, parsed (with `overrides` applied to its config before its events are checked). */
+export function loadTrace(path: string, overrides: ConfigOverrides = {}): Trace {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -14,7 +15,7 @@ export function loadTrace(path: string): Trace {
     throw new UsageError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   try {
-    return parseTraceText(text);
+    return parseTraceText(text, overrides);
   } catch (e) {
     if (e instanceof TraceError) throw new UsageError(`${path}: ${e.message}`);
     throw e;

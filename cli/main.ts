@@ -7,11 +7,13 @@ import { type KernelName, loadImpl } from '../refinement/kernels';
 import { setSpecFreeze } from '../spec';
 import { describeChanges, describeRawEvent } from './describe';
 import { regressCommand } from './regress';
-import { benchCommand } from './bench';
+import { type BenchOpts, benchCommand } from './bench';
 import { type CheckOpts, checkCommand } from './check';
+import { type ConformOpts, conformCommand } from './conform';
 import { UsageError, checkMutant, loadTrace } from './input';
 import type { Invariant } from '../properties/invariants';
 import { loadInvariants } from '../properties/check/runs';
+import { PLATFORMS, PLATFORM_NAMES } from '../abi/config';
 
 interface ReplayOpts {
   json?: boolean;
@@ -96,6 +98,7 @@ function buildProgram(): Command {
     .option('--seed <n>', 'fast-check seed (default: random, printed first)')
     .option('--kernel <kernel>', 'spec, impl, or both with refinement', 'both')
     .option('--variant <key=value...>', 'design variant: scheduler=benno|lazy, fastpath=true|false')
+    .option('--platform <name>', `interrupt layout: ${PLATFORM_NAMES.map((n) => `${n} (${PLATFORMS[n].irqLines} lines, timer ${PLATFORMS[n].timerIrq})`).join(' or ')}`)
     .option('--invariants <file>', "a module of the user's own invariants, checked with the project's")
     .option('--workers <n>', 'worker threads (the result does not depend on it)')
     .option('--shard <i/n>', 'run only shard i of n of the runs (a CI matrix covers one seed space)')
@@ -110,11 +113,21 @@ function buildProgram(): Command {
       program.setOptionValue('exitCode', await checkCommand(opts));
     });
   program
+    .command('conform')
+    .description('compare the model with recordings of the real seL4 running the same traces (l4check-sel4/1)')
+    .argument('[paths...]', 'folders of recordings, or NAME.trace.json / NAME.sel4.json files')
+    .option('--json', 'one JSON summary on stdout')
+    .addOption(new Option('--kernel <kernel>', 'the model to compare: spec, impl, or both with refinement').choices(['spec', 'impl', 'both']).default('both'))
+    .action(async (paths: string[], opts: ConformOpts) => {
+      program.setOptionValue('exitCode', await conformCommand(paths, opts));
+    });
+  program
     .command('bench')
     .description('measure throughput (machine word accesses, translations, kernel events per second)')
     .option('--json', 'one JSON object with every figure')
     .addOption(new Option('--only <part>', 'run only one part').choices(['machine', 'kernels']))
-    .action(async (opts: { json?: boolean; only?: string }) => {
+    .option('--ipc', "instead: the seed's IPC table — loads, stores, lines, TLB hits and misses, kernel entries per IPC (docs/ipc-cost.md)")
+    .action(async (opts: BenchOpts) => {
       program.setOptionValue('exitCode', await benchCommand(opts));
     });
   return program;

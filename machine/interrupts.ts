@@ -1,6 +1,7 @@
 /**
- * The interrupt controller: `lines` lines (2..256), each with a pending bit and a mask bit.
- * A device (or the timer, line 0) raises a line: it becomes pending, whether masked or not; the
+ * The interrupt controller: `lines` lines (2..256), each with a pending bit and a mask bit, and
+ * the timer wired to line `timerLine` (default TIMER_IRQ = 0; 27 on a QEMU virt board).
+ * A device (or the timer) raises a line: it becomes pending, whether masked or not; the
  * kernel asks for the active line — the lowest-numbered line that is pending and unmasked, as a
  * fixed-priority controller answers — masks, unmasks and acknowledges (clears pending). Every line
  * starts masked, as a GIC starts disabled: the kernel unmasks the timer at boot.
@@ -8,22 +9,28 @@
 
 import { MachineException } from './exception';
 
+/** The timer's line unless the machine is built with another. */
 export const TIMER_IRQ = 0;
 /** activeIrq() when no line is pending and unmasked (seL4's irqInvalid). */
 export const NO_IRQ = -1;
 
 export class InterruptController {
   readonly lines: number;
+  readonly timerLine: number;
   private readonly pending: Uint8Array;
   private readonly masked: Uint8Array;
   /** Number of lines pending and unmasked, so that activeIrq() is O(1) when there are none. */
   private live = 0;
 
-  constructor(lines: number) {
+  constructor(lines: number, timerLine = TIMER_IRQ) {
     if (!Number.isInteger(lines) || lines < 2 || lines > 256) {
       throw new RangeError(`irqLines must be an integer in 2..256, got ${lines}`);
     }
+    if (!Number.isInteger(timerLine) || timerLine < 0 || timerLine >= lines) {
+      throw new RangeError(`timerIrq must be an integer in 0..${lines - 1}, got ${timerLine}`);
+    }
     this.lines = lines;
+    this.timerLine = timerLine;
     this.pending = new Uint8Array(lines);
     this.masked = new Uint8Array(lines).fill(1);
   }
@@ -42,9 +49,9 @@ export class InterruptController {
     if (this.masked[line] === 0) this.live++;
   }
 
-  /** The timer fires: line 0 becomes pending. */
+  /** The timer fires: its line becomes pending. */
   timerFire(): void {
-    this.raise(TIMER_IRQ);
+    this.raise(this.timerLine);
   }
 
   mask(line: number): void {

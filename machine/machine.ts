@@ -1,6 +1,6 @@
 /**
  * The modeled machine (DESIGN §3): physical memory, the CPU, the MMU with its TLB, the interrupt
- * controller with the timer on line 0, and the cost counters — everything the concrete kernel runs
+ * controller with its timer line, and the cost counters — everything the concrete kernel runs
  * on. The kernel touches memory only through this API, so the counters and the dirty set see
  * every access.
  *
@@ -12,7 +12,7 @@
 import { Counters, type CounterValues } from './counters';
 import { Cpu, type CpuMode } from './cpu';
 import { MachineException } from './exception';
-import { InterruptController } from './interrupts';
+import { InterruptController, TIMER_IRQ } from './interrupts';
 import { PhysicalMemory } from './memory';
 import { Mmu, type Translation } from './mmu';
 import { Tlb } from './tlb';
@@ -22,8 +22,10 @@ export interface MachineOptions {
   readonly memoryBits: number;
   /** TLB slots: a power of two in 1..1024. */
   readonly tlbEntries: number;
-  /** Interrupt lines in 2..256; line 0 is the timer. */
+  /** Interrupt lines in 2..256. */
   readonly irqLines: number;
+  /** The line the timer raises, in [0, irqLines); TIMER_IRQ (0) when not given. */
+  readonly timerIrq?: number;
 }
 
 export const DEFAULT_MACHINE_OPTIONS: MachineOptions = { memoryBits: 24, tlbEntries: 64, irqLines: 32 };
@@ -50,7 +52,7 @@ export class Machine extends PhysicalMemory {
     this.cpu = new Cpu();
     this.tlb = new Tlb(o.tlbEntries);
     this.mmu = new Mmu(this, this.tlb, this.counters);
-    this.irq = new InterruptController(o.irqLines);
+    this.irq = new InterruptController(o.irqLines, o.timerIrq ?? TIMER_IRQ);
     this.counters.openWindow(); // the boot window: the machine starts in kernel mode
   }
 

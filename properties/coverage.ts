@@ -11,7 +11,7 @@ import { lookupCap } from '../spec/kernel/cspace';
 /** The cap each invocation interface is decoded on (the matrix credits a method only on it). */
 const INTERFACE_CAP: Record<CapInterface, Cap['tag']> = {
   Untyped: 'UntypedCap', TCB: 'ThreadCap', CNode: 'CNodeCap', IRQControl: 'IRQControlCap', IRQHandler: 'IRQHandlerCap',
-  Frame: 'FrameCap', PageTable: 'PageTableCap', ASIDControl: 'ASIDControlCap', ASIDPool: 'ASIDPoolCap',
+  Frame: 'FrameCap', PageTable: 'PageTableCap', PageDirectory: 'PageDirectoryCap', ASIDControl: 'ASIDControlCap', ASIDPool: 'ASIDPoolCap',
 };
 
 /**

@@ -12,6 +12,7 @@
 export * from './invariants';
 export * from './generators';
 export { replay, replaySpec, describeFailure, type ReplayOptions, type ReplayResult, type ReplayFailure, type ObservationLine } from './replay';
-export { parseTrace, parseTraceText, TraceError, type Trace } from '../abi/trace';
+export { parseTrace, parseTraceText, TraceError, type Trace, type ConfigOverrides } from '../abi/trace';
+export { PLATFORMS, PLATFORM_NAMES, applyPlatform, defaultConfig, timerIrq, type Config, type IrqConfig, type PlatformName } from '../abi/config';
 export type { KernelState } from '../spec';
 export type { KernelEvent, Observation, TraceEvent } from '../abi/events';

@@ -43,8 +43,10 @@ export class IncrementalAbstraction {
   full(): { state: KernelState; problems: string[] } {
     this.k.m.memory.resetDirty();
     const a = abstract(this.k);
-    this.objects = a.state.objects;
-    this.ctes = a.state.ctes;
+    // Copies: update() writes these tables in place, and the state returned must stay as it is
+    // (a caller keeps it as the state before the next step).
+    this.objects = { ...a.state.objects };
+    this.ctes = { ...a.state.ctes };
     this.snapshotGhost();
     this.snapshotRecords();
     return a;

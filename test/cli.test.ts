@@ -78,3 +78,24 @@ describe('l4check replay', () => {
     expect(run(['replay', f, '--kernel', 'impl', '--json']).stdout).toBe(run(['replay', f, '--json']).stdout);
   });
 });
+
+describe('platforms', () => {
+  it('a conflicting irqLines or an unknown platform: one line naming config.irqLines / config.platform, exit 2', () => {
+    const lines = run(['replay', file('qemu32.json', { ...ok, config: { platform: 'qemu-arm-virt', irqLines: 32 } })]);
+    expect(lines.code).toBe(2);
+    expect(lines.stderr.trim().split('\n')).toHaveLength(1);
+    expect(lines.stderr).toContain('config.irqLines: platform qemu-arm-virt has 160 IRQ lines (0..159), got 32');
+    const name = run(['replay', file('pc99.json', { ...ok, config: { platform: 'pc99' } })]);
+    expect(name.code).toBe(2);
+    expect(name.stderr).toContain('config.platform: unknown platform "pc99"');
+  });
+
+  it('check --platform: an unknown name is exit 2; qemu-arm-virt runs and reports it', () => {
+    const bad = run(['check', '--platform', 'pc99', '--runs', '1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe('l4check: --platform: expected one of default, qemu-arm-virt, got "pc99"');
+    const r = run(['check', '--platform', 'qemu-arm-virt', '--runs', '2', '--steps', '30', '--seed', '3', '--workers', '1', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ platform: 'qemu-arm-virt', runsRun: 2 });
+  });
+});

@@ -4,7 +4,7 @@
 // page tables for the root VSpace.
 
 import { KERNEL_LAYOUT, ROOT_ASID, ROOT_BOOTINFO_VADDR, ROOT_IPC_BUFFER_VADDR, ROOT_PRIORITY, ROOT_SLOTS, CPSR_USER, bootLayout } from '../../abi/boot';
-import type { Config } from '../../abi/config';
+import { type Config, timerIrq } from '../../abi/config';
 import { ASID_LOW_BITS, SIZE_BITS } from '../../abi/objecttype';
 import { REG } from '../../abi/registers';
 import { AP, type Machine, pdeCoarse, pdIndex, pteSmall, ptIndex } from '../../machine';
@@ -18,7 +18,16 @@ import {
   TCB_CNODE_SLOT, setIPCBuffer, setMCPField, setPriorityField, setRegister, setThreadStateSimpleWords, setTimeSlice, tcbSlotAddr,
 } from '../object/tcb-fields';
 import { tcbSchedEnqueue } from './thread';
+import { setIRQState } from '../object/interrupt';
 import { restoreUserContext } from '../api/event';
+
+/**
+ * spec: initIRQs — every line Inactive (state word 0 in zeroed memory, masked at power-on), then
+ * the platform's timer line IRQTimer, which unmasks it.
+ */
+function initIRQs(k: Kernel, timer: number): void {
+  setIRQState(k, IRQ_STATE.Timer, timer);
+}
 
 /** seL4 write_slot: an original (revocable, firstBadged) cap with no MDB links. */
 function writeSlot(k: Kernel, slot: number, cap: Cap): void {
@@ -101,8 +110,7 @@ export function bootKernel(config: Config, machine?: Machine): Kernel {
 
   k.store(GLOBALS.ksCurThread, root);
   k.store(GLOBALS.ksIdleThread, idle);
-  k.store(GLOBALS.intStateIRQTable, IRQ_STATE.Timer);
-  k.m.irq.unmask(0);
+  initIRQs(k, timerIrq(config));
   if (config.variant.scheduler === 'lazy') tcbSchedEnqueue(k, root);
   k.m.setVSpace(L.rootPD, ROOT_ASID);
   restoreUserContext(k);

@@ -370,6 +370,7 @@ export function activateThread(k: Kernel): void {
   const ty = getThreadStateType(k, cur);
   if (ty === THREAD_STATE.Restart) {
     setThreadState(k, cur, THREAD_STATE.Running);
+    k.onRestart?.(cur);
   } else if (ty !== THREAD_STATE.Running && ty !== THREAD_STATE.Idle) {
     throw new Error(`kernel bug: activateThread on a thread in state ${ty}`);
   }

@@ -20,7 +20,7 @@ import {
 } from '../../machine';
 import {
   type Decoded, type LookupFailure, OK_VOID, alignmentError, deleteFirst, failedLookup, illegalOperation,
-  invalidArgument, invalidCapability, ok, revokeFirst, truncatedMessage,
+  invalidArgument, invalidCapability, ok, rangeError, revokeFirst, truncatedMessage,
 } from '../api/failures';
 import type { InvocationArgs } from '../api/types';
 import { GLOBALS, type Kernel } from '../model/state';
@@ -37,8 +37,14 @@ import { deleteObjectsInRegion } from '../object/untyped';
 import { maskVMRights } from '../object/objecttype';
 import { lookupTargetSlot } from './cspace';
 
-/** l4v ArchInvocation (page-directory and cache methods are not modelled). Slots and objects are addresses. */
+/**
+ * l4v ArchInvocation. Slots and objects are addresses; a flush keeps seL4's invLabel and what it
+ * would flush: [start, end] (end inclusive), the physical address of start, and the space.
+ */
 export type ArchInvocation =
+  | { tag: 'PageDirectoryFlush'; label: number; start: number; end: number; pstart: number; pd: number; asid: number }
+  | { tag: 'PageDirectoryNothing' }
+  | { tag: 'PageFlush'; label: number; start: number; end: number; pstart: number; pd: number; asid: number }
   | { tag: 'PageTableMap'; slot: number; cap: Cap; pdSlot: number; pde: number }
   | { tag: 'PageTableUnmap'; slot: number; cap: Cap }
   | { tag: 'PageMap'; slot: number; cap: Cap; asid: number; inPD: boolean; entries: number; count: number; entry: number }
@@ -58,6 +64,7 @@ const PTE_INVALID = 0;
 const SIZE_SMALL = 0;
 const SIZE_LARGE = 1;
 const SIZE_SECTION = 2;
+const SIZE_SUPERSECTION = 3;
 
 // Word-level cap fields for the allocation-free paths (setVMRoot, lookupIPCBuffer).
 const PD_W0 = CAP_LAYOUTS.pageDirectory.words[0]!;
@@ -243,6 +250,34 @@ function frameOfPDE(pde: number, kind: PdeKind): number {
   return getField(pde, kind === PdeKind.Section ? F_SECTION_BASE : F_SUPERSECTION_BASE);
 }
 
+/** Where resolveVAddr puts the size code of the frame it found (no allocation per call). */
+let resolvedSize = 0;
+
+/**
+ * spec: resolveVAddr — the base of the frame mapped at vaddr in pd, its size code in
+ * `resolvedSize`; -1 when nothing is mapped there.
+ */
+function resolveVAddr(k: Kernel, pd: number, vaddr: number): number {
+  const pde = k.m.load32(pd + 4 * pdIndex(vaddr));
+  switch (pdeKind(pde)) {
+    case PdeKind.Section:
+      resolvedSize = SIZE_SECTION;
+      return frameOfPDE(pde, PdeKind.Section);
+    case PdeKind.Supersection:
+      resolvedSize = SIZE_SUPERSECTION;
+      return frameOfPDE(pde, PdeKind.Supersection);
+    case PdeKind.Coarse: {
+      const pte = k.m.load32(ptBaseOf(pde) + 4 * ptIndex(vaddr));
+      const kind = pteKind(pte);
+      if (kind === PteKind.Invalid) return -1;
+      resolvedSize = kind === PteKind.Small ? SIZE_SMALL : SIZE_LARGE;
+      return frameOfPTE(pte, kind);
+    }
+    default:
+      return -1;
+  }
+}
+
 /** spec: lookupPTSlot — the address of the PTE covering vaddr in pd, or 0 when no page table covers it. */
 function lookupPTSlot(k: Kernel, pd: number, vaddr: number): number {
   const pde = k.m.load32(pd + 4 * pdIndex(vaddr));
@@ -296,12 +331,11 @@ function checkPDForASID(k: Kernel, asid: number, pd: number): Decoded<void> {
   return OK_VOID;
 }
 
-/**
- * spec: decodeARMMMUInvocation — page, page-table, ASID control and ASID pool caps; the
- * page-directory cap's cache methods are not modelled (IllegalOperation).
- */
+/** spec: decodeARMMMUInvocation — page-directory, page-table, frame, ASID control and ASID pool caps. */
 export function decodeARMMMUInvocation(k: Kernel, args: InvocationArgs, cap: Cap, slot: number, _thread: number): Decoded<ArchInvocation> {
   switch (capType(cap)) {
+    case CAP_TAG.pageDirectory:
+      return decodeARMPageDirectoryInvocation(k, args, cap);
     case CAP_TAG.pageTable:
       return decodeARMPageTableInvocation(k, args, cap, slot);
     case CAP_TAG.smallFrame:
@@ -314,6 +348,54 @@ export function decodeARMMMUInvocation(k: Kernel, args: InvocationArgs, cap: Cap
     default:
       return illegalOperation();
   }
+}
+
+const isPDFlushLabel = (l: number): boolean => l >= LABEL.ARMPDClean_Data && l <= LABEL.ARMPDUnify_Instruction;
+const isPageFlushLabel = (l: number): boolean => l >= LABEL.ARMPageClean_Data && l <= LABEL.ARMPageUnify_Instruction;
+
+/** spec: decodeARMPageDirectoryInvocation — the cache methods, (start, end) a virtual range. */
+function decodeARMPageDirectoryInvocation(k: Kernel, args: InvocationArgs, cap: Cap): Decoded<ArchInvocation> {
+  if (!isPDFlushLabel(args.label)) return illegalOperation();
+  if (args.words.length < 2) return truncatedMessage();
+  const start = args.words[0]! >>> 0;
+  const end = args.words[1]! >>> 0;
+  if (end <= start) return invalidArgument(1);
+  // no flushing of the kernel window
+  if (start >= USER_TOP || end > USER_TOP) return illegalOperation();
+  if (!capPDIsMapped(cap)) return invalidCapability(0);
+  const pd = capPDBasePtr(cap);
+  const asid = capPDMappedASID(cap);
+  const found = findPDForASID(k, asid);
+  if (found === 0) return lookupError(INVALID_ROOT);
+  if (found !== pd) return invalidCapability(0);
+  const frame = resolveVAddr(k, pd, start);
+  // nothing mapped at start: nothing cached, success without a flush
+  if (frame < 0) return ok({ tag: 'PageDirectoryNothing' });
+  const mask = 2 ** FRAME_SIZE_BITS[resolvedSize]! - 1;
+  const base = (start & ~mask) >>> 0;
+  if ((((end - 1) & ~mask) >>> 0) !== base) return rangeError(start, (base + mask) >>> 0);
+  return ok({ tag: 'PageDirectoryFlush', label: args.label, start, end: end - 1, pstart: frame + (start & mask), pd, asid });
+}
+
+/** spec: decodeARMPageFlush — the cache methods of a frame, (start, end) offsets, through its recorded user mapping. */
+function decodeARMPageFlush(k: Kernel, args: InvocationArgs, cap: Cap): Decoded<ArchInvocation> {
+  if (args.words.length < 2) return truncatedMessage();
+  const asid = capFMappedASID(cap);
+  const vaddr = capFMappedAddress(cap);
+  if (asid === 0) return illegalOperation();
+  const pd = findPDForASID(k, asid);
+  if (pd === 0) return lookupError(INVALID_ROOT);
+  const start = args.words[0]! >>> 0;
+  const end = args.words[1]! >>> 0;
+  if (end <= start) return invalidArgument(1);
+  const sizeCode = capFSize(cap);
+  const pageSize = 2 ** FRAME_SIZE_BITS[sizeCode]!;
+  const base = capFBasePtr(cap);
+  // the cap's mapping record must not be stale
+  const frame = resolveVAddr(k, pd, vaddr);
+  if (frame < 0 || resolvedSize !== sizeCode || frame !== base) return invalidCapability(0);
+  if (start >= pageSize || end > pageSize) return invalidArgument(0);
+  return ok({ tag: 'PageFlush', label: args.label, start: vaddr + start, end: vaddr + end - 1, pstart: base + start, pd, asid });
 }
 
 /** spec: decodeARMPageTableInvocation — PageTable_Map(vaddr, attr; pd), PageTable_Unmap(). */
@@ -342,9 +424,10 @@ function decodeARMPageTableInvocation(k: Kernel, args: InvocationArgs, cap: Cap,
   return ok({ tag: 'PageTableMap', slot, cap: mapped, pdSlot, pde: pdeCoarse(pt) });
 }
 
-/** spec: decodeARMFrameInvocation — Page_Map(vaddr, rights, attr; pd), Page_Unmap(), Page_GetAddress(). */
+/** spec: decodeARMFrameInvocation — Page_Map(vaddr, rights, attr; pd), Page_Unmap(), Page_GetAddress(), the cache methods. */
 function decodeARMFrameInvocation(k: Kernel, args: InvocationArgs, cap: Cap, slot: number): Decoded<ArchInvocation> {
   if (args.label === LABEL.ARMPageUnmap) return ok({ tag: 'PageUnmap', slot, cap });
+  if (isPageFlushLabel(args.label)) return decodeARMPageFlush(k, args, cap);
   if (args.label === LABEL.ARMPageGetAddress) return ok({ tag: 'PageGetAddr', ptr: capFBasePtr(cap) });
   if (args.label !== LABEL.ARMPageMap) return illegalOperation();
   if (args.words.length < 3 || args.extraCaps.length < 1) return truncatedMessage();
@@ -439,6 +522,11 @@ function decodeARMASIDPoolInvocation(k: Kernel, args: InvocationArgs, cap: Cap):
 /** spec: performARMMMUInvocation — Page_GetAddress replies with the frame's physical address. */
 export function performARMMMUInvocation(k: Kernel, inv: ArchInvocation, _thread: number): number[] | void {
   switch (inv.tag) {
+    // the machine has no caches: nothing to clean or invalidate
+    case 'PageDirectoryFlush':
+    case 'PageDirectoryNothing':
+    case 'PageFlush':
+      return;
     case 'PageTableMap':
       writeCap(k, inv.slot, inv.cap);
       k.m.store32(inv.pdSlot, inv.pde);

@@ -4,7 +4,7 @@
 // ghost `htd`), the thread names DebugNameThread sets, and what the kernel last delivered to each
 // thread (for observations). impl/ imports only abi/ and machine/.
 
-import type { Config } from '../../abi/config';
+import { type Config, timerIrq } from '../../abi/config';
 import type { ErrorName } from '../../abi/errors';
 import type { MessageInfo } from '../../abi/messageinfo';
 import type { ObjectTypeName } from '../../abi/objecttype';
@@ -80,7 +80,7 @@ export interface ObservedThreads {
 }
 
 function machineOptions(config: Config): MachineOptions {
-  return { memoryBits: config.memoryBits, tlbEntries: config.tlbEntries, irqLines: config.irqLines };
+  return { memoryBits: config.memoryBits, tlbEntries: config.tlbEntries, irqLines: config.irqLines, timerIrq: timerIrq(config) };
 }
 
 export class Kernel {
@@ -99,6 +99,12 @@ export class Kernel {
   scheduleLoads = 0;
 
   /**
+   * Instrumentation: told each time activateThread restarts a thread (seL4 moves its next pc to
+   * the restart pc there); the conformance comparer tells restarted calls from returns by it.
+   */
+  onRestart: ((tcb: number) => void) | undefined = undefined;
+
+  /**
    * Instrumentation for observations (impl/api/observation.ts): the thread list (TCB addresses in
    * observation order, the idle thread last, with their names), valid while the versions match.
    */
@@ -115,7 +121,7 @@ export class Kernel {
       this.m = new Machine(o);
     } else {
       const mo = machine.options;
-      if (mo.memoryBits !== o.memoryBits || mo.tlbEntries !== o.tlbEntries || mo.irqLines !== o.irqLines) {
+      if (mo.memoryBits !== o.memoryBits || mo.tlbEntries !== o.tlbEntries || mo.irqLines !== o.irqLines || machine.irq.timerLine !== o.timerIrq) {
         throw new RangeError(`Kernel: the machine's options ${JSON.stringify(mo)} differ from the configuration's ${JSON.stringify(o)}`);
       }
       machine.reset();

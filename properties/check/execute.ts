@@ -55,7 +55,7 @@ export function executeRun(run: GeneratedRun, setup: RunSetup, world: World = la
   if (out.failure) return out;
   let current = b.observation.current;
   const exec = (raw: RawEvent): boolean => {
-    const event: KernelEvent = parseEvent(raw, `events[${k.steps}]`, config.irqLines).event;
+    const event: KernelEvent = parseEvent(raw, `events[${k.steps}]`, config).event;
     out.events?.push({ as: current, ...raw });
     const r = k.step(event);
     current = r.observation.current;

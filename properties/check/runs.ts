@@ -6,7 +6,7 @@
 // replayed once more to write the trace file.
 
 import fc from 'fast-check';
-import { defaultConfig, type Config, type Variant } from '../../abi/config';
+import { applyPlatform, defaultConfig, type Config, type PlatformName, type Variant } from '../../abi/config';
 import { type AsidFill, arbFullRun, type GeneratedRun, type GeneratorOptions, type RawEvent, layoutWorld, runConfig, worldSetup } from '../generators';
 import { shrinkTrace } from './shrink';
 import { ALL_INVARIANTS, loadInvariantsFile, type Invariant } from '../invariants';
@@ -18,6 +18,8 @@ export interface CheckPlan {
   seed: number;
   kernel: KernelChoice;
   variant: Partial<Variant>;
+  /** The interrupt layout (--platform); default when absent. */
+  platform?: PlatformName;
   generator: GeneratorOptions;
   /** 1-based shard i of n. */
   shard: { index: number; count: number };
@@ -27,8 +29,8 @@ export interface CheckPlan {
   timeLimitMs?: number;
 }
 
-export function planConfig(plan: Pick<CheckPlan, 'variant'>): Config {
-  const c = defaultConfig();
+export function planConfig(plan: Pick<CheckPlan, 'variant' | 'platform'>): Config {
+  const c = applyPlatform(defaultConfig(), plan.platform ?? 'default');
   c.variant = { ...c.variant, ...plan.variant };
   return c;
 }
@@ -90,7 +92,7 @@ export function checkIndex(index: number, plan: CheckPlan, setup: RunSetup, dead
   let report: RunReport = { index, steps: 0, cells: [], checked: [] };
   let executions = 0;
   let shrinkSetup = setup;
-  const prop = fc.property(arbFullRun(setup.generator, setup.config.irqLines, asidFillOfRun(index)), (run) => {
+  const prop = fc.property(arbFullRun(setup.generator, setup.config, asidFillOfRun(index)), (run) => {
     if (first) {
       first = false;
       const r = executeRun(run, setup, world, { cells, progress });

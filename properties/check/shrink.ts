@@ -16,7 +16,7 @@ export const MAX_TRACE_SHRINK_REPLAYS = 300;
 
 /** `events` (as run, without `as`) as a trace of `config`. */
 export function traceOf(config: Config, events: readonly RawEvent[]): Trace {
-  const parsed: TraceEvent[] = events.map((raw, i) => ({ event: parseEvent(raw, `events[${i}]`, config.irqLines).event, raw }));
+  const parsed: TraceEvent[] = events.map((raw, i) => ({ event: parseEvent(raw, `events[${i}]`, config).event, raw }));
   return { config, events: parsed, expect: [], rawConfig: {} };
 }
 

@@ -6,7 +6,7 @@
 // monitors on abstract(impl), kept up to date step by step (refinement/incremental.ts) and
 // compared with a full abstraction at the end of the run.
 
-import type { Config } from '../../abi/config';
+import { type Config, timerIrq } from '../../abi/config';
 import type { KernelEvent, Observation } from '../../abi/events';
 import type { KernelState } from '../../spec';
 import { RefinementChecker, type Divergence } from '../../refinement/check';
@@ -14,6 +14,7 @@ import { ImplRunner, SpecRunner, type loadImpl } from '../../refinement/kernels'
 import { IncrementalAbstraction } from '../../refinement/incremental';
 import { diffs } from '../../refinement/diff';
 import { noteWrittenKeys } from '../../spec/model/state';
+import { activationProbe } from '../../spec/kernel/thread';
 import type { EntryCost, Invariant } from '../invariants/types';
 import { MonitorSet, entryCost } from '../invariants/run';
 
@@ -26,10 +27,10 @@ type Machine = ImplRunner['kernel']['m'];
  * allocating and zeroing 16 MiB per run cost more than many a run's boot (Machine.reset).
  */
 const spareMachines = new Map<string, Machine>();
-const machineKey = (o: { memoryBits: number; tlbEntries: number; irqLines: number }) => `${o.memoryBits}/${o.tlbEntries}/${o.irqLines}`;
+const machineKey = (o: { memoryBits: number; tlbEntries: number; irqLines: number }, timer: number) => `${o.memoryBits}/${o.tlbEntries}/${o.irqLines}/${timer}`;
 
 function takeMachine(config: Config): Machine | undefined {
-  const key = machineKey(config);
+  const key = machineKey(config, timerIrq(config));
   const m = spareMachines.get(key);
   spareMachines.delete(key);
   return m;
@@ -99,7 +100,22 @@ export class CheckedKernel {
   /** Ends the run: its machine goes to the next run of the same machine options (the kernel must not be stepped again). */
   release(): void {
     const m = (this.checker?.impl ?? this.impl)?.kernel.m;
-    if (m !== undefined) spareMachines.set(machineKey(m.options), m);
+    if (m !== undefined) spareMachines.set(machineKey(m.options, m.irq.timerLine), m);
+  }
+
+  /**
+   * Instrumentation: `f` hears each restart a kernel's activateThread makes (spec first, then the
+   * impl, as each steps), until the returned function is called.
+   */
+  watchRestarts(f: (kernel: 'spec' | 'impl', tcb: number) => void): () => void {
+    const impl = (this.checker?.impl ?? this.impl)?.kernel;
+    const specRuns = this.checker !== undefined || this.spec !== undefined;
+    if (specRuns) activationProbe.onRestart = (t) => f('spec', t);
+    if (impl) impl.onRestart = (t) => f('impl', t);
+    return () => {
+      if (specRuns) activationProbe.onRestart = undefined;
+      if (impl) impl.onRestart = undefined;
+    };
   }
 
   /** The invariants this run checks (those not skipped under its variant). */

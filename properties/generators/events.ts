@@ -4,7 +4,8 @@
 import fc from 'fast-check';
 import { ROOT_SLOTS } from '../../abi/boot';
 import { METHODS, type MethodName } from '../../abi/invocations';
-import { type RawEvent, arbEvent } from './basic';
+import { defaultConfig, type IrqConfig } from '../../abi/config';
+import { type RawEvent, arbDeviceLine, arbEvent } from './basic';
 import { often, pick, rarely, slotPools } from './choices';
 import { arbWorldInvoke } from './invocations';
 import { ASID_METHODS, type AsidFill, BUFFER_BASE, EVENT_KINDS, SLOT_INDEX_ARG, type EventKind, type GeneratorOptions, type World, type WorldParams, arbWorldParams, layoutWorld } from './world';
@@ -59,15 +60,15 @@ export function breaksHarness(e: RawEvent, w: World): boolean {
 }
 
 /** One random event of the world (without nonces: see TraceDriver). */
-export function arbWorldEvent(w: World, o: GeneratorOptions, irqLines = 32, focus: readonly MethodName[] = []): fc.Arbitrary<RawEvent> {
+export function arbWorldEvent(w: World, o: GeneratorOptions, irq: IrqConfig = defaultConfig(), focus: readonly MethodName[] = []): fc.Arbitrary<RawEvent> {
   const kinds: Record<EventKind, fc.Arbitrary<RawEvent>> = {
     ipc: arbIPC(w),
-    invoke: arbWorldInvoke(w, focus),
+    invoke: arbWorldInvoke(w, focus, irq),
     memory: arbMemory(w),
     exception: fc.nat({ max: 7 }).map((c) => ({ exception: c })),
-    irq: often(fc.integer({ min: 1, max: irqLines - 1 }), fc.constant(w.irqLine), 4).map((l) => ({ irq: l })),
+    irq: often(arbDeviceLine(irq), fc.constant(w.irqLine), 4).map((l) => ({ irq: l })),
     tick: fc.integer({ min: 1, max: 6 }).map((n) => ({ tick: n })),
-    garbage: arbEvent({ irqLines }),
+    garbage: arbEvent(irq),
   };
   return fc.oneof(...EVENT_KINDS.filter((k) => o.weights[k] > 0).map((k) => ({ weight: o.weights[k], arbitrary: kinds[k] })))
     .filter((e) => !breaksHarness(e, w));
@@ -79,9 +80,9 @@ export interface GeneratedRun {
   events: RawEvent[];
 }
 
-export function arbRun(o: GeneratorOptions, irqLines = 32): fc.Arbitrary<GeneratedRun> {
+export function arbRun(o: GeneratorOptions, irq: IrqConfig = defaultConfig()): fc.Arbitrary<GeneratedRun> {
   const w = layoutWorld(o);
-  return fc.record({ world: arbWorldParams(o), events: fc.array(arbWorldEvent(w, o, irqLines), { maxLength: o.steps }) });
+  return fc.record({ world: arbWorldParams(o), events: fc.array(arbWorldEvent(w, o, irq), { maxLength: o.steps }) });
 }
 
 /**
@@ -139,8 +140,8 @@ class FullList<T> extends fc.Arbitrary<T[]> {
  * A run of exactly `o.steps` random events (fewer only when shrunk). A run whose setup fills the
  * ASID table or pool draws the ASID methods often: they are what the fill is for.
  */
-export function arbFullRun(o: GeneratorOptions, irqLines = 32, asidFill: AsidFill = 'none'): fc.Arbitrary<GeneratedRun> {
+export function arbFullRun(o: GeneratorOptions, irq: IrqConfig = defaultConfig(), asidFill: AsidFill = 'none'): fc.Arbitrary<GeneratedRun> {
   const w = layoutWorld(o);
   const focus = asidFill === 'none' ? [] : ASID_METHODS;
-  return fc.record({ world: arbWorldParams(o, asidFill), events: new FullList(arbWorldEvent(w, o, irqLines, focus), o.steps) });
+  return fc.record({ world: arbWorldParams(o, asidFill), events: new FullList(arbWorldEvent(w, o, irq, focus), o.steps) });
 }

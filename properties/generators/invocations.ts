@@ -7,9 +7,10 @@
 import fc from 'fast-check';
 import { METHODS, METHOD_NAMES, type MethodName } from '../../abi/invocations';
 import { OBJECT_TYPES } from '../../abi/objecttype';
-import { type RawEvent, u32 } from './basic';
+import { defaultConfig, type IrqConfig, timerIrq } from '../../abi/config';
+import { type RawEvent, arbDeviceLine, u32 } from './basic';
 import { type SlotPools, often, pick, slotPools } from './choices';
-import { BUFFER_BASE, IRQ_LINE, IRQ_PROBE_LINE, MAPPED_PT_VADDR, OWN_CSPACE_DATA, ROOT_UNTYPED, type World } from './world';
+import { BUFFER_BASE, IRQ_LINE, IRQ_PROBE_LINE, MAPPED_PT_VADDR, OWN_CSPACE_DATA, ROOT_UNTYPED, STALE_VADDR, type World } from './world';
 
 /** An argument's good values, and its bad ones by kind (each kind fails a different check, or the same one differently). */
 interface ArgChoice {
@@ -29,6 +30,10 @@ function slotSets(w: World) {
     endpoints: [...w.eps, ...w.badgedEps],
     notifications: [...w.ntfns, ...w.badgedNtfns],
     mappedFrames: [...buffers, 10],
+    /** Frames a flush succeeds on (mapped, and the mapping holds); one mapped in a space that is gone; one whose entry another frame replaced. */
+    flushable: [...buffers, 10, P.overFrame],
+    orphanFrames: [P.orphanFrame],
+    staleFrames: [P.staleFrame],
     unmappedFrames: [...w.frames.slice(w.tcbs.length), ...P.spareFrames, P.largePage, P.section],
     unmappedPTs: [w.pageTable, P.pageTable2],
     mappedPTs: [P.mappedPT, P.ptCopy],
@@ -79,8 +84,30 @@ function pageMapBySize(w: World): { cap: number[]; vaddr: ArgChoice }[] {
   ];
 }
 
+/**
+ * A page directory's flush range (start, end) by where it starts: in a mapped 4 KiB page (the
+ * root's IPC buffer and bootinfo, the threads' buffers, overFrame), where nothing is mapped
+ * (success without a flush), or in the last user page. A good range stays in the page; a bad start
+ * lies in the page before (RangeError when that one is mapped); a bad end is at or
+ * below start (InvalidArgument(1)), in the next page (RangeError), or above USER_TOP
+ * (IllegalOperation).
+ */
+function pdFlushRanges(w: World): { start: ArgChoice; end: ArgChoice }[] {
+  const bases = [0x00200000, 0x00201000, ...w.tcbs.map((_, i) => BUFFER_BASE + i * 0x1000), STALE_VADDR, 7 * MB, USER_TOP - 0x1000];
+  return bases.map((b) => ({
+    start: g(fc.integer({ min: b, max: b + 0xff }), fc.constant(b - 0x10)),
+    end: g(fc.integer({ min: b + 0x100, max: b + 0x1000 }), fc.constant(b), fc.constant(b + 0x1010), fc.constant(USER_TOP + 1)),
+  }));
+}
+
+/** A frame's flush offsets: inside a 4 KiB page, or the end at or below the start, or past the end of any frame. */
+const FLUSH_OFFSETS: Record<string, ArgChoice> = {
+  start_offset: g(fc.integer({ min: 0, max: 0xff }), fc.constant(0x1000)),
+  end_offset: g(fc.integer({ min: 0x100, max: 0x1000 }), fc.constant(0), fc.constantFrom(0x01000001, 0xffffffff)),
+};
+
 /** The choices for one argument of one method. */
-function argChoice(w: World, S: Sets, P: SlotPools, m: MethodName, name: string): ArgChoice {
+function argChoice(w: World, S: Sets, P: SlotPools, irq: IrqConfig, m: MethodName, name: string): ArgChoice {
   const free = P.free;
   const used = P.all;
   switch (`${m}.${name}`) {
@@ -122,7 +149,9 @@ function argChoice(w: World, S: Sets, P: SlotPools, m: MethodName, name: string)
     case 'bufferFrame': return slots([...S.mappedFrames, ...S.unmappedFrames], S.parents, [...S.endpoints, ...S.tcbs]);
     case 'vspace': return slots([3], S.freePDs, [w.probes.orphanPD], S.endpoints);
     case 'attr': return g(fc.constant(0), u32);
-    case 'irq': return g(fc.integer({ min: 1, max: 31 }).filter((i) => i !== IRQ_LINE && i !== IRQ_PROBE_LINE), fc.constantFrom(IRQ_LINE, IRQ_PROBE_LINE), fc.constantFrom(32, 300));
+    // A free device line; an issued one or the timer's (RevokeFirst); one past maxIRQ (RangeError).
+    case 'irq': return g(arbDeviceLine(irq).filter((i) => i !== IRQ_LINE && i !== IRQ_PROBE_LINE),
+      fc.constantFrom(IRQ_LINE, IRQ_PROBE_LINE, timerIrq(irq)), fc.constantFrom(irq.irqLines, 300));
     default: return g(often(fc.integer({ min: 0, max: 3 }), u32));
   }
 }
@@ -134,10 +163,16 @@ function capChoice(w: World, S: Sets, P: SlotPools, m: MethodName): ArgChoice {
     case 'PageTable_Map': return g(pick(S.unmappedPTs), pick([...S.mappedPTs, 16]), wrongKind);
     case 'PageTable_Unmap': return g(pick([...S.mappedPTs, ...S.unmappedPTs]), wrongKind);
   }
+  // A flush's bad caps are only those its decoder tells apart (the garbage events send its labels to other caps).
+  if (FLUSH_METHODS.includes(m)) {
+    return METHODS[m].interface === 'PageDirectory'
+      ? g(pick([3]), pick(S.freePDs), pick([w.probes.orphanPD]))
+      : g(pick(S.flushable), pick(S.unmappedFrames), pick(S.orphanFrames), pick(S.staleFrames));
+  }
   const byInterface: Record<string, readonly number[]> = {
     Untyped: [w.untyped, ROOT_UNTYPED, 18, w.probes.poolUntyped, w.probes.parentUntyped], TCB: S.tcbs, CNode: [2], IRQControl: [4],
     IRQHandler: [w.irqProbe], Frame: [...S.mappedFrames, ...S.unmappedFrames], PageTable: [...S.mappedPTs, ...S.unmappedPTs],
-    ASIDControl: [5], ASIDPool: [6],
+    PageDirectory: [3], ASIDControl: [5], ASIDPool: [6],
   };
   return g(pick(byInterface[METHODS[m].interface]), wrongKind);
 }
@@ -145,22 +180,26 @@ function capChoice(w: World, S: Sets, P: SlotPools, m: MethodName): ArgChoice {
 /** A message too short for any method with arguments (TruncatedMessage comes first in its decoder). */
 const TRUNCATED = { length: 0, extraCaps: 0 };
 
+/** The weights of an invocation's modes: every argument good, exactly one bad, each on its own. */
+interface Modes { good: number; oneBad: number; wild: number }
+const DEFAULT_MODES: Modes = { good: 3, oneBad: 5, wild: 1 };
+
 /**
- * One method's invocations: all good (3), one bad (5), each argument on its own (1). The last
+ * One method's invocations: all good, one bad, each argument on its own (`modes`). The last
  * choice is the message info: the marshalled one, or a truncated one (a bad kind like the others).
  */
-function arbMethod(m: MethodName, choices: ArgChoice[], names: string[]): fc.Arbitrary<RawEvent> {
+function arbMethod(m: MethodName, choices: ArgChoice[], names: string[], modes: Modes = DEFAULT_MODES): fc.Arbitrary<RawEvent> {
   const all = names.length > 0 ? [...choices, g(fc.constant(null), fc.constant(TRUNCATED))] : choices;
   // Every (argument, kind of bad value) pair is equally likely in the one-bad mode.
   const pairs = all.flatMap((c, i) => c.bad.map((bad) => ({ i, bad })));
   const goods = fc.tuple(...all.map((c) => c.good));
   const wild = fc.tuple(...all.map((c) => (c.bad.length > 0 ? often(c.good, fc.oneof(...c.bad), 2) : c.good)));
-  const modes: fc.WeightedArbitrary<unknown[]>[] = [{ weight: 3, arbitrary: goods }, { weight: 1, arbitrary: wild }];
+  const weighted: fc.WeightedArbitrary<unknown[]>[] = [{ weight: modes.good, arbitrary: goods }, { weight: modes.wild, arbitrary: wild }];
   if (pairs.length > 0) {
     const oneBad = fc.oneof(...pairs.map(({ i, bad }) => fc.tuple(goods, bad).map(([gv, b]) => gv.map((v, j) => (j === i ? b : v)))));
-    modes.splice(1, 0, { weight: 5, arbitrary: oneBad });
+    weighted.splice(1, 0, { weight: modes.oneBad, arbitrary: oneBad });
   }
-  return fc.oneof(...modes).map((v): RawEvent => {
+  return fc.oneof(...weighted).map((v): RawEvent => {
     const e: RawEvent = { invoke: m, cap: v[0] };
     if (names.length === 0) return e;
     e.args = Object.fromEntries(names.map((n, i) => [n, v[i + 1]]));
@@ -169,18 +208,32 @@ function arbMethod(m: MethodName, choices: ArgChoice[], names: string[]): fc.Arb
   });
 }
 
+/** The cache maintenance methods (four of a page directory, four of a frame), which differ only in the cache operation. */
+const FLUSH_METHODS: readonly MethodName[] = METHOD_NAMES.filter((m) => /_(Clean|Invalidate|CleanInvalidate)_Data$|_Unify_Instruction$/.test(m));
+
+/** The flushes' modes: one bad argument more often, as each of their errors is needed four times (one per method). */
+const FLUSH_MODES: Modes = { good: 1, oneBad: 7, wild: 1 };
+
 /**
  * Invocations of every method: the CNode, Untyped, common TCB and mapping methods (many checks)
  * weigh more, and the methods in `focus` (runs whose setup prepared them: see runs.ts) much more.
+ * The four flushes of a page directory together weigh as two methods, and so do a frame's: they
+ * decode alike, and eight full weights would thin out every other method.
  */
-export function arbWorldInvoke(w: World, focus: readonly MethodName[] = []): fc.Arbitrary<RawEvent> {
+export function arbWorldInvoke(w: World, focus: readonly MethodName[] = [], irq: IrqConfig = defaultConfig()): fc.Arbitrary<RawEvent> {
   const P = slotPools(w);
   const S = slotSets(w);
-  return fc.oneof(...METHOD_NAMES.map((m) => {
+  const flushes = (iface: 'PageDirectory' | 'Frame'): fc.Arbitrary<RawEvent> => fc.oneof(...FLUSH_METHODS.filter((m) => METHODS[m].interface === iface).map((m) => {
+    const names = METHODS[m].args.map((a) => a.name);
+    const method = (args: Record<string, ArgChoice>) => arbMethod(m, [capChoice(w, S, P, m), ...names.map((n) => args[n]!)], names, FLUSH_MODES);
+    return iface === 'Frame' ? method(FLUSH_OFFSETS) : fc.oneof(...pdFlushRanges(w).map((r) => method({ start: r.start, end: r.end })));
+  }));
+  const others = METHOD_NAMES.filter((m) => !FLUSH_METHODS.includes(m));
+  return fc.oneof({ weight: 4, arbitrary: flushes('PageDirectory') }, { weight: 4, arbitrary: flushes('Frame') }, ...others.map((m) => {
     const names = METHODS[m].args.map((a) => a.name);
     const weight = focus.includes(m) ? 150 : /^CNode_|Untyped|TCB_(Resume|Suspend|SetPriority)|Page_Map|PageTable_Map/.test(m) ? 3 : 2;
     const method = (cap: ArgChoice, args: Record<string, ArgChoice> = {}) =>
-      arbMethod(m, [cap, ...names.map((n) => args[n] ?? argChoice(w, S, P, m, n))], names);
+      arbMethod(m, [cap, ...names.map((n) => args[n] ?? argChoice(w, S, P, irq, m, n))], names);
     if (m === 'Page_Map') {
       const sizes = pageMapBySize(w).map((z) => method(g(pick(z.cap), pick(S.mappedFrames), P.any), { vaddr: z.vaddr }));
       return { weight, arbitrary: fc.oneof(...sizes) };

@@ -6,8 +6,8 @@
 //
 // Above them, from slot 64, only the root CNode holds the probes: objects left in the states that
 // the late checks of the VSpace and ASID decoders look at (unmapped frames of every size, a mapped
-// page table with a second cap, a page directory whose ASID pool is gone, a 4 KiB untyped with a
-// child). Some runs also fill the ASID table, or the root's ASID pool, during setup: the only way
+// page table with a second cap, a page directory whose ASID pool is gone and a frame mapped in it,
+// a frame whose mapping another frame replaced, a 4 KiB untyped with a child). Some runs also fill the ASID table, or the root's ASID pool, during setup: the only way
 // to the decoders' "nothing free" errors (DeleteFirst).
 
 import fc from 'fast-check';
@@ -97,10 +97,19 @@ export interface Probes {
   /** A 4 KiB untyped with a child (an endpoint, in `parentChild`). */
   parentUntyped: number;
   parentChild: number;
+  /** A 1 MiB frame mapped in orphanPD before its pool went (its lookups fail). */
+  orphanFrame: number;
+  /** A small frame mapped at STALE_VADDR, then replaced there by overFrame: its mapping record is stale. */
+  staleFrame: number;
+  overFrame: number;
 }
 
 /** Where the probes' mapped page table sits: the 1 MiB region above the IPC buffers' one. */
 export const MAPPED_PT_VADDR = 0x00400000;
+/** Where overFrame is mapped over staleFrame (in the mapped page table, away from Page_Map's addresses). */
+export const STALE_VADDR = MAPPED_PT_VADDR + 0x40000;
+/** Where orphanFrame is mapped in orphanPD. */
+const ORPHAN_VADDR = 0x00800000;
 const PROBES_BASE = 64;
 /** The slots of the fills: untypeds and pools (table fill), page directories (pool fill). */
 const TABLE_FILL_UNTYPED = 512;
@@ -137,6 +146,7 @@ export function layoutWorld(o: GeneratorOptions): World {
   w.probes = {
     spareFrames: take(3), largePage: next++, section: next++, pageTable2: next++, mappedPT: next++, pageDirectory2: next++,
     orphanPD: next++, poolUntyped: next++, parentUntyped: next++, parentChild: next++, ptCopy: next++,
+    orphanFrame: next++, staleFrame: next++, overFrame: next++,
   };
   const name = (slots: number[], p: string) => slots.forEach((s, i) => w.slotNames.set(s, `${p}${i}`));
   for (const [s, n] of [[1, 'rootTCB'], [2, 'rootCNode'], [3, 'rootPD'], [4, 'irqControl'], [5, 'asidControl'], [6, 'asidPool'], [10, 'rootBuffer'], [16, 'rootPT'], [17, 'ut17'], [18, 'ut18'], [19, 'ut19']] as const) w.slotNames.set(s, n);
@@ -151,7 +161,7 @@ export function layoutWorld(o: GeneratorOptions): World {
   w.harness = [w.irqHandler, w.watchdog, w.watchdogNtfn, HARNESS_UNTYPED];
   const P = w.probes;
   name(P.spareFrames, 'frame_spare');
-  for (const k of ['largePage', 'section', 'pageTable2', 'pageDirectory2', 'mappedPT', 'ptCopy', 'orphanPD', 'poolUntyped', 'parentUntyped', 'parentChild'] as const) w.slotNames.set(P[k], k);
+  for (const k of ['largePage', 'section', 'pageTable2', 'pageDirectory2', 'mappedPT', 'ptCopy', 'orphanPD', 'poolUntyped', 'parentUntyped', 'parentChild', 'orphanFrame', 'staleFrame', 'overFrame'] as const) w.slotNames.set(P[k], k);
   return w;
 }
 
@@ -273,17 +283,22 @@ function probesSetup(w: World): RawEvent[] {
   const pool = P.ptCopy;
   return [
     retype(ut, 'Section', [P.section]),
+    retype(ut, 'Section', [P.orphanFrame]),
     retype(ut, 'LargePage', [P.largePage]),
     retype(ut, 'SmallPage', P.spareFrames),
+    retype(ut, 'SmallPage', [P.staleFrame, P.overFrame]),
     retype(ut, 'PageTable', [P.pageTable2, P.mappedPT]),
     retype(ut, 'PageDirectory', [P.pageDirectory2, P.orphanPD]),
     retype(ut, 'Untyped', [P.poolUntyped, P.parentUntyped], 12),
     retype(P.parentUntyped, 'Endpoint', [P.parentChild]),
     inv('ASIDControl_MakePool', 5, { untyped: P.poolUntyped, root: 2, index: pool, depth: 32 }),
     inv('ASIDPool_Assign', pool, { vspace: P.orphanPD }),
+    inv('Page_Map', P.orphanFrame, { vspace: P.orphanPD, vaddr: ORPHAN_VADDR, rights: 'RW', attr: 0 }),
     inv('CNode_Delete', 2, { index: pool, depth: 32 }),
     inv('PageTable_Map', P.mappedPT, { vspace: 3, vaddr: MAPPED_PT_VADDR, attr: 0 }),
     inv('CNode_Copy', 2, { destIndex: P.ptCopy, destDepth: 32, srcRoot: 2, srcIndex: P.mappedPT, srcDepth: 32, rights: 'RWGP' }),
+    inv('Page_Map', P.staleFrame, { vspace: 3, vaddr: STALE_VADDR, rights: 'RW', attr: 0 }),
+    inv('Page_Map', P.overFrame, { vspace: 3, vaddr: STALE_VADDR, rights: 'RW', attr: 0 }),
   ];
 }
 

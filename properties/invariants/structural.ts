@@ -4,6 +4,7 @@
 // valid_irq_handlers. Each runs on the objects and slots a step changed (found by reference,
 // changes.ts) and in full at boot and periodically.
 
+import { timerIrq } from '../../abi/config';
 import type { KernelState } from '../../spec';
 import type { PPtr } from '../../spec/api/types';
 import { irqNodeSlot } from '../../spec/object/interrupt';
@@ -144,11 +145,31 @@ export const curThreadRunnable: StateInvariant = incrementalInvariant(
   },
 );
 
-/** valid_irq_handlers: every IRQHandler cap names an issued (Signal) line. */
+/**
+ * valid_irq_states with seL4's boot layout of states: the platform's timer line, and no other, is
+ * in state Timer (init_irqs sets it, and no invocation changes a Timer line), and every Inactive
+ * line is masked. Null when the states hold; run when the state or mask tables changed.
+ */
+function irqStatesProblem(s: KernelState): object | null {
+  const timer = timerIrq(s.config);
+  if (s.irqStates.length !== s.config.irqLines) return { irqLines: s.config.irqLines, states: s.irqStates.length, problem: 'the state table does not have a state per line' };
+  for (let l = 0; l < s.irqStates.length; l++) {
+    const st = s.irqStates[l];
+    if ((st === 'Timer') !== (l === timer)) return { irq: l, irqState: st, timerIrq: timer, problem: l === timer ? "the timer's line is not in state Timer" : 'a device line is in state Timer' };
+    if (st === 'Inactive' && !s.irqMasked[l]) return { irq: l, irqState: st, problem: 'an Inactive line is unmasked' };
+  }
+  return null;
+}
+
+/** valid_irq_handlers: every IRQHandler cap names an issued (Signal) line; the line states as above. */
 export const validIrqHandlers: StateInvariant = incrementalInvariant(
   'valid-irq-handlers',
-  'every IRQHandler cap names an existing line in state Signal, and every IRQ-node slot holds a notification cap or nothing (l4v valid_irq_handlers, valid_irq_node)',
+  "every IRQHandler cap names an existing line in state Signal, every IRQ-node slot holds a notification cap or nothing, the platform's timer line and no other is in state Timer, and Inactive lines are masked (l4v valid_irq_handlers, valid_irq_node, valid_irq_states)",
   (s, c, before) => {
+    if (before === null || before.irqStates !== s.irqStates || before.irqMasked !== s.irqMasked) {
+      const problem = irqStatesProblem(s);
+      if (problem !== null) return problem;
+    }
     const nodeEnd = irqNodeSlot(s.config.irqLines);
     const slots = before !== null && before.irqStates !== s.irqStates ? Object.keys(s.ctes).map(Number) : c.slots;
     for (const slot of slots) {

@@ -3,6 +3,7 @@
 // interrupts at kernel exit, schedules, and returns the new state and its observation.
 
 import { setAutoFreeze } from 'immer';
+import { timerIrq } from '../../abi/config';
 import type { KernelEvent, Observation, SyscallEvent } from '../../abi/events';
 import { IPC_BUFFER, msgOffset } from '../../abi/ipcbuffer';
 import { CAP_REGISTER, MSG_INFO_REGISTER, MSG_REGISTERS, SYSCALL_NUMBER_REGISTER } from '../../abi/registers';
@@ -140,12 +141,14 @@ export function step(state: KernelState, event: KernelEvent, stepNo: number): St
         writableTable(s, 'irqPending')[event.line] = true;
         if (!s.irqMasked[event.line]) takeInterrupts(s);
         return;
-      case 'tick':
+      case 'tick': {
+        const timer = timerIrq(s.config);
         for (let i = 0; i < event.count; i++) {
-          writableTable(s, 'irqPending')[0] = true;
+          writableTable(s, 'irqPending')[timer] = true;
           takeInterrupts(s);
         }
         return;
+      }
       default: {
         const never: never = event;
         throw new KernelBug(`unknown event ${JSON.stringify(never)}`);

@@ -2,7 +2,7 @@
 // it (seL4 src/kernel/boot.c and arch/arm/kernel/boot.c build the same root-task environment).
 
 import { KERNEL_LAYOUT, ROOT_ASID, ROOT_BOOTINFO_VADDR, ROOT_IPC_BUFFER_VADDR, ROOT_PRIORITY, ROOT_SLOTS, CPSR_USER, bootLayout } from '../../abi/boot';
-import type { Config } from '../../abi/config';
+import { type Config, timerIrq } from '../../abi/config';
 import { ASID_LOW_BITS } from '../../abi/objecttype';
 import { N_USER_REGISTERS, REG } from '../../abi/registers';
 import type { Cap, PPtr } from '../api/types';
@@ -91,10 +91,7 @@ export function bootState(config: Config): KernelState {
   write(tcbSlot(L.rootTCB, TCB_SLOT.reply), { tag: 'ReplyCap', tcb: L.rootTCB, master: true, canGrant: true });
   write(slot(ROOT_SLOTS.tcb), { tag: 'ThreadCap', ptr: L.rootTCB });
 
-  const irqStates = new Array(config.irqLines).fill('Inactive') as KernelState['irqStates'];
-  irqStates[0] = 'Timer';
-  const irqMasked = new Array<boolean>(config.irqLines).fill(true);
-  irqMasked[0] = false;
+  const { irqStates, irqMasked } = initIRQs(config);
 
   return {
     config,
@@ -110,4 +107,17 @@ export function bootState(config: Config): KernelState {
     irqMasked,
     irqPending: new Array<boolean>(config.irqLines).fill(false),
   };
+}
+
+/**
+ * seL4 init_irqs (src/arch/arm/kernel/boot.c): every line 0..maxIRQ Inactive (masked), then the
+ * platform's timer line IRQTimer (unmasked). The platforms modelled reserve no other line.
+ */
+function initIRQs(config: Config): Pick<KernelState, 'irqStates' | 'irqMasked'> {
+  const irqStates = new Array(config.irqLines).fill('Inactive') as KernelState['irqStates'];
+  const irqMasked = new Array<boolean>(config.irqLines).fill(true);
+  const timer = timerIrq(config);
+  irqStates[timer] = 'Timer';
+  irqMasked[timer] = false;
+  return { irqStates, irqMasked };
 }

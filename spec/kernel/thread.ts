@@ -30,6 +30,13 @@ import { cancelIPC } from '../object/endpoint';
 
 export const NUM_PRIORITIES = 256;
 
+/**
+ * Instrumentation, not kernel state: told each time activateThread restarts a thread (seL4 sets
+ * its next pc to the restart pc there, which the model does not keep). The conformance comparer
+ * uses it to tell a restarted system call from one that returned; nothing in the kernel reads it.
+ */
+export const activationProbe: { onRestart?: (tcb: PPtr) => void } = {};
+
 function lazy(s: KernelState): boolean {
   return s.config.variant.scheduler === 'lazy';
 }
@@ -295,6 +302,7 @@ export function activateThread(s: KernelState): void {
       return;
     case 'Restart':
       setThreadState(s, s.curThread, { tag: 'Running' });
+      activationProbe.onRestart?.(s.curThread);
       return;
     default:
       throw new KernelBug(`activateThread: the current thread is ${st.tag}`);

@@ -5,7 +5,8 @@
 // directory) -> page directories (index vaddr[31:20] -> PDE) -> page tables (index vaddr[19:12]
 // -> PTE). A large page / supersection is stored in each of its 16 entries, as the hardware
 // tables hold it. The mapping state is the tables themselves: TLB maintenance is the impl's
-// concern, so the flushes of seL4 have no counterpart here.
+// concern, so the flushes of seL4 have no counterpart here, and there are no caches: the cache
+// maintenance methods decode as seL4 does and then change nothing.
 
 import { match } from 'ts-pattern';
 import { LABEL } from '../../abi/invocations';
@@ -23,8 +24,14 @@ import { deleteObjectsInRegion } from '../object/untyped';
 /** The capabilities decodeARMMMUInvocation handles. */
 export type ArchCap = CapOf<'FrameCap' | 'PageTableCap' | 'PageDirectoryCap' | 'ASIDControlCap' | 'ASIDPoolCap'>;
 
-/** l4v SEL4/API/Invocation/ARM.lhs (page-directory flushes are not modelled). */
+/**
+ * l4v SEL4/API/Invocation/ARM.lhs. A flush keeps what seL4 would flush: the virtual range
+ * [start, end] (end inclusive, as seL4 passes it), the physical address of start, and the space.
+ */
 export type ArchInvocation =
+  | { tag: 'PageDirectoryFlush'; flush: FlushType; start: number; end: number; pstart: number; pd: PPtr; asid: number }
+  | { tag: 'PageDirectoryNothing' }
+  | { tag: 'PageFlush'; flush: FlushType; start: number; end: number; pstart: number; pd: PPtr; asid: number }
   | { tag: 'PageTableMap'; slot: PPtr; cap: CapOf<'PageTableCap'>; pd: PPtr; pdIndex: number }
   | { tag: 'PageTableUnmap'; slot: PPtr; cap: CapOf<'PageTableCap'> }
   | { tag: 'PageMap'; slot: PPtr; cap: CapOf<'FrameCap'>; entries: MappingEntries }
@@ -32,6 +39,22 @@ export type ArchInvocation =
   | { tag: 'PageGetAddr'; ptr: PPtr }
   | { tag: 'MakePool'; frame: PPtr; slot: PPtr; parent: PPtr; base: number }
   | { tag: 'Assign'; asid: number; pool: PPtr; pdSlot: PPtr };
+
+/** l4v FlushType: the cache operation of a page-directory or frame flush (seL4 doFlush's cases). */
+export type FlushType = 'Clean' | 'Invalidate' | 'CleanInvalidate' | 'Unify';
+
+const PD_FLUSH_LABELS: Readonly<Record<number, FlushType>> = {
+  [LABEL.ARMPDClean_Data]: 'Clean',
+  [LABEL.ARMPDInvalidate_Data]: 'Invalidate',
+  [LABEL.ARMPDCleanInvalidate_Data]: 'CleanInvalidate',
+  [LABEL.ARMPDUnify_Instruction]: 'Unify',
+};
+const PAGE_FLUSH_LABELS: Readonly<Record<number, FlushType>> = {
+  [LABEL.ARMPageClean_Data]: 'Clean',
+  [LABEL.ARMPageInvalidate_Data]: 'Invalidate',
+  [LABEL.ARMPageCleanInvalidate_Data]: 'CleanInvalidate',
+  [LABEL.ARMPageUnify_Instruction]: 'Unify',
+};
 
 /** What Page_Map writes: one PTE / PDE repeated in `count` consecutive entries from `index`. */
 export type MappingEntries =
@@ -88,6 +111,20 @@ function lookupPTSlot(s: KernelState, pd: PPtr, vaddr: number): Result<{ pt: PPt
   const pde = readObject(s, pd, 'PageDirectory').entries[pdIndexOf(vaddr)];
   if (pde === undefined || pde.tag !== 'PageTablePDE') return err({ tag: 'MissingCapability', bitsLeft: PD_SHIFT });
   return ok({ pt: pde.pt, index: ptIndexOf(vaddr) });
+}
+
+/**
+ * seL4 resolveVAddr: the frame mapped at vaddr in pd (the base the entry holds) and its size, or
+ * null when nothing is.
+ */
+function resolveVAddr(s: KernelState, pd: PPtr, vaddr: number): { frame: PPtr; size: FrameSize } | null {
+  const pde = readObject(s, pd, 'PageDirectory').entries[pdIndexOf(vaddr)];
+  if (pde === undefined) return null;
+  if (pde.tag === 'SectionPDE') return { frame: pde.frame, size: 'Section' };
+  if (pde.tag === 'SuperSectionPDE') return { frame: pde.frame, size: 'SuperSection' };
+  const pte = readObject(s, pde.pt, 'PageTable').entries[ptIndexOf(vaddr)];
+  if (pte === undefined) return null;
+  return { frame: pte.frame, size: pte.tag === 'SmallPagePTE' ? 'SmallPage' : 'LargePage' };
 }
 
 /** seL4 isValidVTableRoot: a page directory cap that has been assigned an ASID. */
@@ -245,21 +282,64 @@ function checkPDForASID(s: KernelState, asid: number, pd: PPtr): SyscallError | 
   return null;
 }
 
-/**
- * seL4 decodeARMMMUInvocation: page, page table, page directory, ASID control and ASID pool
- * caps. Page-directory caps only have the cache maintenance methods, which are not modelled
- * (IllegalOperation, docs/deviations/vspace.md), as are the frame cache methods.
- */
+/** seL4 decodeARMMMUInvocation: page, page table, page directory, ASID control and ASID pool caps. */
 export function decodeARMMMUInvocation(
   s: KernelState, args: InvocationArgs, cap: ArchCap, slot: PPtr, _thread: PPtr,
 ): Decoded<ArchInvocation> {
   return match(cap)
-    .with({ tag: 'PageDirectoryCap' }, () => illegal())
+    .with({ tag: 'PageDirectoryCap' }, (c) => decodeARMPageDirectoryInvocation(s, args, c))
     .with({ tag: 'PageTableCap' }, (c) => decodeARMPageTableInvocation(s, args, c, slot))
     .with({ tag: 'FrameCap' }, (c) => decodeARMFrameInvocation(s, args, c, slot))
     .with({ tag: 'ASIDControlCap' }, () => decodeARMASIDControlInvocation(s, args))
     .with({ tag: 'ASIDPoolCap' }, (c) => decodeARMASIDPoolInvocation(s, args, c))
     .exhaustive();
+}
+
+/**
+ * The cache maintenance methods of a page directory, (start, end) a virtual range. The page
+ * directory must still own its ASID. A range where nothing is mapped at start succeeds without a
+ * flush (nothing of it can be cached); otherwise it must lie within the frame mapped at start.
+ */
+function decodeARMPageDirectoryInvocation(s: KernelState, args: InvocationArgs, cap: CapOf<'PageDirectoryCap'>): Decoded<ArchInvocation> {
+  const flush = PD_FLUSH_LABELS[args.label];
+  if (flush === undefined) return illegal();
+  if (args.words.length < 2) return truncated();
+  const start = args.words[0] >>> 0;
+  const end = args.words[1] >>> 0;
+  if (end <= start) return invalidArg(1);
+  // Users may not flush the kernel's window.
+  if (start >= USER_TOP || end > USER_TOP) return illegal();
+  if (cap.mapped === null) return invalidCap(0);
+  const found = findPDForASID(s, cap.mapped);
+  if (!found.ok) return lookupError(found.error);
+  if (found.value !== cap.ptr) return invalidCap(0);
+  const frame = resolveVAddr(s, cap.ptr, start);
+  if (frame === null) return ok({ tag: 'PageDirectoryNothing' });
+  const size = 2 ** pageBitsForSize(frame.size);
+  const base = start - (start % size);
+  if (end - 1 - ((end - 1) % size) !== base) return err({ tag: 'RangeError', min: start, max: base + size - 1 });
+  return ok({ tag: 'PageDirectoryFlush', flush, start, end: end - 1, pstart: frame.frame + (start - base), pd: cap.ptr, asid: cap.mapped });
+}
+
+/**
+ * The cache maintenance methods of a frame, (start, end) offsets into it. The frame is flushed
+ * through its user mapping (no hypervisor), so the cap's record of that mapping must still hold:
+ * its ASID names a page directory in which the frame is mapped at the recorded address.
+ */
+function decodeARMPageFlush(s: KernelState, args: InvocationArgs, cap: CapOf<'FrameCap'>, flush: FlushType): Decoded<ArchInvocation> {
+  if (args.words.length < 2) return truncated();
+  if (cap.mapped === null) return illegal();
+  const { asid, vaddr } = cap.mapped;
+  const found = findPDForASID(s, asid);
+  if (!found.ok) return lookupError(found.error);
+  const start = args.words[0] >>> 0;
+  const end = args.words[1] >>> 0;
+  if (end <= start) return invalidArg(1);
+  const frame = resolveVAddr(s, found.value, vaddr);
+  if (frame === null || frame.size !== cap.size || frame.frame !== cap.ptr) return invalidCap(0);
+  const size = 2 ** pageBitsForSize(cap.size);
+  if (start >= size || end > size) return invalidArg(0);
+  return ok({ tag: 'PageFlush', flush, start: vaddr + start, end: vaddr + end - 1, pstart: cap.ptr + start, pd: found.value, asid });
 }
 
 /** PageTable_Map(vaddr, attr; pd) and PageTable_Unmap(), checks in seL4's order. */
@@ -287,11 +367,13 @@ function decodeARMPageTableInvocation(
   return ok({ tag: 'PageTableMap', slot, cap: { ...cap, mapped }, pd: target.pd, pdIndex });
 }
 
-/** Page_Map(vaddr, rights, attr; pd), Page_Unmap(), Page_GetAddress(). */
+/** Page_Map(vaddr, rights, attr; pd), Page_Unmap(), Page_GetAddress() and the cache methods. */
 function decodeARMFrameInvocation(
   s: KernelState, args: InvocationArgs, cap: CapOf<'FrameCap'>, slot: PPtr,
 ): Decoded<ArchInvocation> {
   if (args.label === LABEL.ARMPageUnmap) return ok({ tag: 'PageUnmap', slot, cap });
+  const flush = PAGE_FLUSH_LABELS[args.label];
+  if (flush !== undefined) return decodeARMPageFlush(s, args, cap, flush);
   if (args.label === LABEL.ARMPageGetAddress) return ok({ tag: 'PageGetAddr', ptr: cap.ptr });
   if (args.label !== LABEL.ARMPageMap) return illegal();
   if (args.words.length < 3 || args.extraCaps.length < 1) return truncated();
@@ -404,6 +486,11 @@ function setCap(s: KernelState, slot: PPtr, cap: Cap): void {
 /** Performs a decoded arch invocation; Page_GetAddress replies with the frame's physical address. */
 export function performARMMMUInvocation(s: KernelState, inv: ArchInvocation, _thread: PPtr): number[] | void {
   switch (inv.tag) {
+    // There are no caches in the model: a flush changes nothing (docs/deviations/vspace.md).
+    case 'PageDirectoryFlush':
+    case 'PageDirectoryNothing':
+    case 'PageFlush':
+      return;
     case 'PageTableMap':
       setCap(s, inv.slot, inv.cap);
       getObject(s, inv.pd, 'PageDirectory').entries[inv.pdIndex] = { tag: 'PageTablePDE', pt: inv.cap.ptr };

@@ -12,7 +12,7 @@ import { coverageOutcome, coverageRow } from '../../properties/coverage';
 import { type KernelState, bootState, step } from '../../spec';
 
 const config = defaultConfig();
-const parse = (raw: unknown, i: number) => parseEvent(raw, `events[${i}]`, config.irqLines).event;
+const parse = (raw: unknown, i: number) => parseEvent(raw, `events[${i}]`, config).event;
 const setup = setupEvents().map(parse);
 
 function booted(): KernelState {

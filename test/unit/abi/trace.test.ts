@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TraceError, parseTrace } from '../../../abi/trace';
+import { applyPlatform, defaultConfig, isDeviceLine, timerIrq } from '../../../abi/config';
 import { messageInfoFromWord } from '../../../abi/messageinfo';
 import { SYSCALLS } from '../../../abi/syscalls';
 
@@ -14,6 +15,51 @@ function problem(json: unknown): string {
   }
   throw new Error('parsed without error');
 }
+
+describe('config.platform', () => {
+  const qemu = { platform: 'qemu-arm-virt' };
+
+  it('defaults to the default platform: 32 lines, the timer on 0', () => {
+    const c = parseTrace(base([])).config;
+    expect([c.platform, c.irqLines, timerIrq(c)]).toEqual(['default', 32, 0]);
+    expect(parseTrace(base([], { config: { irqLines: 8 } })).config.irqLines).toBe(8);
+  });
+
+  it('qemu-arm-virt: 160 lines, the timer on 27; an explicit irqLines must agree', () => {
+    const c = parseTrace(base([], { config: qemu })).config;
+    expect([c.platform, c.irqLines, timerIrq(c)]).toEqual(['qemu-arm-virt', 160, 27]);
+    expect(parseTrace(base([], { config: { ...qemu, irqLines: 160 } })).config.irqLines).toBe(160);
+    expect(problem(base([], { config: { ...qemu, irqLines: 32 } }))).toBe('config.irqLines: platform qemu-arm-virt has 160 IRQ lines (0..159), got 32');
+    expect(problem(base([], { config: { platform: 'pc99' } }))).toBe('config.platform: unknown platform "pc99" (expected one of default, qemu-arm-virt)');
+    expect(problem(base([], { config: { platform: 3 } }))).toBe('config.platform: unknown platform 3 (expected one of default, qemu-arm-virt)');
+  });
+
+  it("irq events take every line of the platform but the timer's", () => {
+    const lines = (c: object, irq: number) => parseTrace(base([{ irq }], { config: c })).events[0].event;
+    for (const l of [0, 26, 28, 159]) expect(lines(qemu, l)).toEqual({ tag: 'irq', line: l });
+    expect(problem(base([{ irq: 27 }], { config: qemu }))).toBe("events[0].irq: expected 0..159 except 27, got 27 (the timer's line on platform qemu-arm-virt: use tick)");
+    expect(problem(base([{ irq: 160 }], { config: qemu }))).toBe('events[0].irq: expected 0..159 except 27, got 160');
+  });
+
+  it('an override replaces the platform and its line count before the events are parsed', () => {
+    const t = parseTrace(base([{ irq: 0 }], { config: { irqLines: 8 } }), { platform: 'qemu-arm-virt' });
+    expect([t.config.platform, t.config.irqLines, t.events[0].event]).toEqual(['qemu-arm-virt', 160, { tag: 'irq', line: 0 }]);
+  });
+
+  it('applyPlatform sets the platform and its line count; an unknown name throws', () => {
+    const c = applyPlatform(defaultConfig(), 'qemu-arm-virt');
+    expect([c.platform, c.irqLines, timerIrq(c)]).toEqual(['qemu-arm-virt', 160, 27]);
+    expect(applyPlatform(c, 'default').irqLines).toBe(32);
+    expect(() => applyPlatform(c, 'virt')).toThrow('unknown platform "virt" (expected one of default, qemu-arm-virt)');
+  });
+
+  it('device lines are every line but the timer', () => {
+    const c = applyPlatform(defaultConfig(), 'qemu-arm-virt');
+    expect(Array.from({ length: 200 }, (_, l) => l).filter((l) => isDeviceLine(c, l))).toHaveLength(159);
+    expect([isDeviceLine(c, 0), isDeviceLine(c, 27), isDeviceLine(c, 159), isDeviceLine(c, 160)]).toEqual([true, false, true, false]);
+    expect([isDeviceLine({ irqLines: 32 }, 0), isDeviceLine({ irqLines: 32 }, 31)]).toEqual([false, true]);
+  });
+});
 
 describe('trace parsing', () => {
   it('rejects a wrong or missing format', () => {
@@ -41,7 +87,8 @@ describe('trace parsing', () => {
 
   it('checks value types and ranges', () => {
     expect(problem(base([{ tick: 0 }]))).toBe('events[0].tick: expected 1..65536, got 0');
-    expect(problem(base([{ irq: 0 }]))).toBe('events[0].irq: expected 1..31, got 0');
+    expect(problem(base([{ irq: 0 }]))).toBe("events[0].irq: expected 1..31, got 0 (the timer's line on platform default: use tick)");
+    expect(problem(base([{ irq: 32 }]))).toBe('events[0].irq: expected 1..31, got 32');
     expect(parseTrace(base([{ irq: 40 }], { config: { irqLines: 64 } })).events[0].event).toEqual({ tag: 'irq', line: 40 });
     expect(problem(base([{ load: '12' }]))).toBe('events[0].load: expected u32, got "12"');
     expect(problem(base([{ load: 1.5 }]))).toBe('events[0].load: expected u32, got 1.5');

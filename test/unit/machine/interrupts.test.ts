@@ -56,6 +56,19 @@ describe('interrupt controller', () => {
     expect(m.irq.activeIrq()).toBe(TIMER_IRQ);
   });
 
+  it('can wire the timer to another line (27 on QEMU virt): lower pending lines come first', () => {
+    const m = new Machine({ memoryBits: 22, tlbEntries: 1, irqLines: 160, timerIrq: 27 });
+    expect(m.irq.timerLine).toBe(27);
+    m.irq.unmask(27);
+    m.irq.unmask(0);
+    m.timerFire();
+    expect([m.irq.isPending(27), m.irq.isPending(0), m.irq.activeIrq()]).toEqual([true, false, 27]);
+    m.irq.raise(0);
+    expect(m.irq.activeIrq()).toBe(0);
+    expect(new Machine({ memoryBits: 22, tlbEntries: 1, irqLines: 2 }).irq.timerLine).toBe(TIMER_IRQ);
+    for (const t of [-1, 160, 2.5]) expect(() => new InterruptController(160, t)).toThrow(RangeError);
+  });
+
   it('rejects lines outside [0, irqLines) and bad sizes', () => {
     const ic = new InterruptController(4);
     for (const l of [-1, 4, 1.5, NaN]) {

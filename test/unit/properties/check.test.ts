@@ -35,7 +35,7 @@ describe('the generated world', () => {
       const k = new CheckedKernel(config, 'spec', []);
       k.boot();
       for (const [i, raw] of worldSetup(world, p).entries()) {
-        const e = parseEvent(raw, `setup[${i}]`, config.irqLines).event;
+        const e = parseEvent(raw, `setup[${i}]`, config).event;
         const r = k.step(e);
         const root = r.observation.threads.root;
         if ('invoke' in raw && raw.invoke !== 'DebugNameThread') expect([raw.invoke, root.error]).toEqual([raw.invoke, 'NoError']);
@@ -52,7 +52,7 @@ describe('the generated world', () => {
       k.boot();
       const failed: string[] = [];
       for (const [i, raw] of worldSetup(world, p).entries()) {
-        const r = k.step(parseEvent(raw, `setup[${i}]`, c.irqLines).event);
+        const r = k.step(parseEvent(raw, `setup[${i}]`, c).event);
         if ('invoke' in raw && raw.invoke !== 'DebugNameThread' && r.observation.threads.root.error !== 'NoError') failed.push(`${i}: ${raw.invoke}`);
       }
       expect(failed).toEqual([]);
@@ -109,7 +109,7 @@ describe('TraceDriver', () => {
     const evs: RawEvent[] = [];
     const d = new TraceDriver((raw) => {
       evs.push(raw);
-      k.step(parseEvent(raw, 'e', config.irqLines).event);
+      k.step(parseEvent(raw, 'e', config).event);
       return true;
     }, () => k.state, world);
     const p = { priorities: [200, 100, 100, 100], rootPriority: 255, faultHandler: [true, true, true, true], boundTo: [-1, -1], asidFill: 'none' as const };

@@ -30,6 +30,15 @@ describe('coverage of a default-sized check', () => {
     for (let r = 0; r < plan.runs; r++) mergeCells(cells, checkIndex(r, plan, spec).cells);
     expect(missingCells(cells)).toEqual([]);
   }, 120_000);
+
+  it('on qemu-arm-virt, 20 runs of seed 1 reach every required cell of the IRQ methods (on the spec)', () => {
+    const plan: CheckPlan = { runs: 20, seed: 1, kernel: 'spec', variant: {}, platform: 'qemu-arm-virt', generator: O, shard: { index: 1, count: 1 }, workers: 1 };
+    const qemu: RunSetup = { ...spec, config: planConfig(plan) };
+    const cells: Cells = new Map();
+    for (let r = 0; r < plan.runs; r++) mergeCells(cells, checkIndex(r, plan, qemu).cells);
+    expect(missingCells(cells).filter((c) => c.startsWith('IRQ'))).toEqual([]);
+    expect([...(cells.get('IRQControl_Get') ?? [])]).toEqual(expect.arrayContaining(['NoError', 'RangeError', 'RevokeFirst']));
+  }, 60_000);
 });
 
 describe('the driver', () => {
@@ -39,7 +48,7 @@ describe('the driver', () => {
     let generated = 0;
     let ran = 0;
     for (let r = 0; r < 10; r++) {
-      const [run] = fc.sample(arbFullRun(O, config.irqLines), { seed: 5, path: String(r), numRuns: 1 });
+      const [run] = fc.sample(arbFullRun(O, config), { seed: 5, path: String(r), numRuns: 1 });
       const evs = executeRun(run, spec, world, { trace: true }).events!.slice(worldSetup(world, run.world).length);
       generated += run.events.filter(forThreads).length;
       ran += evs.filter((e) => forThreads(e) && e.as !== 'watchdog' && e.comment === undefined).length;
@@ -57,7 +66,7 @@ describe('the driver', () => {
     let ran = 0;
     let movedOn = 0;
     for (let r = 0; r < 3; r++) {
-      const [run] = fc.sample(arbFullRun(long, config.irqLines), { seed: 11, path: String(r), numRuns: 1 });
+      const [run] = fc.sample(arbFullRun(long, config), { seed: 11, path: String(r), numRuns: 1 });
       const evs = executeRun(run, { ...spec, generator: long }, lw, { trace: true }).events!.slice(worldSetup(lw, run.world).length);
       generated += run.events.filter(forThreads).length;
       ran += evs.filter((e) => forThreads(e) && e.as !== 'watchdog' && e.comment === undefined).length;
@@ -82,7 +91,7 @@ describe('the driver', () => {
     const named: number[] = [];
     const revoked: number[] = [];
     const moreGarbage = { ...O, weights: { ...O.weights, garbage: 60 } };
-    for (const e of fc.sample(arbWorldEvent(world, moreGarbage, config.irqLines), { seed: 3, numRuns: 5000 })) {
+    for (const e of fc.sample(arbWorldEvent(world, moreGarbage, config), { seed: 3, numRuns: 5000 })) {
       // The root CNode cap and IRQControl: revoking either takes a harness cap with it.
       if (e.invoke === 'CNode_Revoke' && [2, 4].includes((e.args as { index?: number } | undefined)?.index ?? -1)) revoked.push(e.cap as number);
       // The values that name slots: the cap, cap arguments and slot indexes, extra caps, the receive slot.
@@ -94,6 +103,41 @@ describe('the driver', () => {
     }
     expect(named).toEqual([]);
     expect(revoked).toEqual([]);
+  });
+});
+
+describe('IRQ lines come from the platform', () => {
+  const lines = (c: typeof config) => {
+    const irq = new Set<number>();
+    const get = new Set<number>();
+    const heavy = { ...O, weights: { ...O.weights, irq: 40, garbage: 20 } };
+    for (const e of fc.sample(arbWorldEvent(world, heavy, c, ['IRQControl_Get']), { seed: 7, numRuns: 6000 })) {
+      if (typeof e.irq === 'number') irq.add(e.irq);
+      if (e.invoke === 'IRQControl_Get') get.add((e.args as { irq: number }).irq);
+    }
+    return { irq: [...irq].sort((a, b) => a - b), get };
+  };
+
+  it('default: irq events on 1..31; IRQControl_Get also asks for the timer (0) and 32', () => {
+    const { irq, get } = lines(config);
+    expect(irq[0]).toBe(1);
+    expect(irq.at(-1)).toBe(31);
+    for (const l of [0, 5, 6, 32, 300]) expect(get.has(l)).toBe(true);
+  });
+
+  it('qemu-arm-virt: irq events on 0..159 but 27; IRQControl_Get asks for 27, 160, 300 and lines above 31', () => {
+    const qemu = planConfig({ variant: {}, platform: 'qemu-arm-virt' });
+    const { irq, get } = lines(qemu);
+    expect(irq[0]).toBe(0);
+    expect(irq.at(-1)).toBe(159);
+    expect(irq).not.toContain(27);
+    expect(irq.filter((l) => l > 31).length).toBeGreaterThan(50);
+    for (const l of [27, 5, 6, 160, 300]) expect(get.has(l)).toBe(true);
+    expect([...get].some((l) => l > 31 && l < 160)).toBe(true);
+    // and every generated event parses under the platform
+    for (const e of fc.sample(arbWorldEvent(world, O, qemu), { seed: 8, numRuns: 500 })) {
+      expect(() => parseTrace({ format: 'l4check-trace/1', config: { platform: 'qemu-arm-virt' }, events: [e] })).not.toThrow();
+    }
   });
 });
 

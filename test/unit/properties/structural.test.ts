@@ -7,6 +7,8 @@ import type { KernelState } from '../../../spec';
 import type { StateInvariant } from '../../../properties/invariants/changes';
 import { boundNotificationSymmetry, curThreadRunnable, symRefs, validIdle, validIrqHandlers } from '../../../properties/invariants/structural';
 import { contexts, fakeStep, ipcTrace } from './fixtures';
+import { applyPlatform, defaultConfig } from '../../../abi/config';
+import { bootState } from '../../../spec';
 
 const { boot, steps } = contexts(ipcTrace());
 // After step 13 srv is blocked sending on endpoint 21 (0x00200010).
@@ -94,6 +96,29 @@ describe('structural invariants fail', () => {
   it('valid-irq-handlers: a handler cap for a line that is not issued', () => {
     expectViolation(validIrqHandlers, blocked, produce(blocked, (d) => {
       d.ctes[0x00100000 + 16 * 40] = { cap: { tag: 'IRQHandlerCap', irq: 3 }, mdb: { prev: 0, next: 0, revocable: false, firstBadged: false } };
+    }));
+  });
+  it("valid-irq-handlers: the timer's line not Timer, a device line Timer, an Inactive line unmasked", () => {
+    expectViolation(validIrqHandlers, blocked, produce(blocked, (d) => {
+      d.irqStates[0] = 'Inactive';
+    }));
+    expectViolation(validIrqHandlers, blocked, produce(blocked, (d) => {
+      d.irqStates[9] = 'Timer';
+      d.irqMasked[9] = false;
+    }));
+    expectViolation(validIrqHandlers, blocked, produce(blocked, (d) => {
+      d.irqMasked[9] = false;
+    }));
+  });
+  it('valid-irq-handlers: on qemu-arm-virt the timer is line 27, and line 0 in state Timer is wrong', () => {
+    const qemu = bootState(applyPlatform(defaultConfig(), 'qemu-arm-virt'));
+    expect(validIrqHandlers.full(qemu)).toBeNull();
+    expect(validIrqHandlers.full(bootState(defaultConfig()))).toBeNull();
+    expectViolation(validIrqHandlers, qemu, produce(qemu, (d) => {
+      d.irqStates[0] = 'Timer';
+      d.irqStates[27] = 'Inactive';
+      d.irqMasked[0] = false;
+      d.irqMasked[27] = true;
     }));
   });
 });

@@ -4,7 +4,7 @@
 
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../../../abi/config';
+import { applyPlatform, defaultConfig } from '../../../abi/config';
 import type { KernelEvent } from '../../../abi/events';
 import { parseEvent } from '../../../abi/trace';
 import { arbEvent, setupEvents, WORLD } from '../../../properties/generators';
@@ -17,7 +17,7 @@ import { TCB_OFFSET, TCB_WORD } from '../../../impl/object/structures';
 
 type Impl = Awaited<ReturnType<typeof loadImpl>>;
 const config = defaultConfig();
-const parse = (raw: unknown, i: number): KernelEvent => parseEvent(raw, `events[${i}]`, config.irqLines).event;
+const parse = (raw: unknown, i: number): KernelEvent => parseEvent(raw, `events[${i}]`, config).event;
 const setup = setupEvents().map(parse);
 let impl: Impl;
 
@@ -116,5 +116,40 @@ describe.each([
     expect(d?.step).toBe(at);
     expect(d?.kind).toBe('observation');
     expect(d?.diffs).toContainEqual({ path: 'observation.current', spec: 'root', impl: 'idle' });
+  });
+});
+
+describe('the qemu-arm-virt interrupt layout (160 lines, the timer on 27)', () => {
+  const qemu = applyPlatform(config, 'qemu-arm-virt');
+  const qparse = (raw: unknown, i: number): KernelEvent => parseEvent(raw, `events[${i}]`, qemu).event;
+  // Root issues lines 0, 40 and 159 to the world's notification, then random events and raises.
+  const issue = (irq: number, slot: number) => [
+    { invoke: 'IRQControl_Get', cap: 4, args: { irq, root: 2, index: slot, depth: 32 } },
+    { invoke: 'IRQHandler_SetNotification', cap: slot, args: { notification: WORLD.ntfn } },
+  ];
+  const irqSetup = [...setupEvents(), ...issue(0, 60), ...issue(40, 61), ...issue(159, 62)].map(qparse);
+  const raises = fc.oneof(fc.constantFrom(0, 40, 159, 27 + 1, 26).map((l) => ({ irq: l })), fc.constant({ tick: 1 }),
+    fc.constantFrom(60, 61, 62).map((h) => ({ invoke: 'IRQHandler_Ack', cap: h })));
+
+  it('spec and impl agree on random traces, IRQ state included', () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(arbEvent(qemu), raises, raises), { minLength: 40, maxLength: 120 }), (raws) => {
+        const c = new RefinementChecker(qemu, impl, { incremental: true, fullEvery: 10 });
+        const d = run(c, [...irqSetup, ...raws.map(qparse)]);
+        expect(d).toBeUndefined();
+      }),
+      { seed: 9, numRuns: 6 },
+    );
+  });
+
+  it('an impl whose timer raises line 0 is caught: a tick leaves line 0 pending', () => {
+    const at = irqSetup.length + 1;
+    const wrongTimer: Impl = { ...impl, stepKernel: (k, e, n) => impl.stepKernel(k, e.tag === 'tick' ? { tag: 'irq', line: 0 } : e, n) };
+    const c = new RefinementChecker(qemu, wrongTimer, { incremental: false });
+    const d = run(c, [...irqSetup, { tag: 'irq', line: 0 }, { tag: 'tick', count: 1 }]);
+    expect(d?.step).toBe(at + 1);
+    expect(d?.kind).toBe('state');
+    expect(d?.diffs).toContainEqual({ path: 'irqPending[0]', spec: false, impl: true });
+    expect(d?.diffs.some((x) => x.path.endsWith('.timeSlice'))).toBe(true);
   });
 });

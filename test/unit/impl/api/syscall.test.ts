@@ -23,7 +23,7 @@ beforeAll(async () => {
 });
 
 const base = defaultConfig();
-const parse = (raw: unknown, i: number): KernelEvent => parseEvent(raw, `events[${i}]`, base.irqLines).event;
+const parse = (raw: unknown, i: number): KernelEvent => parseEvent(raw, `events[${i}]`, base).event;
 const setup = setupEvents().map(parse);
 const rootWaits = parse({ syscall: 'Recv', cap: WORLD.ep2 }, setup.length);
 

@@ -79,7 +79,7 @@ describe('fastpath on = fastpath off', () => {
   });
 
   const config = defaultConfig();
-  const parse = (raw: unknown, i: number): KernelEvent => parseEvent(raw, `events[${i}]`, config.irqLines).event;
+  const parse = (raw: unknown, i: number): KernelEvent => parseEvent(raw, `events[${i}]`, config).event;
   const setup = setupEvents().map(parse);
 
   // IPC between the setup's threads a and b (root waits on ep2, where their faults go): mostly Call

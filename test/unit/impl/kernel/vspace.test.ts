@@ -17,7 +17,7 @@ import {
 } from '../../../../impl/kernel/vspace';
 import type { Kernel } from '../../../../impl/model/state';
 import {
-  CAP_TAG, capFMappedASID, capPDBasePtr, capPDMappedASID, capPTIsMapped, capType, makeFrameCap, makePageDirectoryCap,
+  CAP_TAG, capFBasePtr, capFMappedASID, capPDBasePtr, capPDMappedASID, capPTIsMapped, capType, makeFrameCap, makePageDirectoryCap,
   readCap, writeCap,
 } from '../../../../impl/object/cap';
 import { CTE_BYTES, VM_RIGHTS } from '../../../../impl/object/structures';
@@ -82,6 +82,7 @@ function fixture(): Kernel {
 }
 
 const pdOf = (k: Kernel, s: number): number => capPDBasePtr(readCap(k, slot(s)));
+const capFBasePtrOf = (k: Kernel, s: number): number => capFBasePtr(readCap(k, slot(s)));
 const asidOf = (k: Kernel, s: number): number => capPDMappedASID(readCap(k, slot(s)));
 const useVSpace = (k: Kernel, s: number): void => k.m.setVSpace(pdOf(k, s), asidOf(k, s));
 
@@ -329,4 +330,58 @@ describe('TLB coherence under random VSpace operations', () => {
       }
     },
   );
+});
+
+describe('cache maintenance decodes as seL4 and changes nothing', () => {
+  const bad = (error: object) => ({ ok: false, error });
+  const words = (k: Kernel) => Array.from({ length: 2 ** 14 / 4 }, (_, i) => k.m.peek32(L.rootPD + 4 * i));
+
+  it('page directory: errors in seL4 order, silent success where nothing is mapped, the range at start', () => {
+    const k = fixture();
+    const pdFlush = (w: number[], s: number = ROOT_SLOTS.vspace) => invoke(k, s, LABEL.ARMPDClean_Data, w);
+    expect(pdFlush([0x00200000])).toEqual(bad({ tag: 'TruncatedMessage' }));
+    expect(pdFlush([0x00200100, 0x00200100])).toEqual(bad({ tag: 'InvalidArgument', argument: 1 }));
+    expect(pdFlush([0xdffff000, 0xe0000001])).toEqual(bad({ tag: 'IllegalOperation' }));
+    writeCap(k, slot(110), makePageDirectoryCap(pdOf(k, PD), false, 0));
+    expect(pdFlush([0x00200000, 0x00200010], 110)).toEqual(bad({ tag: 'InvalidCapability', argument: 0 }));
+    writeCap(k, slot(110), makePageDirectoryCap(pdOf(k, PD), true, 77));
+    expect(pdFlush([0x00200000, 0x00200010], 110)).toEqual(bad({ tag: 'FailedLookup', source: false, failure: { tag: 'InvalidRoot' } }));
+    writeCap(k, slot(110), makePageDirectoryCap(pdOf(k, PD), true, ROOT_ASID));
+    expect(pdFlush([0x00200000, 0x00200010], 110)).toEqual(bad({ tag: 'InvalidCapability', argument: 0 }));
+    expect(pdFlush([0x00300000, 0x00500000])).toEqual({ ok: true, value: { tag: 'PageDirectoryNothing' } });
+    expect(pdFlush([0x00200ff0, 0x00201010])).toEqual(bad({ tag: 'RangeError', min: 0x00200ff0, max: 0x00200fff }));
+    const before = words(k);
+    expect(pdFlush([0x00200010, 0x00201000])).toEqual({
+      ok: true,
+      value: { tag: 'PageDirectoryFlush', label: LABEL.ARMPDClean_Data, start: 0x00200010, end: 0x00200fff, pstart: L.ipcBufferFrame + 0x10, pd: L.rootPD, asid: ROOT_ASID },
+    });
+    expect(words(k)).toEqual(before);
+    // a supersection: the range may span 16 MiB
+    useVSpace(k, PD);
+    mustInvoke(k, SUPER, LABEL.ARMPageMap, [0x02000000, RW, 0], [PD]);
+    expect(invoke(k, PD, LABEL.ARMPDUnify_Instruction, [0x02000000, 0x03000000])).toMatchObject({ ok: true, value: { end: 0x02ffffff, pstart: 0x01000000 } });
+    expect(invoke(k, PD, LABEL.ARMPDUnify_Instruction, [0x02fffff0, 0x03000010])).toEqual(bad({ tag: 'RangeError', min: 0x02fffff0, max: 0x02ffffff }));
+  });
+
+  it('frame: errors in seL4 order, a stale mapping record is InvalidCapability(0), offsets within the frame', () => {
+    const k = fixture();
+    const pageFlush = (s: number, w: number[]) => invoke(k, s, LABEL.ARMPageInvalidate_Data, w);
+    expect(pageFlush(ROOT_SLOTS.ipcBuffer, [0])).toEqual(bad({ tag: 'TruncatedMessage' }));
+    expect(pageFlush(SMALL[0]!, [0, 4])).toEqual(bad({ tag: 'IllegalOperation' }));
+    const frame = capFBasePtrOf(k, SMALL[0]!);
+    writeCap(k, slot(110), makeFrameCap(frame, 0, VM_RIGHTS.VMReadWrite, false, 77, 0x00300000));
+    expect(pageFlush(110, [0, 4])).toEqual(bad({ tag: 'FailedLookup', source: false, failure: { tag: 'InvalidRoot' } }));
+    expect(pageFlush(ROOT_SLOTS.ipcBuffer, [4, 4])).toEqual(bad({ tag: 'InvalidArgument', argument: 1 }));
+    writeCap(k, slot(110), makeFrameCap(frame, 0, VM_RIGHTS.VMReadWrite, false, ROOT_ASID, ROOT_IPC_BUFFER_VADDR));
+    expect(pageFlush(110, [0, 4])).toEqual(bad({ tag: 'InvalidCapability', argument: 0 }));
+    expect(pageFlush(ROOT_SLOTS.ipcBuffer, [0x1000, 0x1001])).toEqual(bad({ tag: 'InvalidArgument', argument: 0 }));
+    expect(pageFlush(ROOT_SLOTS.ipcBuffer, [0x10, 0x1000])).toEqual({
+      ok: true,
+      value: { tag: 'PageFlush', label: LABEL.ARMPageInvalidate_Data, start: ROOT_IPC_BUFFER_VADDR + 0x10, end: ROOT_IPC_BUFFER_VADDR + 0xfff, pstart: L.ipcBufferFrame + 0x10, pd: L.rootPD, asid: ROOT_ASID },
+    });
+    mustInvoke(k, PT[0]!, LABEL.ARMPageTableMap, [0x00400000, 0], [PD]);
+    mustInvoke(k, LARGE, LABEL.ARMPageMap, [0x00410000, RW, 0], [PD]);
+    expect(invoke(k, LARGE, LABEL.ARMPageUnify_Instruction, [0, 0x10000])).toMatchObject({ ok: true, value: { start: 0x00410000, end: 0x0041ffff } });
+    expect(invoke(k, LARGE, LABEL.ARMPageUnify_Instruction, [0, 0x10001])).toEqual(bad({ tag: 'InvalidArgument', argument: 0 }));
+  });
 });

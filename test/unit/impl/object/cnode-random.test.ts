@@ -14,7 +14,7 @@ import { bootState, setSpecFreeze, step } from '../../../../spec';
 import { implCTEs, implObjectList, specObjectList } from './spec-view';
 
 const config = defaultConfig();
-const parse = (raw: unknown, i: number) => parseEvent(raw, `events[${i}]`, config.irqLines).event;
+const parse = (raw: unknown, i: number) => parseEvent(raw, `events[${i}]`, config).event;
 const setup = setupEvents().map(parse);
 
 const slot = fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 1, max: WORLD.firstFree + 6 }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 4095 }) });

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { KERNEL_LAYOUT, ROOT_SLOTS, bootLayout } from '../../../../abi/boot';
-import { defaultConfig } from '../../../../abi/config';
+import { applyPlatform, defaultConfig } from '../../../../abi/config';
 import { LABEL } from '../../../../abi/invocations';
 import { objectTypeNumber } from '../../../../abi/objecttype';
 import type { Decoded } from '../../../../impl/api/failures';
@@ -22,6 +22,7 @@ import { ntfnMsgIdentifier, ntfnState } from '../../../../impl/object/notificati
 import { CTE_BYTES, NTFN_STATE } from '../../../../impl/object/structures';
 import { getTimeSlice } from '../../../../impl/object/tcb-fields';
 import { decodeUntypedInvocation, invokeUntyped } from '../../../../impl/object/untyped';
+import { applyEvent } from '../../../../impl/api/event';
 
 const config = defaultConfig();
 const L = bootLayout(config);
@@ -149,5 +150,35 @@ describe('IRQHandler invocations and delivery', () => {
     handleInterrupt(k, 0);
     expect(getTimeSlice(k, L.rootTCB)).toBe(before - 1);
     expect(k.m.irq.isMasked(0)).toBe(false);
+  });
+});
+
+describe('the qemu-arm-virt layout (160 lines, the timer on 27)', () => {
+  // The boot layout does not depend on the platform, so the slots above apply.
+  const qemu = applyPlatform(config, 'qemu-arm-virt');
+
+  it('boots with line 27 Timer and unmasked, every other line Inactive and masked; the machine has 160 lines', () => {
+    const k = bootKernel(qemu);
+    expect([k.m.irq.lines, k.m.irq.timerLine]).toEqual([160, 27]);
+    const active = Array.from({ length: 160 }, (_, l) => l).filter((l) => getIRQState(k, l) !== IRQ_STATE.Inactive || !k.m.irq.isMasked(l));
+    expect(active).toEqual([27]);
+    expect(getIRQState(k, 27)).toBe(IRQ_STATE.Timer);
+  });
+
+  it('IRQControl_Get: device lines 0..159 but 27; RangeError [0, 159]; RevokeFirst for the timer', () => {
+    const k = bootKernel(qemu);
+    [0, 26, 28, 159].forEach((l, i) => expect(issue(k, l, HANDLER + i).ok).toBe(true));
+    for (const l of [160, 300, 0xffffffff]) expect(issue(k, l, HANDLER + 10)).toEqual({ ok: false, error: { tag: 'RangeError', min: 0, max: 159 } });
+    expect(issue(k, 27, HANDLER + 10)).toEqual({ ok: false, error: { tag: 'RevokeFirst' } });
+    expect(issue(k, 0, HANDLER + 10)).toEqual({ ok: false, error: { tag: 'RevokeFirst' } });
+  });
+
+  it("the machine's timer raises line 27: a tick event is a timer tick, and line 0 stays as it was", () => {
+    const k = bootKernel(qemu);
+    expect(issue(k, 0, HANDLER).ok).toBe(true);
+    const before = getTimeSlice(k, L.rootTCB);
+    applyEvent(k, { tag: 'tick', count: 2 });
+    expect(getTimeSlice(k, L.rootTCB)).toBe(before - 2);
+    expect([k.m.irq.isMasked(0), k.m.irq.isPending(0), k.m.irq.isPending(27)]).toEqual([false, false, false]);
   });
 });

@@ -11,7 +11,7 @@ import {
   maskVMRights, performARMMMUInvocation, unmapPage, userTranslate,
 } from '../../../../spec/kernel/vspace';
 import { type KernelState, cnodeSlot, getObject } from '../../../../spec/model/state';
-import type { Cap, ExtraCap, PPtr } from '../../../../spec/api/types';
+import type { Cap, CapOf, ExtraCap, PPtr } from '../../../../spec/api/types';
 
 const config = defaultConfig();
 const L = bootLayout(config);
@@ -228,12 +228,80 @@ describe('Page_Unmap, Page_GetAddress, unmapPage', () => {
     expect(d.ok && performARMMMUInvocation(s, d.value, L.rootTCB)).toEqual([L.ipcBufferFrame]);
   });
 
-  it('cache maintenance and page-directory labels are IllegalOperation', () => {
+});
+
+describe('cache maintenance (PageDirectory_* and Page_* Clean/Invalidate/CleanInvalidate/Unify)', () => {
+  const bad = (error: object) => ({ ok: false, error });
+  const pdCap = (s: KernelState) => s.ctes[slot(ROOT_SLOTS.vspace)].cap as CapOf<'PageDirectoryCap'>;
+  const bufferCap = (s: KernelState) => s.ctes[slot(ROOT_SLOTS.ipcBuffer)].cap as CapOf<'FrameCap'>;
+
+  it('a page directory: errors in seL4 order, then the range within the frame mapped at its start', () => {
     const s = boot();
-    const f = s.ctes[slot(ROOT_SLOTS.ipcBuffer)].cap as ArchCap;
-    expect(decode(s, 'ARMPageClean_Data', f, slot(10), [0, 4], []).ok).toBe(false);
-    const pd = s.ctes[slot(ROOT_SLOTS.vspace)].cap as ArchCap;
-    expect(decode(s, 'ARMPDClean_Data', pd, slot(3), [0, 4], [])).toEqual({ ok: false, error: { tag: 'IllegalOperation' } });
+    const pd = pdCap(s);
+    const d = (words: number[], cap: ArchCap = pd) => decode(s, 'ARMPDClean_Data', cap, slot(ROOT_SLOTS.vspace), words, []);
+    expect(decode(s, 'ARMPageMap', pd, slot(3), [0, 4, 0], [])).toEqual(bad({ tag: 'IllegalOperation' }));
+    expect(d([0x00200000])).toEqual(bad({ tag: 'TruncatedMessage' }));
+    expect(d([0x00200100, 0x00200100])).toEqual(bad({ tag: 'InvalidArgument', argument: 1 }));
+    expect(d([0xdffff000, 0xe0000001])).toEqual(bad({ tag: 'IllegalOperation' }));
+    expect(d([0xe0000000, 0xe0000010])).toEqual(bad({ tag: 'IllegalOperation' }));
+    expect(d([0x00200000, 0x00200010], { ...pd, mapped: null })).toEqual(bad({ tag: 'InvalidCapability', argument: 0 }));
+    expect(d([0x00200000, 0x00200010], { ...pd, mapped: 2 })).toEqual(bad({ tag: 'FailedLookup', source: false, failure: { tag: 'InvalidRoot' } }));
+    expect(d([0x00200000, 0x00200010], { ...pd, ptr: L.pageTable })).toEqual(bad({ tag: 'InvalidCapability', argument: 0 }));
+    // Nothing mapped at start: success without a flush, whatever the end.
+    expect(d([0x00300000, 0x00500000])).toEqual({ ok: true, value: { tag: 'PageDirectoryNothing' } });
+    expect(d([0x00200ff0, 0x00201010])).toEqual(bad({ tag: 'RangeError', min: 0x00200ff0, max: 0x00200fff }));
+    expect(d([0x00200010, 0x00201000])).toEqual({
+      ok: true,
+      value: { tag: 'PageDirectoryFlush', flush: 'Clean', start: 0x00200010, end: 0x00200fff, pstart: L.ipcBufferFrame + 0x10, pd: L.rootPD, asid: 1 },
+    });
+    expect(decode(s, 'ARMPDUnify_Instruction', pd, slot(3), [0x00201000, 0x00201004], [])).toMatchObject({ ok: true, value: { flush: 'Unify', pstart: L.bootInfoFrame } });
+  });
+
+  it('a page directory: the range check uses the size of the mapping at start (a section)', () => {
+    const s = boot();
+    frame(s, 20, 0x00900000, 'Section');
+    expect(mapFrame(s, 20, 0x00900000).ok).toBe(true);
+    const d = (words: number[]) => decode(s, 'ARMPDInvalidate_Data', pdCap(s), slot(3), words, []);
+    expect(d([0x00900000, 0x00a00000])).toMatchObject({ ok: true, value: { flush: 'Invalidate', end: 0x009fffff } });
+    expect(d([0x00980000, 0x00a00001])).toEqual(bad({ tag: 'RangeError', min: 0x00980000, max: 0x009fffff }));
+  });
+
+  it('a frame: errors in seL4 order, then offsets within the frame through its mapping', () => {
+    const s = boot();
+    const f = bufferCap(s);
+    const d = (words: number[], cap: ArchCap = f) => decode(s, 'ARMPageClean_Data', cap, slot(ROOT_SLOTS.ipcBuffer), words, []);
+    expect(d([0])).toEqual(bad({ tag: 'TruncatedMessage' }));
+    expect(d([0, 4], { ...f, mapped: null })).toEqual(bad({ tag: 'IllegalOperation' }));
+    expect(d([0, 4], { ...f, mapped: { asid: 2, vaddr: 0x00200000 } })).toEqual(bad({ tag: 'FailedLookup', source: false, failure: { tag: 'InvalidRoot' } }));
+    expect(d([4, 4])).toEqual(bad({ tag: 'InvalidArgument', argument: 1 }));
+    // A stale record: nothing at the address, another frame there, or a frame of another size.
+    expect(d([0, 4], { ...f, mapped: { asid: 1, vaddr: 0x00202000 } })).toEqual(bad({ tag: 'InvalidCapability', argument: 0 }));
+    expect(d([0, 4], { ...f, mapped: { asid: 1, vaddr: 0x00201000 } })).toEqual(bad({ tag: 'InvalidCapability', argument: 0 }));
+    expect(d([0, 4], { ...f, size: 'LargePage' })).toEqual(bad({ tag: 'InvalidCapability', argument: 0 }));
+    expect(d([0, 0x1001])).toEqual(bad({ tag: 'InvalidArgument', argument: 0 }));
+    expect(d([0x1000, 0x1001])).toEqual(bad({ tag: 'InvalidArgument', argument: 0 }));
+    expect(d([0x10, 0x1000])).toEqual({
+      ok: true,
+      value: { tag: 'PageFlush', flush: 'Clean', start: 0x00200010, end: 0x00200fff, pstart: L.ipcBufferFrame + 0x10, pd: L.rootPD, asid: 1 },
+    });
+    const labels = ['ARMPageInvalidate_Data', 'ARMPageCleanInvalidate_Data', 'ARMPageUnify_Instruction'] as const;
+    expect(labels.map((l) => decode(s, l, f, slot(10), [0, 4], []))).toMatchObject([
+      { ok: true, value: { flush: 'Invalidate' } }, { ok: true, value: { flush: 'CleanInvalidate' } }, { ok: true, value: { flush: 'Unify' } },
+    ]);
+  });
+
+  it('performing a flush changes nothing (there are no caches)', () => {
+    const s = boot();
+    const before = JSON.stringify(s);
+    for (const d of [
+      decode(s, 'ARMPDCleanInvalidate_Data', pdCap(s), slot(3), [0x00200000, 0x00200100], []),
+      decode(s, 'ARMPDClean_Data', pdCap(s), slot(3), [0x00300000, 0x00300100], []),
+      decode(s, 'ARMPageCleanInvalidate_Data', bufferCap(s), slot(10), [0, 0x1000], []),
+    ]) {
+      expect(d.ok).toBe(true);
+      if (d.ok) expect(performARMMMUInvocation(s, d.value, L.rootTCB)).toBeUndefined();
+    }
+    expect(JSON.stringify(s)).toBe(before);
   });
 });
 

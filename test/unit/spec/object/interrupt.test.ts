@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { produce } from 'immer';
 import { bootLayout, KERNEL_LAYOUT } from '../../../../abi/boot';
-import { defaultConfig } from '../../../../abi/config';
+import { applyPlatform, defaultConfig } from '../../../../abi/config';
 import { LABEL } from '../../../../abi/invocations';
 import { bootState } from '../../../../spec/kernel/boot';
+import { step } from '../../../../spec/api/event';
 import {
   decodeIRQControlInvocation, decodeIRQHandlerInvocation, handleInterrupt, invokeIRQControl, irqNodeSlot,
 } from '../../../../spec/object/interrupt';
@@ -67,5 +68,40 @@ describe('IRQHandler', () => {
     handleInterrupt(s, 6);
     expect(s.irqMasked[4]).toBe(true);
     expect(s.irqMasked[6]).toBe(true);
+  });
+});
+
+describe('the qemu-arm-virt layout (160 lines, the timer on 27)', () => {
+  const qemu = applyPlatform(config, 'qemu-arm-virt');
+  const Q = bootLayout(qemu);
+  const qslot = (i: number) => cnodeSlot(Q.rootCNode, i);
+
+  it('boots with line 27 Timer (unmasked) and every other line Inactive (masked), as init_irqs', () => {
+    const s = bootState(qemu);
+    expect(s.irqStates).toHaveLength(160);
+    expect(s.irqStates.flatMap((st, l) => (st === 'Inactive' ? [] : [[l, st]]))).toEqual([[27, 'Timer']]);
+    expect(s.irqMasked.flatMap((m, l) => (m ? [] : [l]))).toEqual([27]);
+  });
+
+  it('IRQControl_Get: 0..159 but the timer, RangeError [0, 159] beyond, RevokeFirst for 27', () => {
+    const s = bootState(qemu);
+    const root = { cap: s.ctes[qslot(2)].cap, slot: qslot(2) };
+    const get = (irq: number) =>
+      decodeIRQControlInvocation(s, { label: LABEL.IRQIssueIRQHandler, words: [irq, 30, 32], extraCaps: [root] }, IRQC, qslot(4), Q.rootTCB);
+    for (const l of [0, 26, 28, 159]) expect(get(l)).toEqual({ ok: true, value: { tag: 'IssueIRQHandler', irq: l, destSlot: qslot(30), controlSlot: qslot(4) } });
+    for (const l of [160, 300, 0xffffffff]) expect(get(l)).toEqual({ ok: false, error: { tag: 'RangeError', min: 0, max: 159 } });
+    expect(get(27)).toEqual({ ok: false, error: { tag: 'RevokeFirst' } });
+  });
+
+  it('a tick raises line 27 (a timer tick), never line 0', () => {
+    let s = bootState(qemu);
+    s.irqStates[0] = 'Signal';
+    s.irqMasked[0] = false;
+    const slice = (st: typeof s) => (st.objects[Q.rootTCB] as { timeSlice: number }).timeSlice;
+    const before = slice(s);
+    s = step(s, { tag: 'tick', count: 1 }, 1).state;
+    expect(slice(s)).toBe(before - 1);
+    expect(s.irqMasked[0]).toBe(false);
+    expect(s.irqPending[0]).toBe(false);
   });
 });
