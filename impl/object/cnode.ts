@@ -17,8 +17,8 @@ import type { InvocationArgs } from '../api/types';
 import type { Kernel } from '../model/state';
 import {
   type Cap, CAP_TAG, NULL_CAP, capBlockSize, capEPBadge, capEPPtr, capIRQ, capNtfnBadge, capReplyMaster,
-  CTE_NEXT, CTE_PREV, capSetFreeIndex, capType, capUntypedPtr, capZombieNumber, capZombiePtr, capZombieSetNumber, capZombieType, mdbFirstBadged, mdbFirstBadgedOf, mdbNext, mdbNextOf,
-  mdbNextWord, mdbPrev, mdbPrevOf, mdbRevocable, readCap, setMdbNext, setMdbPrev, slotCapType, withMdbFirstBadged,
+  CTE_NEXT, CTE_PREV, capSetFreeIndex, capType, capUntypedPtr, capZombieNumber, capZombiePtr, capZombieSetNumber,
+  capZombieType, mdbFirstBadged, mdbFirstBadgedOf, mdbNext, mdbNextOf, mdbNextWord, mdbPrev, mdbPrevOf, mdbRevocable, readCap, setMdbNext, setMdbPrev, slotCapType, withMdbFirstBadged,
   withMdbNext, withMdbPrev, writeCap, writeMdb,
 } from './cap';
 import { CTE_BYTES } from './structures';

@@ -15,8 +15,9 @@ import {
   capFMappedASID, capFMappedAddress, capFSetMapping, capFSetVMRights, capFSize, capFVMRights, capIRQ, capNtfnBadge,
   capNtfnPtr, capNtfnRights, capPDBasePtr, capPDIsMapped, capPDMappedASID, capPTBasePtr, capPTIsMapped, capPTMappedASID,
   capPTMappedAddress, capReplyCanGrant, capReplyMaster, capReplyTCBPtr, capSetEPBadge, capSetNtfnBadge, capTCBPtr,
-  capType, capUntypedPtr, capZombieBits, capZombiePtr, capZombieType, makeCNodeCap, makeEndpointCap, makeFrameCap, makeNotificationCap, makePageDirectoryCap,
-  makePageTableCap, makeReplyCap, makeThreadCap, makeUntypedCap, makeZombieCap, ZOMBIE_TYPE_TCB,
+  capType, capUntypedPtr, capZombieBits, capZombiePtr, capZombieType, makeCNodeCap, makeEndpointCap, makeFrameCap,
+  makeNotificationCap, makePageDirectoryCap, makePageTableCap, makeReplyCap, makeThreadCap, makeUntypedCap, makeZombieCap,
+  ZOMBIE_TYPE_TCB,
 } from './cap';
 import { ensureNoChildren, insertNewCap } from './cnode';
 import { VM_RIGHTS } from './structures';
