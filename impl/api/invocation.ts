@@ -36,6 +36,7 @@ export function decodeInvocation(
 ): Decoded<Invocation> {
   switch (capType(cap)) {
     case CAP_TAG.null:
+    case CAP_TAG.zombie:
       return invalidCapability(0);
     case CAP_TAG.endpoint:
       if (!capCanSend(cap)) return invalidCapability(0);

@@ -83,7 +83,7 @@ const TAG_NAMES: Record<number, string> = {
   [CAP_TAG.null]: 'NullCap', [CAP_TAG.untyped]: 'UntypedCap', [CAP_TAG.endpoint]: 'EndpointCap',
   [CAP_TAG.notification]: 'NotificationCap', [CAP_TAG.reply]: 'ReplyCap', [CAP_TAG.cnode]: 'CNodeCap',
   [CAP_TAG.thread]: 'ThreadCap', [CAP_TAG.irqControl]: 'IRQControlCap', [CAP_TAG.irqHandler]: 'IRQHandlerCap',
-  [CAP_TAG.domain]: 'DomainCap', [CAP_TAG.smallFrame]: 'FrameCap', [CAP_TAG.frame]: 'FrameCap',
+  [CAP_TAG.domain]: 'DomainCap', [CAP_TAG.zombie]: 'ZombieCap', [CAP_TAG.smallFrame]: 'FrameCap', [CAP_TAG.frame]: 'FrameCap',
   [CAP_TAG.pageTable]: 'PageTableCap', [CAP_TAG.pageDirectory]: 'PageDirectoryCap',
   [CAP_TAG.asidControl]: 'ASIDControlCap', [CAP_TAG.asidPool]: 'ASIDPoolCap',
 };
@@ -235,6 +235,35 @@ const gThPtr = getterOf(TH_PTR);
 export const capTCBPtr = (c: Cap): number => gThPtr(c.w0);
 export function makeThreadCap(tcbBlock: number): Cap {
   return { w0: word(L.thread.words[0] as Layout, TH_PTR, tcbBlock), w1: 0 };
+}
+
+// ---- zombie (seL4 structures.h Zombie_new and the capZombie* helpers) ----
+const ZB_TYPE = fld(L.zombie, 0, 'capZombieType');
+const ZB_ID = fld(L.zombie, 1, 'capZombieID');
+const gZbType = getterOf(ZB_TYPE), gZbID = getterOf(ZB_ID);
+/** capZombieType of a TCB's Zombie (seL4 ZombieType_ZombieTCB = BIT(wordRadix)); a CNode's is its radix. */
+export const ZOMBIE_TYPE_TCB = 32;
+/** The TCB's slots as a CNode radix (seL4 TCB_CNODE_RADIX). */
+const TCB_CNODE_RADIX = 4;
+export const capZombieType = (c: Cap): number => gZbType(c.w0);
+/** The radix whose slots the Zombie covers: the CNode's, or the TCB CNode's. */
+export function capZombieBits(c: Cap): number {
+  const t = capZombieType(c);
+  return t === ZOMBIE_TYPE_TCB ? TCB_CNODE_RADIX : t;
+}
+/** The low radix+1 bits of capZombieID hold the count; the object is aligned far above them. */
+const zombieCountMask = (radix: number): number => 2 ** (radix + 1) - 1;
+export const capZombieNumber = (c: Cap): number => gZbID(c.w1) % (zombieCountMask(capZombieBits(c)) + 1);
+/** The object's first slot (a CNode's base, a TCB block's CSpace root slot). */
+export const capZombiePtr = (c: Cap): number => gZbID(c.w1) - capZombieNumber(c);
+/** seL4 Zombie_new(number, type, ptr). */
+export function makeZombieCap(number: number, type: number, ptr: number): Cap {
+  const m = zombieCountMask(type === ZOMBIE_TYPE_TCB ? TCB_CNODE_RADIX : type) + 1;
+  const id = ptr - (ptr % m) + (number % m);
+  return { w0: word(L.zombie.words[0] as Layout, ZB_TYPE, type), w1: word(L.zombie.words[1] as Layout, ZB_ID, id) };
+}
+export function capZombieSetNumber(c: Cap, number: number): Cap {
+  return makeZombieCap(number, capZombieType(c), capZombiePtr(c));
 }
 
 // ---- IRQ, domain, ASID control ----

@@ -5,10 +5,9 @@
 // parenthood is computed (isMDBParentOf) from the revocable/firstBadged bits and the caps.
 // An empty slot is four zero words.
 //
-// Deletion runs seL4's finaliseSlot / reduceZombie / capSwapForDelete algorithm to completion in
-// one entry (docs/deviations/cspace.md). The Zombies of one deletion live in a table local to it
-// (the slot keeps the CNode or Thread cap meanwhile); Zombies seL4 would leave behind are deleted
-// before the entry ends, oldest first.
+// Deletion is seL4's finaliseSlot / reduceZombie / capSwapForDelete with Zombie caps in the slots
+// (zombie_cap, structures.ts); a nested CNode or TCB keeps its cyclic Zombie until a later
+// deletion reaches it. Only preemption is missing (docs/deviations/cspace.md).
 
 import { LABEL } from '../../abi/invocations';
 import {
@@ -18,15 +17,15 @@ import type { InvocationArgs } from '../api/types';
 import type { Kernel } from '../model/state';
 import {
   type Cap, CAP_TAG, NULL_CAP, capBlockSize, capEPBadge, capEPPtr, capIRQ, capNtfnBadge, capReplyMaster,
-  CTE_NEXT, CTE_PREV, capSetFreeIndex, capType, capUntypedPtr, mdbFirstBadged, mdbFirstBadgedOf, mdbNext, mdbNextOf,
-  mdbNextWord, mdbPrev, mdbPrevOf, mdbRevocable, readCap, setMdbNext, setMdbPrev, slotCapType, withMdbFirstBadged,
+  CTE_NEXT, CTE_PREV, capSetFreeIndex, capType, capUntypedPtr, capZombieNumber, capZombiePtr, capZombieSetNumber,
+  capZombieType, mdbFirstBadged, mdbFirstBadgedOf, mdbNext, mdbNextOf, mdbNextWord, mdbPrev, mdbPrevOf, mdbRevocable, readCap, setMdbNext, setMdbPrev, slotCapType, withMdbFirstBadged,
   withMdbNext, withMdbPrev, writeCap, writeMdb,
 } from './cap';
 import { CTE_BYTES } from './structures';
 import { TCB_CNODE_SLOT, tcbSlotAddr } from './tcb-fields';
 import { lookupPivotSlot, lookupSourceSlot, lookupTargetSlot } from '../kernel/cspace';
 import {
-  type Zombie, deriveCap, finaliseCap, hasCancelSendRights, isCapRevocable, maskCapRights, sameObjectAs, sameRegionAs,
+  deriveCap, finaliseCap, hasCancelSendRights, isCapRevocable, maskCapRights, sameObjectAs, sameRegionAs,
   updateCapData,
 } from './objecttype';
 import { cancelBadgedSends } from './endpoint';
@@ -101,7 +100,7 @@ function isFinalCap(k: Kernel, slot: number, cap: Cap): boolean {
 export function slotCapLongRunningDelete(k: Kernel, slot: number): boolean {
   const t = slotCapType(k, slot);
   if (t === CAP_TAG.null || !isFinalCapability(k, slot)) return false;
-  return t === CAP_TAG.thread || t === CAP_TAG.cnode;
+  return t === CAP_TAG.thread || t === CAP_TAG.cnode || t === CAP_TAG.zombie;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -211,34 +210,29 @@ function postCapDeletion(k: Kernel, cleanupInfo: Cap): void {
 // ---------------------------------------------------------------------------------------------
 // Deletion
 
-/** The Zombies of one deletion by the slot holding them (insertion order = age). */
-type Zombies = Map<number, Zombie>;
-
-/** seL4 capRemovable: a Zombie may go once it covers no slot, or only its own slot. */
-function capRemovable(z: Zombie | null, slot: number): boolean {
-  return z === null || z.n === 0 || (z.n === 1 && z.ptr === slot);
+/** seL4 capRemovable: NULL_CAP, or a Zombie covering no slot or only the slot it sits in. */
+function capRemovable(cap: Cap, slot: number): boolean {
+  switch (capType(cap)) {
+    case CAP_TAG.null:
+      return true;
+    case CAP_TAG.zombie: {
+      const n = capZombieNumber(cap);
+      return n === 0 || (n === 1 && capZombiePtr(cap) === slot);
+    }
+    default:
+      return bug('finaliseCap should only return Zombie or NullCap');
+  }
 }
 
-function emptySlotIn(k: Kernel, zs: Zombies, slot: number, cleanupInfo: Cap): void {
-  if (slotCapType(k, slot) !== CAP_TAG.null) zs.delete(slot);
-  emptySlot(k, slot, cleanupInfo);
+/** seL4 capCyclicZombie */
+function capCyclicZombie(cap: Cap, slot: number): boolean {
+  return capType(cap) === CAP_TAG.zombie && capZombiePtr(cap) === slot;
 }
 
-/** seL4 capSwapForDelete; the Zombie entries move with their caps. */
-function capSwapForDelete(k: Kernel, zs: Zombies, slot1: number, slot2: number): void {
+/** seL4 capSwapForDelete */
+function capSwapForDelete(k: Kernel, slot1: number, slot2: number): void {
   if (slot1 === slot2) return;
   cteSwap(k, readCap(k, slot1), slot1, readCap(k, slot2), slot2);
-  const z1 = zs.get(slot1);
-  const z2 = zs.get(slot2);
-  zs.delete(slot1);
-  zs.delete(slot2);
-  if (z2 !== undefined) zs.set(slot1, z2);
-  if (z1 !== undefined) zs.set(slot2, z1);
-}
-
-function cteDeleteIn(k: Kernel, zs: Zombies, slot: number, exposed: boolean): void {
-  const success = finaliseSlot(k, zs, slot, exposed);
-  if (exposed || success) emptySlotIn(k, zs, slot, finaliseCleanup);
 }
 
 /** The cleanupInfo of the last finaliseSlot (seL4 returns it in finaliseSlot_ret). */
@@ -246,109 +240,86 @@ let finaliseCleanup: Cap = NULL_CAP;
 
 /**
  * seL4 finaliseSlot: finalise the slot's cap until it is removable; true on success. A final
- * CNode or Thread cap becomes a Zombie reduced one slot at a time; an unexposed deletion gives up
- * on a Zombie of its own slot (the enclosing exposed deletion is reducing it).
+ * CNode or Thread cap becomes a Zombie in the slot, reduced one slot at a time; an unexposed
+ * deletion stops at a cyclic Zombie.
  */
-function finaliseSlot(k: Kernel, zs: Zombies, slot: number, exposed: boolean): boolean {
+function finaliseSlot(k: Kernel, slot: number, exposed: boolean): boolean {
   for (;;) {
-    if (slotCapType(k, slot) === CAP_TAG.null) {
+    const cap = readCap(k, slot);
+    if (capType(cap) === CAP_TAG.null) {
       finaliseCleanup = NULL_CAP;
       return true;
     }
-    let remainder: Zombie | null;
-    let cleanup: Cap;
-    const z = zs.get(slot);
-    if (z !== undefined) {
-      remainder = z;
-      cleanup = NULL_CAP;
-    } else {
-      const cap = readCap(k, slot);
-      const r = finaliseCap(k, cap, isFinalCap(k, slot, cap), false);
-      remainder = r.remainder;
-      cleanup = r.cleanupInfo;
-    }
-    if (remainder === null || capRemovable(remainder, slot)) {
-      finaliseCleanup = cleanup;
+    const r = finaliseCap(k, cap, isFinalCap(k, slot, cap), false);
+    if (capRemovable(r.remainder, slot)) {
+      finaliseCleanup = r.cleanupInfo;
       return true;
     }
-    zs.set(slot, remainder);
-    if (!exposed && remainder.ptr === slot) {
+    writeCap(k, slot, r.remainder);
+    if (!exposed && capCyclicZombie(r.remainder, slot)) {
       finaliseCleanup = NULL_CAP;
       return false;
     }
-    reduceZombie(k, zs, remainder, slot, exposed);
+    reduceZombie(k, r.remainder, slot, exposed);
   }
 }
 
 /**
  * seL4 reduceZombie. Exposed: delete the Zombie's last slot and shrink it, unless that changed our
- * slot. Unexposed: swap the Zombie into its own object's first slot.
+ * slot. Unexposed: swap the Zombie into its own object's first slot, where it stays.
  */
-function reduceZombie(k: Kernel, zs: Zombies, z: Zombie, slot: number, exposed: boolean): void {
-  if (z.n <= 0) bug('reduceZombie expected unremovable Zombie');
+function reduceZombie(k: Kernel, z: Cap, slot: number, exposed: boolean): void {
+  const ptr = capZombiePtr(z);
+  const n = capZombieNumber(z);
+  if (n <= 0) bug('reduceZombie expected unremovable Zombie');
   if (!exposed) {
-    if (z.ptr === slot) bug('Cyclic zombie passed to unexposed reduceZombie');
-    const there = zs.get(z.ptr);
-    if (there !== undefined && there.ptr === z.ptr) bug('Moving self-referential Zombie aside');
-    capSwapForDelete(k, zs, z.ptr, slot);
+    if (ptr === slot) bug('Cyclic zombie passed to unexposed reduceZombie');
+    const there = readCap(k, ptr);
+    if (capType(there) === CAP_TAG.zombie && capZombiePtr(there) === ptr) bug('Moving self-referential Zombie aside');
+    capSwapForDelete(k, ptr, slot);
     return;
   }
-  const endSlot = z.ptr + (z.n - 1) * CTE_BYTES;
+  const endSlot = ptr + (n - 1) * CTE_BYTES;
   if (slotCapType(k, endSlot) === CAP_TAG.null) {
     // Deleting an empty slot only shrinks the Zombie: pass the whole run of empty slots at once.
-    let n = z.n - 1;
-    while (n > 0 && slotCapType(k, z.ptr + (n - 1) * CTE_BYTES) === CAP_TAG.null) n--;
-    zs.set(slot, { ptr: z.ptr, n, kind: z.kind });
+    let m = n - 1;
+    while (m > 0 && slotCapType(k, ptr + (m - 1) * CTE_BYTES) === CAP_TAG.null) m--;
+    writeCap(k, slot, capZombieSetNumber(z, m));
     return;
   }
-  cteDeleteIn(k, zs, endSlot, false);
-  if (slotCapType(k, slot) === CAP_TAG.null) return;
-  const now = zs.get(slot);
-  if (now === undefined) bug('Expected recursion to result in Zombie');
-  if (now.ptr === z.ptr && now.n === z.n && now.kind === z.kind) {
-    if (slotCapType(k, endSlot) !== CAP_TAG.null) bug('Expected cteDelete to clear slot or overwrite existing');
-    zs.set(slot, { ptr: z.ptr, n: z.n - 1, kind: z.kind });
-  } else if (!(now.ptr === slot && z.ptr !== slot)) {
-    bug('Expected new Zombie to be self-referential');
+  cteDelete(k, endSlot, false);
+  const now = readCap(k, slot);
+  switch (capType(now)) {
+    case CAP_TAG.null:
+      return;
+    case CAP_TAG.zombie:
+      if (capZombiePtr(now) === ptr && capZombieNumber(now) === n && capZombieType(now) === capZombieType(z)) {
+        if (slotCapType(k, endSlot) !== CAP_TAG.null) bug('Expected cteDelete to clear slot or overwrite existing');
+        writeCap(k, slot, capZombieSetNumber(z, n - 1));
+      } else if (!(capZombiePtr(now) === slot && ptr !== slot)) {
+        bug('Expected new Zombie to be self-referential');
+      }
+      return;
+    default:
+      bug('Expected recursion to result in Zombie');
   }
 }
-
-const MAX_LEFTOVER_ZOMBIES = 1 << 20;
 
 /**
- * spec: cteDelete — delete the slot's cap, finalising the object if it was the last cap; atomic.
- * Zombies left inside deleted objects are deleted too, oldest first.
+ * spec: cteDelete — delete the slot's cap, finalising the object if it was the last cap. An
+ * unexposed deletion may leave a cyclic Zombie in a nested CNode or TCB; not preempted.
  */
 export function cteDelete(k: Kernel, slot: number, exposed: boolean): void {
-  // The table is reused across deletions (it is empty after each); a nested deletion, which no
-  // finalisation performs today, would get its own.
-  const outer = !deleting;
-  const zs: Zombies = outer ? sharedZombies : new Map();
-  deleting = true;
-  try {
-    cteDeleteIn(k, zs, slot, exposed);
-    for (let i = 0; zs.size > 0; i++) {
-      if (i >= MAX_LEFTOVER_ZOMBIES) bug('cteDelete: Zombies do not go away');
-      const zslot = zs.keys().next().value as number;
-      cteDeleteIn(k, zs, zslot, true);
-    }
-  } finally {
-    if (outer) {
-      deleting = false;
-      sharedZombies.clear();
-    }
-  }
+  const success = finaliseSlot(k, slot, exposed);
+  if (exposed || success) emptySlot(k, slot, finaliseCleanup);
 }
-
-const sharedZombies: Zombies = new Map();
-let deleting = false;
 
 /** spec: cteDeleteOne — delete a cap that finalises at once (reply, endpoint, notification caps). */
 export function cteDeleteOne(k: Kernel, slot: number): void {
   const cap = readCap(k, slot);
   if (capType(cap) === CAP_TAG.null) return;
   const r = finaliseCap(k, cap, isFinalCap(k, slot, cap), true);
-  if (r.remainder !== null || capType(r.cleanupInfo) !== CAP_TAG.null) bug('cteDeleteOne: cap should be removable');
+  if (!capRemovable(r.remainder, slot) || capType(r.cleanupInfo) !== CAP_TAG.null) bug('cteDeleteOne: cap should be removable');
   emptySlot(k, slot, NULL_CAP);
 }
 

@@ -15,8 +15,9 @@ import {
   capFMappedASID, capFMappedAddress, capFSetMapping, capFSetVMRights, capFSize, capFVMRights, capIRQ, capNtfnBadge,
   capNtfnPtr, capNtfnRights, capPDBasePtr, capPDIsMapped, capPDMappedASID, capPTBasePtr, capPTIsMapped, capPTMappedASID,
   capPTMappedAddress, capReplyCanGrant, capReplyMaster, capReplyTCBPtr, capSetEPBadge, capSetNtfnBadge, capTCBPtr,
-  capType, capUntypedPtr, makeCNodeCap, makeEndpointCap, makeFrameCap, makeNotificationCap, makePageDirectoryCap,
-  makePageTableCap, makeReplyCap, makeThreadCap, makeUntypedCap,
+  capType, capUntypedPtr, capZombieBits, capZombiePtr, capZombieType, makeCNodeCap, makeEndpointCap, makeFrameCap,
+  makeNotificationCap, makePageDirectoryCap, makePageTableCap, makeReplyCap, makeThreadCap, makeUntypedCap, makeZombieCap,
+  ZOMBIE_TYPE_TCB,
 } from './cap';
 import { ensureNoChildren, insertNewCap } from './cnode';
 import { VM_RIGHTS } from './structures';
@@ -52,6 +53,7 @@ export function capBase(cap: Cap): number {
     case CAP_TAG.notification: return capNtfnPtr(cap);
     case CAP_TAG.cnode: return capCNodePtr(cap);
     case CAP_TAG.thread: return capTCBPtr(cap);
+    case CAP_TAG.zombie: return capZombiePtr(cap);
     case CAP_TAG.smallFrame:
     case CAP_TAG.frame: return capFBasePtr(cap);
     case CAP_TAG.pageTable: return capPTBasePtr(cap);
@@ -69,6 +71,7 @@ export function capSizeBits(cap: Cap): number {
     case CAP_TAG.notification: return SIZE_BITS.Notification;
     case CAP_TAG.cnode: return capCNodeRadix(cap) + SIZE_BITS.Slot;
     case CAP_TAG.thread: return SIZE_BITS.TCB;
+    case CAP_TAG.zombie: return capZombieType(cap) === ZOMBIE_TYPE_TCB ? SIZE_BITS.TCB : capZombieBits(cap) + SIZE_BITS.Slot;
     case CAP_TAG.smallFrame:
     case CAP_TAG.frame: return FRAME_SIZE_BITS[capFSize(cap)]!;
     case CAP_TAG.pageTable: return SIZE_BITS.PageTable;
@@ -225,6 +228,7 @@ export function updateCapData(preserve: boolean, data: number, cap: Cap): Cap {
 /** spec: deriveCap */
 export function deriveCap(k: Kernel, slot: number, cap: Cap): Decoded<Cap> {
   switch (capType(cap)) {
+    case CAP_TAG.zombie:
     case CAP_TAG.irqControl:
     case CAP_TAG.reply:
       return ok(NULL_CAP);
@@ -245,27 +249,16 @@ export function deriveCap(k: Kernel, slot: number, cap: Cap): Decoded<Cap> {
 // ---------------------------------------------------------------------------------------------
 // Finalisation
 
-/**
- * seL4's Zombie, kept out of memory (docs/deviations/cspace.md: deletion is atomic and no Zombie is
- * visible after a step): the object whose `n` slots from `ptr` are still to be emptied; `kind` is
- * -1 for a TCB, else the CNode's radix (seL4 capZombieType).
- */
-export interface Zombie {
-  ptr: number;
-  n: number;
-  kind: number;
-}
-export const ZOMBIE_TCB = -1;
 const TCB_CNODE_SLOT_COUNT = 5;
 
 export interface FinaliseResult {
-  /** null when the cap is gone (seL4 NullCap), else the Zombie whose slots must be emptied first. */
-  remainder: Zombie | null;
+  /** NULL_CAP when the cap is gone, else the Zombie whose slots must be emptied first. */
+  remainder: Cap;
   /** What emptySlot cleans up after clearing the slot: the final IRQHandler cap, else NULL_CAP. */
   cleanupInfo: Cap;
 }
 
-const DONE: FinaliseResult = Object.freeze({ remainder: null, cleanupInfo: NULL_CAP });
+const DONE: FinaliseResult = Object.freeze({ remainder: NULL_CAP, cleanupInfo: NULL_CAP });
 
 /** seL4 Arch_finaliseCap (ARM): a frame cap unmaps its own mapping on every deletion. */
 function archFinaliseCap(k: Kernel, cap: Cap, final: boolean): FinaliseResult {
@@ -322,20 +315,26 @@ export function finaliseCap(k: Kernel, cap: Cap, final: boolean, exposed: boolea
   if (exposed) throw new Error(`finaliseCap: cap type ${t} cannot be finalised immediately`);
   switch (t) {
     case CAP_TAG.cnode:
-      if (final) return { remainder: { ptr: capCNodePtr(cap), n: 2 ** capCNodeRadix(cap), kind: capCNodeRadix(cap) }, cleanupInfo: NULL_CAP };
+      if (final) {
+        const radix = capCNodeRadix(cap);
+        return { remainder: makeZombieCap(2 ** radix, radix, capCNodePtr(cap)), cleanupInfo: NULL_CAP };
+      }
       return DONE;
     case CAP_TAG.thread:
       if (final) {
         const tcb = capTCBPtr(cap);
         if (getBoundNotification(k, tcb) !== 0) unbindNotification(k, tcb);
         suspend(k, tcb);
-        return { remainder: { ptr: tcb, n: TCB_CNODE_SLOT_COUNT, kind: ZOMBIE_TCB }, cleanupInfo: NULL_CAP };
+        return { remainder: makeZombieCap(TCB_CNODE_SLOT_COUNT, ZOMBIE_TYPE_TCB, tcb), cleanupInfo: NULL_CAP };
       }
       return DONE;
+    case CAP_TAG.zombie:
+      // Always final (sameObjectAs never matches a Zombie): it is its own remainder.
+      return { remainder: cap, cleanupInfo: NULL_CAP };
     case CAP_TAG.irqHandler:
       if (final) {
         deletingIRQHandler(k, capIRQ(cap));
-        return { remainder: null, cleanupInfo: cap };
+        return { remainder: NULL_CAP, cleanupInfo: cap };
       }
       return DONE;
     default:

@@ -24,7 +24,7 @@ const type8 = (tag: number): FieldSpec => ({ name: 'capType', low: 0, width: 8, 
 export const CAP_TAG = {
   null: 0, untyped: 2, endpoint: 4, notification: 6, reply: 8, cnode: 10, thread: 12,
   smallFrame: 1, frame: 3, asidPool: 5, pageTable: 7, pageDirectory: 9, asidControl: 11,
-  irqControl: 0x0e, irqHandler: 0x1e, domain: 0x3e,
+  irqControl: 0x0e, irqHandler: 0x1e, zombie: 0x2e, domain: 0x3e,
 } as const;
 
 /** The tag of a cap's first word: 4 bits, or 8 when the low nibble is 0xe or 0xf. */
@@ -62,6 +62,10 @@ export const CAP_LAYOUTS = {
   irqControl: block('irq_control_cap', 'IRQ control', [[type8(CAP_TAG.irqControl)], []]),
   irqHandler: block('irq_handler_cap', 'IRQ handler for one line', [[type8(CAP_TAG.irqHandler)], [{ name: 'capIRQ', low: 0, width: 8 }]]),
   domain: block('domain_cap', 'domain control', [[type8(CAP_TAG.domain)], []]),
+  zombie: block('zombie_cap', 'a CNode or TCB being finalised: capZombieType is the CNode radix or 32 for a TCB; capZombieID packs the object\'s first slot (high bits) and the number of slots still to empty (low radix+1 bits)', [
+    [type8(CAP_TAG.zombie), { name: 'capZombieType', low: 8, width: 6 }],
+    [{ name: 'capZombieID', low: 0, width: 32 }],
+  ]),
   smallFrame: block('small_frame_cap', '4 KiB frame; mapped iff ASID != 0', [
     [type4(CAP_TAG.smallFrame), { name: 'capFMappedASIDHigh', low: 4, width: 7 }, { name: 'capFIsDevice', low: 11, width: 1 }, { name: 'capFBasePtr', low: 12, width: 20, high: true }],
     [{ name: 'capFMappedASIDLow', low: 0, width: 10 }, { name: 'capFVMRights', low: 10, width: 2 }, { name: 'capFMappedAddress', low: 12, width: 20, high: true }],

@@ -6,7 +6,7 @@
 // unbadged original, and authority that only grows through the channels seL4 has.
 
 import type { KernelState } from '../../spec';
-import type { Cap, PPtr } from '../../spec/api/types';
+import type { Cap, CapOf, PPtr } from '../../spec/api/types';
 import { capRegion } from '../../spec/object/objecttype';
 import { isMDBParentOf } from '../../spec/object/cnode';
 import { lookupCap } from '../../spec/kernel/cspace';
@@ -57,6 +57,8 @@ function capProblem(s: KernelState, cap: Cap): string | null {
     }
     case 'ThreadCap':
       return want(cap.ptr, 'TCB');
+    case 'ZombieCap':
+      return zombieTargetProblem(s, cap, want);
     case 'IRQHandlerCap':
       return cap.irq < s.config.irqLines ? null : `IRQ ${cap.irq} does not exist`;
     case 'FrameCap': {
@@ -70,6 +72,22 @@ function capProblem(s: KernelState, cap: Cap): string | null {
       return want(cap.ptr, 'PageDirectory');
     case 'ASIDPoolCap':
       return want(cap.ptr, 'ASIDPool');
+  }
+}
+
+/** A Zombie stands for an existing CNode of its radix or TCB, with 1..(its slots) still to empty. */
+function zombieTargetProblem(s: KernelState, z: CapOf<'ZombieCap'>, want: (p: PPtr, tag: KernelObject['tag']) => string | null): string | null {
+  switch (z.zombieType.tag) {
+    case 'ZombieTCB':
+      if (z.number < 1 || z.number > TCB_SLOT_COUNT) return `a TCB Zombie with ${z.number} slots to go`;
+      return want(z.ptr, 'TCB');
+    case 'ZombieCNode': {
+      const radix = z.zombieType.radix;
+      const o = s.objects[z.ptr];
+      if (o?.tag === 'CNode' && o.radix !== radix) return `a Zombie of radix ${radix}, but the CNode has radix ${o.radix}`;
+      if (z.number < 1 || z.number > 2 ** radix) return `a CNode Zombie with ${z.number} of ${2 ** radix} slots to go`;
+      return want(z.ptr, 'CNode');
+    }
   }
 }
 
@@ -90,6 +108,44 @@ export const validCaps: StateInvariant = incrementalInvariant(
       if (cte === undefined) continue;
       const p = capProblem(s, cte.cap) ?? (kernelRef(cte.cap) ? 'points into kernel memory' : null);
       if (p !== null) return { slot: hex(slot), cap: cte.cap.tag, problem: p };
+    }
+    return null;
+  },
+);
+
+// ---------------------------------------------------------------------------------------------
+// zombies-final
+
+/** The object a CNode, Thread or Zombie cap names, or null for other caps. */
+function cnodeOrTCBOf(cap: Cap): PPtr | null {
+  return cap.tag === 'CNodeCap' || cap.tag === 'ThreadCap' || cap.tag === 'ZombieCap' ? cap.ptr : null;
+}
+
+/** What is wrong with the Zombie at `slot`, or null. */
+function zombieProblem(s: KernelState, slot: PPtr, z: CapOf<'ZombieCap'>): unknown | null {
+  if (z.ptr !== slot) return { slot: hex(slot), zombie: hex(z.ptr), problem: 'a Zombie outside the first slot of its own object (only a preempted deletion leaves one, and the model never preempts)' };
+  for (const k in s.ctes) {
+    const p = Number(k);
+    if (p !== slot && cnodeOrTCBOf(s.ctes[p].cap) === z.ptr) return { slot: hex(slot), other: hex(p), cap: s.ctes[p].cap.tag, problem: 'another cap names the object a Zombie is finalising (l4v zombies_final)' };
+  }
+  return null;
+}
+
+export const zombiesFinal: StateInvariant = incrementalInvariant(
+  'zombies-final',
+  'a Zombie is the only CNode, Thread or Zombie cap naming its object, and sits in that object\'s first slot, where an unexposed deletion (reduceZombie) left it (l4v zombies_final)',
+  (s, c) => {
+    for (const slot of c.slots) {
+      const cap = s.ctes[slot]?.cap;
+      if (cap === undefined) continue;
+      if (cap.tag === 'ZombieCap') {
+        const e = zombieProblem(s, slot, cap);
+        if (e !== null) return e;
+      } else if (cap.tag === 'CNodeCap' || cap.tag === 'ThreadCap') {
+        // A new cap to an object being finalised: its Zombie sits in the object's first slot.
+        const first = s.ctes[cap.ptr]?.cap;
+        if (first?.tag === 'ZombieCap' && first.ptr === cap.ptr) return { slot: hex(slot), cap: cap.tag, zombie: hex(cap.ptr), problem: 'a cap to an object a Zombie is finalising (l4v zombies_final)' };
+      }
     }
     return null;
   },
@@ -339,6 +395,9 @@ function authorityOf(cap: Cap): [string, number] | null {
     case 'DomainCap':
     case 'ASIDControlCap':
       return [cap.tag, 0];
+    case 'ZombieCap':
+      // Nothing can be done with a Zombie but moving or deleting it (operations of its CNode).
+      return null;
   }
 }
 
@@ -647,4 +706,4 @@ export const authorityConfinement: Invariant = {
   },
 };
 
-export const CAPABILITY_INVARIANTS: Invariant[] = [validCaps, objectsDistinct, cdtWellFormed, cdtRights, badgedCapsDescend, authorityConfinement];
+export const CAPABILITY_INVARIANTS: Invariant[] = [validCaps, zombiesFinal, objectsDistinct, cdtWellFormed, cdtRights, badgedCapsDescend, authorityConfinement];

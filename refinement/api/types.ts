@@ -10,7 +10,8 @@ import {
   capCanSend, capCanReceive, capCanGrant, capCanGrantReply, capNtfnPtr, capNtfnBadge, capNtfnCanSend, capNtfnCanReceive,
   capReplyTCBPtr, capReplyMaster, capReplyCanGrant, capCNodePtr, capCNodeRadix, capCNodeGuardSize, capCNodeGuard, capTCBPtr,
   capIRQ, capFBasePtr, capFSize, capFVMRights, capFMappedASID, capFMappedAddress, FRAME_SIZE_NAMES, capPTBasePtr, capPTIsMapped,
-  capPTMappedASID, capPTMappedAddress, capPDBasePtr, capPDIsMapped, capPDMappedASID, capASIDPool, capASIDBase,
+  capPTMappedASID, capPTMappedAddress, capPDBasePtr, capPDIsMapped, capPDMappedASID, capASIDPool, capASIDBase, capZombieNumber,
+  capZombiePtr, capZombieType, ZOMBIE_TYPE_TCB,
 } from '../../impl/object/cap';
 import { FAULT_LAYOUT, FAULT_TYPE, LOOKUP_FAILURE_LAYOUT, LOOKUP_FAULT, THREAD_STATE, THREAD_STATE_LAYOUT, VM_RIGHTS } from '../../impl/object/structures';
 
@@ -48,6 +49,12 @@ export function absCap(c: Cap): SpecCap {
       return { tag: 'CNodeCap', ptr: capCNodePtr(c), radix: capCNodeRadix(c), guardSize: capCNodeGuardSize(c), guard: capCNodeGuard(c) };
     case CAP_TAG.thread:
       return { tag: 'ThreadCap', ptr: capTCBPtr(c) };
+    case CAP_TAG.zombie:
+      return {
+        tag: 'ZombieCap', ptr: capZombiePtr(c),
+        zombieType: capZombieType(c) === ZOMBIE_TYPE_TCB ? { tag: 'ZombieTCB' } : { tag: 'ZombieCNode', radix: capZombieType(c) },
+        number: capZombieNumber(c),
+      };
     case CAP_TAG.irqControl:
       return { tag: 'IRQControlCap' };
     case CAP_TAG.irqHandler:

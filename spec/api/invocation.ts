@@ -33,13 +33,13 @@ const wrap = <T, I extends Invocation>(d: Decoded<T>, f: (v: T) => I): Decoded<I
 
 /**
  * Decodes an invocation of `cap` (found at `slot` by the invoking `thread`). Never changes state.
- * Endpoint and notification caps need Write; a master reply cap cannot be invoked.
+ * Endpoint and notification caps need Write; a master reply cap and a Zombie cannot be invoked.
  */
 export function decodeInvocation(
   s: KernelState, args: InvocationArgs, _cptr: number, cap: Cap, slot: PPtr, thread: PPtr, isCall: boolean, isBlocking: boolean,
 ): Decoded<Invocation> {
   return match(cap)
-    .with({ tag: 'NullCap' }, () => err({ tag: 'InvalidCapability' as const, argument: 0 }))
+    .with({ tag: 'NullCap' }, { tag: 'ZombieCap' }, () => err({ tag: 'InvalidCapability' as const, argument: 0 }))
     .with({ tag: 'EndpointCap' }, (c): Decoded<Invocation> =>
       c.rights.write
         ? ok({ tag: 'InvokeEndpoint', ep: c.ptr, badge: c.badge, canGrant: c.rights.grant, canGrantReply: c.rights.grantReply, block: isBlocking, call: isCall })

@@ -25,6 +25,12 @@ export type Cap =
   | { tag: 'ReplyCap'; tcb: PPtr; master: boolean; canGrant: boolean }
   | { tag: 'CNodeCap'; ptr: PPtr; radix: number; guardSize: number; guard: number }
   | { tag: 'ThreadCap'; ptr: PPtr }
+  /**
+   * seL4's Zombie: the last cap to a CNode or TCB that is being finalised. `ptr` is the object's
+   * first slot, `number` how many slots from it are still to be emptied. It cannot be invoked,
+   * copied or looked up through; a later delete (or a revoke that reaches it) finishes it.
+   */
+  | { tag: 'ZombieCap'; ptr: PPtr; zombieType: ZombieType; number: number }
   | { tag: 'IRQControlCap' }
   | { tag: 'IRQHandlerCap'; irq: number }
   | { tag: 'DomainCap' }
@@ -34,6 +40,9 @@ export type Cap =
   | { tag: 'PageDirectoryCap'; ptr: PPtr; mapped: number | null }
   | { tag: 'ASIDControlCap' }
   | { tag: 'ASIDPoolCap'; ptr: PPtr; asidBase: number };
+
+/** seL4 ZombieType: a TCB's slots, or a CNode of 2^radix slots. */
+export type ZombieType = { tag: 'ZombieTCB' } | { tag: 'ZombieCNode'; radix: number };
 
 export type CapTag = Cap['tag'];
 export type CapOf<T extends CapTag> = Extract<Cap, { tag: T }>;

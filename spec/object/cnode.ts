@@ -4,22 +4,21 @@
 // addresses, 0 = none) in derivation order, a node's descendants following it contiguously.
 // Parent/child is computed (isMDBParentOf) from the revocable and firstBadged bits and the caps.
 //
-// Deletion follows seL4's Zombie algorithm (finaliseSlot / reduceZombie / capSwapForDelete) step
-// for step, so that finalisation effects happen in seL4's order, but it runs to completion in one
-// kernel entry: Zombies live only in a table local to the deletion (the slot keeps the CNode or
-// Thread cap that became the Zombie), and Zombies seL4 would leave behind (a CNode or TCB whose
-// last cap sat inside a CNode being deleted) are finished before the entry ends.
-// docs/deviations/cspace.md lists both.
+// Deletion is seL4's Zombie algorithm (finaliseSlot / reduceZombie / capSwapForDelete): a final
+// CNode or Thread cap becomes a Zombie cap in its slot, and a CNode or TCB whose last cap sat
+// inside an object being deleted is left with a cyclic Zombie in its first slot, its other slots
+// untouched until a later deletion reaches that Zombie. Only preemption is missing: a deletion
+// runs to completion in one kernel entry (docs/deviations/cspace.md).
 
 import { LABEL } from '../../abi/invocations';
 import { rightsFromWord } from '../../abi/rights';
-import { type Cap, type CapOf, type Decoded, type InvocationArgs, NULL_CAP, type PPtr } from '../api/types';
+import { type Cap, type CapOf, type Decoded, type InvocationArgs, NULL_CAP, type PPtr, type ZombieType } from '../api/types';
 import { err, ok } from '../api/failures';
 import { CTE_SIZE, type KernelState, KernelBug, assert, cnodeSlot, getCTE, readCTE, liveCTEOrUndefined, markCTE, tcbSlot } from '../model/state';
 import { type CTE, type MDBNode, TCB_SLOT } from './structures';
 import { lookupPivotSlot, lookupSourceSlot, lookupTargetSlot } from '../kernel/cspace';
 import {
-  type Zombie, deriveCap, finaliseCap, hasCancelSendRights, isCapRevocable, maskCapRights, sameObjectAs, sameRegionAs,
+  deriveCap, finaliseCap, hasCancelSendRights, isCapRevocable, maskCapRights, sameObjectAs, sameRegionAs,
   updateCapData,
 } from './objecttype';
 import { cancelBadgedSends } from './endpoint';
@@ -121,7 +120,7 @@ export function isFinalCapability(s: KernelState, slot: PPtr): boolean {
 export function slotCapLongRunningDelete(s: KernelState, slot: PPtr): boolean {
   const cap = readCTE(s, slot).cap;
   if (cap.tag === 'NullCap' || !isFinalCapability(s, slot)) return false;
-  return cap.tag === 'ThreadCap' || cap.tag === 'CNodeCap';
+  return cap.tag === 'ThreadCap' || cap.tag === 'CNodeCap' || cap.tag === 'ZombieCap';
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -227,95 +226,99 @@ function postCapDeletion(s: KernelState, cleanupInfo: Cap): void {
 // ---------------------------------------------------------------------------------------------
 // Deletion
 
-/** The Zombies of one deletion, by the slot holding them (that slot keeps the original cap). */
-interface DeleteCtx {
-  zombies: Map<PPtr, Zombie>;
-}
-
 /** Slot i of the object a Zombie stands for (CNode slots and TCB slots are both 16 bytes apart). */
-function zombieSlot(z: Zombie, i: number): PPtr {
+function zombieSlot(z: CapOf<'ZombieCap'>, i: number): PPtr {
   return cnodeSlot(z.ptr, i);
 }
 
-/** seL4 capRemovable: a Zombie may go once it covers no slot, or only the slot it sits in. */
-function capRemovable(z: Zombie | null, slot: PPtr): boolean {
-  return z === null || z.n === 0 || (z.n === 1 && z.ptr === slot);
+/** seL4 capRemovable: NullCap, or a Zombie that covers no slot, or only the slot it sits in. */
+function capRemovable(cap: Cap, slot: PPtr): boolean {
+  switch (cap.tag) {
+    case 'NullCap':
+      return true;
+    case 'ZombieCap':
+      return cap.number === 0 || (cap.number === 1 && cap.ptr === slot);
+    default:
+      throw new KernelBug('finaliseCap should only return Zombie or NullCap');
+  }
 }
 
-function emptySlotIn(s: KernelState, ctx: DeleteCtx, slot: PPtr, cleanupInfo: Cap): void {
-  if (liveCTEOrUndefined(s, slot) !== undefined) ctx.zombies.delete(slot);
-  emptySlot(s, slot, cleanupInfo);
+/** seL4 capCyclicZombie: a Zombie sitting in the first slot of its own object. */
+function capCyclicZombie(cap: Cap, slot: PPtr): boolean {
+  return cap.tag === 'ZombieCap' && cap.ptr === slot;
 }
 
-/** seL4 capSwapForDelete, moving the Zombie table's entries with the caps. */
-function capSwapForDelete(s: KernelState, ctx: DeleteCtx, slot1: PPtr, slot2: PPtr): void {
+/** Replaces the cap of a non-empty slot, keeping its MDB node (seL4 updateCap). */
+function updateCap(s: KernelState, slot: PPtr, cap: Cap): void {
+  liveCTE(s, slot).cap = cap;
+}
+
+/** seL4 capSwapForDelete: exchange two slots (either may be empty) with their list positions. */
+function capSwapForDelete(s: KernelState, slot1: PPtr, slot2: PPtr): void {
   if (slot1 === slot2) return;
-  cteSwap(s, getCTE(s, slot1).cap, slot1, getCTE(s, slot2).cap, slot2);
-  const z1 = ctx.zombies.get(slot1);
-  const z2 = ctx.zombies.get(slot2);
-  ctx.zombies.delete(slot1);
-  ctx.zombies.delete(slot2);
-  if (z2 !== undefined) ctx.zombies.set(slot1, z2);
-  if (z1 !== undefined) ctx.zombies.set(slot2, z1);
-}
-
-function cteDeleteIn(s: KernelState, ctx: DeleteCtx, slot: PPtr, exposed: boolean): void {
-  const r = finaliseSlot(s, ctx, slot, exposed);
-  if (exposed || r.success) emptySlotIn(s, ctx, slot, r.cleanupInfo);
+  cteSwap(s, readCTE(s, slot1).cap, slot1, readCTE(s, slot2).cap, slot2);
 }
 
 /**
  * seL4 finaliseSlot: finalise the slot's cap until it can be removed. A final CNode or Thread cap
- * turns into a Zombie that is reduced one slot at a time. An unexposed deletion (a slot inside
- * an object being emptied) gives up on a Zombie that points at its own slot: that Zombie is the
- * one the enclosing exposed deletion is reducing.
+ * turns into a Zombie, written into the slot, that is reduced one slot at a time. An unexposed
+ * deletion (a slot inside an object being emptied) stops at a cyclic Zombie (one in the first
+ * slot of its own object): that is the Zombie the enclosing deletion is reducing, or one that
+ * reduceZombie has just moved aside, to wait there for a later deletion.
  */
-function finaliseSlot(s: KernelState, ctx: DeleteCtx, slot: PPtr, exposed: boolean): { success: boolean; cleanupInfo: Cap } {
+function finaliseSlot(s: KernelState, slot: PPtr, exposed: boolean): { success: boolean; cleanupInfo: Cap } {
   for (;;) {
-    const cte = liveCTEOrUndefined(s, slot);
-    if (cte === undefined) return { success: true, cleanupInfo: NULL_CAP };
-    const zombie = ctx.zombies.get(slot);
-    const { remainder, cleanupInfo } =
-      zombie !== undefined
-        ? { remainder: zombie, cleanupInfo: NULL_CAP }
-        : finaliseCap(s, cte.cap, isFinalCapability(s, slot), false);
-    if (remainder === null || capRemovable(remainder, slot)) return { success: true, cleanupInfo };
-    ctx.zombies.set(slot, remainder);
-    if (!exposed && remainder.ptr === slot) return { success: false, cleanupInfo: NULL_CAP };
-    reduceZombie(s, ctx, remainder, slot, exposed);
+    const cap = readCTE(s, slot).cap;
+    if (cap.tag === 'NullCap') return { success: true, cleanupInfo: NULL_CAP };
+    const { remainder, cleanupInfo } = finaliseCap(s, cap, isFinalCapability(s, slot), false);
+    if (capRemovable(remainder, slot)) return { success: true, cleanupInfo };
+    assert(remainder.tag === 'ZombieCap', 'finaliseSlot: unremovable remainder is a Zombie');
+    updateCap(s, slot, remainder);
+    if (!exposed && capCyclicZombie(remainder, slot)) return { success: false, cleanupInfo: NULL_CAP };
+    reduceZombie(s, remainder, slot, exposed);
   }
+}
+
+function sameZombieType(a: ZombieType, b: ZombieType): boolean {
+  return a.tag === 'ZombieTCB' ? b.tag === 'ZombieTCB' : b.tag === 'ZombieCNode' && a.radix === b.radix;
 }
 
 /**
  * seL4 reduceZombie. Exposed: delete the Zombie's last slot, then shrink it, unless that deletion
  * changed our slot (cleared it, or swapped in a Zombie of our own object). Unexposed: swap the
- * Zombie into the first slot of its own object, so that the slot being deleted gets that slot's
- * cap instead and the object's remaining slots wait for the Zombie's own deletion.
+ * Zombie into the first slot of its own object; the slot being deleted gets that slot's cap
+ * instead, and the object's other slots stay as they are until the Zombie itself is deleted.
  */
-function reduceZombie(s: KernelState, ctx: DeleteCtx, z: Zombie, slot: PPtr, exposed: boolean): void {
-  assert(z.n > 0, 'reduceZombie expected unremovable Zombie');
+function reduceZombie(s: KernelState, z: CapOf<'ZombieCap'>, slot: PPtr, exposed: boolean): void {
+  assert(z.number > 0, 'reduceZombie expected unremovable Zombie');
   if (!exposed) {
     assert(z.ptr !== slot, 'Cyclic zombie passed to unexposed reduceZombie');
-    const there = ctx.zombies.get(z.ptr);
-    assert(there === undefined || there.ptr !== z.ptr, 'Moving self-referential Zombie aside');
-    capSwapForDelete(s, ctx, z.ptr, slot);
+    const there = readCTE(s, z.ptr).cap;
+    assert(there.tag !== 'ZombieCap' || there.ptr !== z.ptr, 'Moving self-referential Zombie aside');
+    capSwapForDelete(s, z.ptr, slot);
     return;
   }
-  const endSlot = zombieSlot(z, z.n - 1);
-  if (s.ctes[endSlot] === undefined && z.n > SKIP_EMPTY_FROM) {
+  const endSlot = zombieSlot(z, z.number - 1);
+  if (s.ctes[endSlot] === undefined && z.number > SKIP_EMPTY_FROM) {
     // Deleting an empty slot changes nothing but the count: jump over the empty run at once.
-    ctx.zombies.set(slot, { ...z, n: highestOccupiedBelow(s, z.ptr, z.n) + 1 });
+    updateCap(s, slot, { ...z, number: highestOccupiedBelow(s, z.ptr, z.number) + 1 });
     return;
   }
-  cteDeleteIn(s, ctx, endSlot, false);
-  if (s.ctes[slot] === undefined) return;
-  const now = ctx.zombies.get(slot);
-  assert(now !== undefined, 'Expected recursion to result in Zombie');
-  if (now.ptr === z.ptr && now.n === z.n && now.kind === z.kind) {
-    assert(s.ctes[endSlot] === undefined, 'Expected cteDelete to clear slot or overwrite existing');
-    ctx.zombies.set(slot, { ...z, n: z.n - 1 });
-  } else {
-    assert(now.ptr === slot && z.ptr !== slot, 'Expected new Zombie to be self-referential');
+  cteDelete(s, endSlot, false);
+  const now = readCTE(s, slot).cap;
+  switch (now.tag) {
+    case 'NullCap':
+      return;
+    case 'ZombieCap':
+      if (now.ptr === z.ptr && now.number === z.number && sameZombieType(now.zombieType, z.zombieType)) {
+        assert(readCTE(s, endSlot).cap.tag === 'NullCap', 'Expected cteDelete to clear slot or overwrite existing');
+        updateCap(s, slot, { ...z, number: z.number - 1 });
+      } else {
+        assert(now.ptr === slot && z.ptr !== slot, 'Expected new Zombie to be self-referential');
+      }
+      return;
+    default:
+      throw new KernelBug('Expected recursion to result in Zombie');
   }
 }
 
@@ -333,22 +336,15 @@ function highestOccupiedBelow(s: KernelState, ptr: PPtr, n: number): number {
   return best;
 }
 
-/** A bound far above any real deletion, so that a model bug cannot loop forever. */
-const MAX_LEFTOVER_ZOMBIES = 1 << 20;
-
 /**
- * seL4 cteDelete: delete the slot's cap, finalising the object if it was the last cap. Runs to
- * completion in one step (seL4 is preemptible here); Zombies seL4 would leave inside deleted
- * objects are deleted too, oldest first, as a later revoke of their untyped would in seL4.
+ * seL4 cteDelete: delete the slot's cap, finalising the object if it was the last cap. An exposed
+ * deletion (an invocation's, a revoke's) always empties the slot; an unexposed one (a slot of an
+ * object being emptied) may leave a cyclic Zombie behind in a nested CNode or TCB, whose slots
+ * then wait for a later deletion of that Zombie. Not preempted in the model.
  */
 export function cteDelete(s: KernelState, slot: PPtr, exposed: boolean): void {
-  const ctx: DeleteCtx = { zombies: new Map() };
-  cteDeleteIn(s, ctx, slot, exposed);
-  for (let i = 0; ctx.zombies.size > 0; i++) {
-    assert(i < MAX_LEFTOVER_ZOMBIES, 'cteDelete: Zombies do not go away');
-    const [zslot] = ctx.zombies.keys();
-    cteDeleteIn(s, ctx, zslot, true);
-  }
+  const r = finaliseSlot(s, slot, exposed);
+  if (exposed || r.success) emptySlot(s, slot, r.cleanupInfo);
 }
 
 /**
@@ -360,7 +356,7 @@ export function cteDeleteOne(s: KernelState, slot: PPtr): void {
   if (readCTE(s, slot).cap.tag === 'NullCap') return;
   const cte = liveCTEOrUndefined(s, slot)!;
   const r = finaliseCap(s, cte.cap, isFinalCapability(s, slot), true);
-  assert(r.remainder === null && r.cleanupInfo.tag === 'NullCap', 'cteDeleteOne: cap should be removable');
+  assert(capRemovable(r.remainder, slot) && r.cleanupInfo.tag === 'NullCap', 'cteDeleteOne: cap should be removable');
   emptySlot(s, slot, NULL_CAP);
 }
 

@@ -6,7 +6,7 @@
 import { type Field, getField } from '../../abi/bitfield';
 import { type ObjectTypeName, SIZE_BITS, objectSizeBits } from '../../abi/objecttype';
 import type { CapRights } from '../../abi/rights';
-import { type Cap, type CapOf, type Decoded, NULL_CAP, type PPtr } from '../api/types';
+import { type Cap, type CapOf, type Decoded, NULL_CAP, type PPtr, type ZombieType } from '../api/types';
 import { err, ok } from '../api/failures';
 import { type KernelState, assert, getObject, markObject, tcbSlot } from '../model/state';
 import { type KernelObject, TCB_SLOT_COUNT } from './structures';
@@ -62,6 +62,9 @@ export function capRegion(cap: Cap): { base: PPtr; sizeBits: number } | null {
       return { base: cap.ptr, sizeBits: cap.radix + SIZE_BITS.Slot };
     case 'ThreadCap':
       return { base: cap.ptr, sizeBits: SIZE_BITS.TCB };
+    case 'ZombieCap':
+      // The object being finalised (seL4 cap_get_capSizeBits of a Zombie): an untyped still covers it.
+      return { base: cap.ptr, sizeBits: zombieObjectBits(cap.zombieType) };
     case 'FrameCap':
       return { base: cap.ptr, sizeBits: pageBitsForSize(cap.size) };
     case 'PageTableCap':
@@ -77,6 +80,16 @@ export function capRegion(cap: Cap): { base: PPtr; sizeBits: number } | null {
     case 'DomainCap':
     case 'ASIDControlCap':
       return null;
+  }
+}
+
+/** The size in bits of the object a Zombie stands for. */
+function zombieObjectBits(t: ZombieType): number {
+  switch (t.tag) {
+    case 'ZombieTCB':
+      return SIZE_BITS.TCB;
+    case 'ZombieCNode':
+      return t.radix + SIZE_BITS.Slot;
   }
 }
 
@@ -137,6 +150,8 @@ export function sameRegionAs(a: Cap, b: Cap): boolean {
     case 'IRQHandlerCap':
       return b.tag === 'IRQHandlerCap' && a.irq === b.irq;
     case 'NullCap':
+    case 'ZombieCap':
+      // A Zombie covers nothing, not even itself, so it is always final and never a parent.
       return false;
     case 'FrameCap':
     case 'PageTableCap':
@@ -238,12 +253,13 @@ export function updateCapData(preserve: boolean, data: number, cap: Cap): Cap {
 }
 
 /**
- * seL4 deriveCap: the cap a copy of `cap` (held in `slot`) gets. IRQControl and reply caps cannot
- * be copied (NullCap); an untyped with children cannot be (RevokeFirst); page tables and page
+ * seL4 deriveCap: the cap a copy of `cap` (held in `slot`) gets. Zombie, IRQControl and reply
+ * caps cannot be copied (NullCap); an untyped with children cannot be (RevokeFirst); page tables and page
  * directories only when mapped (IllegalOperation); a frame copy starts unmapped.
  */
 export function deriveCap(s: KernelState, slot: PPtr, cap: Cap): Decoded<Cap> {
   switch (cap.tag) {
+    case 'ZombieCap':
     case 'IRQControlCap':
     case 'ReplyCap':
       return ok(NULL_CAP);
@@ -262,25 +278,24 @@ export function deriveCap(s: KernelState, slot: PPtr, cap: Cap): Decoded<Cap> {
 // ---------------------------------------------------------------------------------------------
 // Finalisation
 
-/**
- * seL4's Zombie cap, kept out of the state (see cnode.ts: deletion is atomic and no Zombie is ever
- * visible after a step). It stands for an object whose `n` slots from `ptr` are still to be
- * emptied; `kind` is 'TCB' or the CNode's radix (seL4 capZombieType).
- */
-export interface Zombie {
-  ptr: PPtr;
-  n: number;
-  kind: 'TCB' | number;
-}
-
 export interface FinaliseResult {
-  /** NullCap in seL4 (null here), or the Zombie whose slots must be emptied first. */
-  remainder: Zombie | null;
+  /** NullCap, or the Zombie whose slots must be emptied before the slot can be. */
+  remainder: Cap;
   /** What emptySlot must clean up after the slot is cleared (the IRQHandler cap, else NullCap). */
   cleanupInfo: Cap;
 }
 
-const DONE: FinaliseResult = { remainder: null, cleanupInfo: NULL_CAP };
+/** seL4 Zombie_new for a final CNode cap: all 2^radix slots are still to be emptied. */
+function cnodeZombie(ptr: PPtr, radix: number): CapOf<'ZombieCap'> {
+  return { tag: 'ZombieCap', ptr, zombieType: { tag: 'ZombieCNode', radix }, number: 2 ** radix };
+}
+
+/** seL4 Zombie_new for a final Thread cap: the TCB's slots from its CSpace root slot. */
+function tcbZombie(tcb: PPtr): CapOf<'ZombieCap'> {
+  return { tag: 'ZombieCap', ptr: tcbSlot(tcb, 0), zombieType: { tag: 'ZombieTCB' }, number: TCB_SLOT_COUNT };
+}
+
+const DONE: FinaliseResult = { remainder: NULL_CAP, cleanupInfo: NULL_CAP };
 
 /** seL4 Arch_finaliseCap (ARM). Frame caps unmap their own mapping on every deletion. */
 function archFinaliseCap(s: KernelState, cap: CapOf<ArchCapTag>, final: boolean): FinaliseResult {
@@ -307,8 +322,9 @@ function archFinaliseCap(s: KernelState, cap: CapOf<ArchCapTag>, final: boolean)
  * seL4 finaliseCap: what deleting `cap` does to its object. `final` says it is the last cap to
  * the object. A final endpoint cancels all its IPC; a final notification is unbound and cancels
  * its waiters; a final thread cap unbinds and suspends the thread and a final CNode cap changes
- * nothing yet: both return a Zombie over their slots. `exposed` (cteDeleteOne) promises the cap
- * finalises at once; a cap that cannot is a kernel bug, as in seL4.
+ * nothing yet: both return a Zombie over their slots, and a Zombie (always final) returns itself.
+ * `exposed` (cteDeleteOne) promises the cap finalises at once; a cap that cannot is a kernel bug,
+ * as in seL4.
  */
 export function finaliseCap(s: KernelState, cap: Cap, final: boolean, exposed: boolean): FinaliseResult {
   if (isArchCap(cap)) return archFinaliseCap(s, cap, final);
@@ -332,19 +348,23 @@ export function finaliseCap(s: KernelState, cap: Cap, final: boolean, exposed: b
   assert(!exposed, `finaliseCap: a ${cap.tag} cannot be finalised immediately`);
   switch (cap.tag) {
     case 'CNodeCap':
-      if (final) return { remainder: { ptr: cap.ptr, n: 2 ** cap.radix, kind: cap.radix }, cleanupInfo: NULL_CAP };
+      if (final) return { remainder: cnodeZombie(cap.ptr, cap.radix), cleanupInfo: NULL_CAP };
       return DONE;
     case 'ThreadCap':
       if (final) {
         if (getObject(s, cap.ptr, 'TCB').boundNotification !== null) unbindNotification(s, cap.ptr);
         suspend(s, cap.ptr);
-        return { remainder: { ptr: tcbSlot(cap.ptr, 0), n: TCB_SLOT_COUNT, kind: 'TCB' }, cleanupInfo: NULL_CAP };
+        return { remainder: tcbZombie(cap.ptr), cleanupInfo: NULL_CAP };
       }
       return DONE;
+    case 'ZombieCap':
+      // l4v: "Finalising a non-final zombie cap" fails; no cap shares a Zombie's object.
+      assert(final, 'finaliseCap: a Zombie that is not final');
+      return { remainder: cap, cleanupInfo: NULL_CAP };
     case 'IRQHandlerCap':
       if (final) {
         deletingIRQHandler(s, cap.irq);
-        return { remainder: null, cleanupInfo: cap };
+        return { remainder: NULL_CAP, cleanupInfo: cap };
       }
       return DONE;
     default:

@@ -76,6 +76,21 @@ describe('cap constructors and accessors', () => {
     expect([C.capType(c), C.capASIDPool(c), C.capASIDBase(c)]).toEqual([CAP_TAG.asidPool, p, base]);
   });
 
+  test.prop([fc.integer({ min: 1, max: 20 }).chain((r) => fc.tuple(fc.constant(r), aligned(r + 4, 29), fc.integer({ min: 0, max: 2 ** r })))], opts)(
+    'zombie of a CNode: radix, first slot and count (seL4 Zombie_new)', ([radix, p, n]) => {
+      const c = C.makeZombieCap(n, radix, p);
+      expect([C.capType(c), C.capZombieType(c), C.capZombieBits(c), C.capZombiePtr(c), C.capZombieNumber(c)]).toEqual([CAP_TAG.zombie, radix, radix, p, n]);
+      expect(C.capZombieNumber(C.capZombieSetNumber(c, n === 0 ? 0 : n - 1))).toBe(n === 0 ? 0 : n - 1);
+      expect(C.capZombiePtr(C.capZombieSetNumber(c, 0))).toBe(p);
+      expect(matches(CAP_LAYOUTS.zombie.words[0]!, c.w0)).toBe(true);
+      expect(C.capTypeName(c)).toBe('ZombieCap');
+    });
+
+  test.prop([aligned(9, 29), fc.integer({ min: 0, max: 5 })], opts)('zombie of a TCB: type 32, radix 4', (t, n) => {
+    const c = C.makeZombieCap(n, C.ZOMBIE_TYPE_TCB, t);
+    expect([C.capZombieType(c), C.capZombieBits(c), C.capZombiePtr(c), C.capZombieNumber(c)]).toEqual([32, 4, t, n]);
+  });
+
   it('caps without fields', () => {
     expect(C.capType(C.makeIRQControlCap())).toBe(CAP_TAG.irqControl);
     expect(C.capIRQ(C.makeIRQHandlerCap(31))).toBe(31);

@@ -20,6 +20,10 @@ export function specCapOf(c: C.Cap): unknown {
     case CAP_TAG.reply: return { tag: 'ReplyCap', tcb: C.capReplyTCBPtr(c), master: C.capReplyMaster(c), canGrant: C.capReplyCanGrant(c) };
     case CAP_TAG.cnode: return { tag: 'CNodeCap', ptr: C.capCNodePtr(c), radix: C.capCNodeRadix(c), guardSize: C.capCNodeGuardSize(c), guard: C.capCNodeGuard(c) };
     case CAP_TAG.thread: return { tag: 'ThreadCap', ptr: C.capTCBPtr(c) };
+    case CAP_TAG.zombie: {
+      const t = C.capZombieType(c);
+      return { tag: 'ZombieCap', ptr: C.capZombiePtr(c), zombieType: t === C.ZOMBIE_TYPE_TCB ? { tag: 'ZombieTCB' } : { tag: 'ZombieCNode', radix: t }, number: C.capZombieNumber(c) };
+    }
     case CAP_TAG.irqControl: return { tag: 'IRQControlCap' };
     case CAP_TAG.irqHandler: return { tag: 'IRQHandlerCap', irq: C.capIRQ(c) };
     case CAP_TAG.domain: return { tag: 'DomainCap' };

@@ -8,6 +8,7 @@ import type { Cap, CapOf, InvocationArgs, PPtr } from '../../../../spec/api/type
 import { bootState, newTCB } from '../../../../spec/kernel/boot';
 import { type KernelState, cnodeSlot, getCTE, getTCB, tcbSlot } from '../../../../spec/model/state';
 import { TCB_SLOT } from '../../../../spec/object/structures';
+import { decodeInvocation } from '../../../../spec/api/invocation';
 import {
   cteDelete, cteInsert, cteMove, cteRevoke, cteSwap, decodeCNodeInvocation, emptySlot, ensureNoChildren, insertNewCap,
   invokeCNode, isFinalCapability, isMDBParentOf,
@@ -23,6 +24,8 @@ const T = [0x00920000, 0x00920200, 0x00920400, 0x00920600];
 const slotOf = (i: number): PPtr => cnodeSlot(L.rootCNode, i);
 const ep = (ptr: PPtr, badge = 0): CapOf<'EndpointCap'> => ({ tag: 'EndpointCap', ptr, badge, rights: ALL_RIGHTS });
 const cnCap = (ptr: PPtr, radix = 4): CapOf<'CNodeCap'> => ({ tag: 'CNodeCap', ptr, radix, guardSize: 0, guard: 0 });
+const zombie = (ptr: PPtr, type: 'TCB' | number, number: number): CapOf<'ZombieCap'> =>
+  ({ tag: 'ZombieCap', ptr, zombieType: type === 'TCB' ? { tag: 'ZombieTCB' } : { tag: 'ZombieCNode', radix: type }, number });
 
 function world(): KernelState {
   const s = structuredClone(bootState(config));
@@ -187,7 +190,7 @@ describe('deletion of a final CNode cap', () => {
     expect(Object.keys(s.ctes).map(Number).filter((p) => p >= BIG && p < BIG + 16 * 1024)).toEqual([]);
   });
 
-  it('a CNode holding its own last cap is emptied without looping', () => {
+  it('a CNode holding its own last cap: seL4 swaps the Zombie into slot 0 and stops', () => {
     const s = world();
     const inside = put(s, cnodeSlot(CN, 15), cnCap(CN));
     put(s, cnodeSlot(CN, 3), ep(EP));
@@ -195,22 +198,41 @@ describe('deletion of a final CNode cap', () => {
     blockOnSend(s, T[0], EP);
     blockOnSend(s, T[1], EP2);
     cteDelete(s, inside, true);
+    // Slot 15's Zombie deletes slot 15 itself (unexposed): the Zombie goes to slot 0, whose EP2
+    // cap comes to slot 15 and is deleted there. Slot 3 waits for the Zombie's own deletion.
+    expect(s.ctes[inside]).toBeUndefined();
+    expect(getCTE(s, cnodeSlot(CN, 0)).cap).toEqual(zombie(CN, 4, 16));
+    expect(getCTE(s, cnodeSlot(CN, 3)).cap).toEqual(ep(EP));
+    expect(getTCB(s, T[0]).state.tag).toBe('BlockedOnSend');
+    expect(s.readyQueues[10]).toEqual([T[1]]);
+    // Deleting the Zombie (exposed) finishes the CNode, slot 0 last.
+    cteDelete(s, cnodeSlot(CN, 0), true);
     expect(Object.keys(s.ctes).map(Number).filter((p) => p >= CN && p < CN + 256)).toEqual([]);
-    // seL4 finalises slot 0's cap first (swapped out by the Zombie), then 14 down to 1.
     expect(s.readyQueues[10]).toEqual([T[0], T[1]]);
   });
 
-  it('the root CNode holding its own last cap (slot 2) is emptied whole, root included', () => {
+  it('the root CNode holding its own last cap (slot 2): slots 3.. go, a Zombie is left in slot 0 and slot 1 stays', () => {
     const s = world();
     cteDelete(s, tcbSlot(L.rootTCB, TCB_SLOT.cTable), true);
     cteDelete(s, slotOf(ROOT_SLOTS.cnode), true);
     const size = 16 << config.rootCNodeBits;
-    expect(Object.keys(s.ctes).map(Number).filter((p) => p >= L.rootCNode && p < L.rootCNode + size)).toEqual([]);
+    const left = Object.keys(s.ctes).map(Number).filter((p) => p >= L.rootCNode && p < L.rootCNode + size);
+    expect(left).toEqual([slotOf(0), slotOf(ROOT_SLOTS.tcb)]);
+    // The Zombie reached slot 2 with 3 slots to go and was swapped into (empty) slot 0.
+    expect(getCTE(s, slotOf(0)).cap).toEqual(zombie(L.rootCNode, config.rootCNodeBits, 3));
+    expect(getTCB(s, L.rootTCB).state.tag).toBe('Running'); // its Thread cap in slot 1 was not reached
+    // The Zombie took the root CNode cap's place in the derivation list.
+    expect(mdbList(s, slotOf(0))).toContain(slotOf(0));
+    cteDelete(s, slotOf(0), true);
     expect(getTCB(s, L.rootTCB).state.tag).toBe('Inactive'); // its last Thread cap was in slot 1
-    expect(Object.keys(s.ctes)).toEqual([]); // the root TCB's own slots went with its last Thread cap
+    // ... deleted unexposed, so the root TCB keeps its own Zombie (in its empty CSpace root slot).
+    const tcbRoot = tcbSlot(L.rootTCB, TCB_SLOT.cTable);
+    expect(getCTE(s, tcbRoot).cap).toEqual(zombie(L.rootTCB, 'TCB', 5));
+    cteDelete(s, tcbRoot, true);
+    expect(Object.keys(s.ctes)).toEqual([]);
   });
 
-  it('a nested final CNode is emptied too (its slot 0 first, then the rest from the top)', () => {
+  it('a nested final CNode: only its slot 0 (swapped out by its Zombie) is deleted; the later delete of the Zombie does the rest', () => {
     const s = world();
     const CN2 = 0x00930000;
     s.objects[CN2] = { tag: 'CNode', radix: 2 };
@@ -221,8 +243,54 @@ describe('deletion of a final CNode cap', () => {
     blockOnSend(s, T[0], EP);
     blockOnSend(s, T[1], EP2);
     cteDelete(s, c, true);
+    expect(Object.keys(s.ctes).map(Number).filter((p) => p >= CN && p < CN + 256)).toEqual([]);
+    expect(getCTE(s, cnodeSlot(CN2, 0)).cap).toEqual(zombie(CN2, 2, 4));
+    expect(getCTE(s, cnodeSlot(CN2, 3)).cap).toEqual(ep(EP2));
+    expect(getTCB(s, T[1]).state).toMatchObject({ tag: 'BlockedOnSend', ep: EP2 }); // still blocked, not lost
+    expect(s.readyQueues[10]).toEqual([T[0]]);
+    expect(isFinalCapability(s, cnodeSlot(CN2, 0))).toBe(true);
+    cteDelete(s, cnodeSlot(CN2, 0), true);
     expect(Object.keys(s.ctes).map(Number).filter((p) => p >= CN2 && p < CN2 + 64)).toEqual([]);
     expect(s.readyQueues[10]).toEqual([T[1], T[0]]);
+  });
+
+  it('a TCB whose last cap is in a CNode being deleted: suspended, its Zombie left in its CSpace root slot', () => {
+    const s = world();
+    const t = T[2];
+    const c = put(s, slotOf(40), cnCap(CN));
+    put(s, cnodeSlot(CN, 7), { tag: 'ThreadCap', ptr: t });
+    put(s, tcbSlot(t, TCB_SLOT.reply), { tag: 'ReplyCap', tcb: t, master: true, canGrant: true });
+    const cs = cteInsertCopy(s, slotOf(ROOT_SLOTS.cnode), tcbSlot(t, TCB_SLOT.cTable));
+    blockOnSend(s, t, EP);
+    cteDelete(s, c, true);
+    expect(getTCB(s, t).state.tag).toBe('Inactive');
+    expect(s.objects[EP]).toMatchObject({ state: 'Idle', queue: [] });
+    // Its CSpace root cap was swapped out to CN's slot 7 and deleted there; the reply master waits.
+    expect(getCTE(s, cs).cap).toEqual(zombie(t, 'TCB', 5));
+    expect(getCTE(s, tcbSlot(t, TCB_SLOT.reply)).cap).toMatchObject({ tag: 'ReplyCap', master: true });
+    expect(s.ctes[cnodeSlot(CN, 7)]).toBeUndefined();
+    mdbList(s, slotOf(ROOT_SLOTS.cnode));
+    cteDelete(s, cs, true);
+    for (let i = 0; i < 5; i++) expect(s.ctes[tcbSlot(t, i as 0)]).toBeUndefined();
+  });
+
+  it('a revoke of the untyped reaches a Zombie left behind and finishes it', () => {
+    const s = world();
+    const CN2 = 0x00930000;
+    s.objects[CN2] = { tag: 'CNode', radix: 2 };
+    const ut = put(s, slotOf(30), { tag: 'UntypedCap', ptr: 0x00900000, sizeBits: 20, freeIndex: 0x40000, isDevice: false });
+    insertNewCap(s, ut, slotOf(41), cnCap(CN2, 2));
+    insertNewCap(s, ut, slotOf(40), cnCap(CN));
+    cteMove(s, getCTE(s, slotOf(41)).cap, slotOf(41), cnodeSlot(CN, 5));
+    put(s, cnodeSlot(CN2, 3), ep(EP2));
+    blockOnSend(s, T[1], EP2);
+    cteDelete(s, slotOf(40), true);
+    expect(mdbList(s, ut)).toEqual([ut, cnodeSlot(CN2, 0)]);
+    expect(ensureNoChildren(s, ut)).toBe(false); // a retype would not reset the untyped
+    cteRevoke(s, ut);
+    expect(mdbList(s, ut)).toEqual([ut]);
+    expect(getTCB(s, T[1]).state.tag).toBe('Restart');
+    expect(s.ctes[cnodeSlot(CN2, 3)]).toBeUndefined();
   });
 
   it('a final thread cap suspends the thread and clears its slots', () => {
@@ -302,6 +370,24 @@ describe('decodeCNodeInvocation', () => {
     expect(rot(50, 41, 60)).toEqual({ ok: false, error: { tag: 'FailedLookup', source: true, failure: { tag: 'MissingCapability', bitsLeft: 32 } } });
     expect(rot(50, 60, 40)).toEqual({ ok: false, error: { tag: 'FailedLookup', source: false, failure: { tag: 'MissingCapability', bitsLeft: 32 } } });
     expect(rot(40, 41, 40)).toMatchObject({ ok: true, value: { tag: 'Rotate' } });
+  });
+
+  it('a Zombie cannot be copied or minted (deriveCap gives NullCap), but it can be moved; invoking it is InvalidCapability', () => {
+    const s = world();
+    s.objects[CN] = { tag: 'CNode', radix: 4 };
+    put(s, slotOf(40), zombie(CN, 4, 16));
+    expect(decode(s, args(s, 'CNodeCopy', [50, 32, 40, 32, 15], [2]))).toEqual({ ok: false, error: { tag: 'IllegalOperation' } });
+    expect(decode(s, args(s, 'CNodeMint', [50, 32, 40, 32, 15, 5], [2]))).toEqual({ ok: false, error: { tag: 'IllegalOperation' } });
+    expect(decode(s, args(s, 'CNodeMove', [50, 32, 40, 32], [2]))).toEqual({
+      ok: true, value: { tag: 'Move', cap: zombie(CN, 4, 16), sourceSlot: slotOf(40), targetSlot: slotOf(50) },
+    });
+    expect(decode(s, args(s, 'CNodeMutate', [50, 32, 40, 32, 7], [2]))).toMatchObject({ ok: true, value: { tag: 'Move', cap: zombie(CN, 4, 16) } });
+    expect(decode(s, args(s, 'CNodeCancelBadgedSends', [40, 32]))).toEqual({ ok: false, error: { tag: 'IllegalOperation' } });
+    const inv = decodeInvocation(s, args(s, 'CNodeCopy', []), 40, zombie(CN, 4, 16), slotOf(40), L.rootTCB, true, true);
+    expect(inv).toEqual({ ok: false, error: { tag: 'InvalidCapability', argument: 0 } });
+    // A Zombie has no children: a revoke of it does nothing.
+    cteRevoke(s, slotOf(40));
+    expect(getCTE(s, slotOf(40)).cap).toEqual(zombie(CN, 4, 16));
   });
 
   it('Rotate through a free destination moves the pivot to dest and the source to the pivot', () => {
