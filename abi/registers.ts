@@ -37,8 +37,9 @@ export const UNKNOWN_SYSCALL_REGISTERS = [
 export const USER_EXCEPTION_REGISTERS = [REG.pc, REG.sp, REG.cpsr] as const;
 
 /**
- * seL4 sanitiseRegister on aarch32: user writes to CPSR keep only the N,Z,C,V,Q flags and
- * GE bits, then force user mode (CPSR_USER 0x10); other registers are taken as given.
+ * seL4 sanitiseRegister on aarch32: user writes to CPSR keep only the N, Z, C, V and Q flags and
+ * add CPSR_USER as a non-debug build defines it (0x150: user mode, asynchronous aborts masked;
+ * docs/deviations.md); other registers are taken as given.
  */
 export function sanitiseRegister(reg: number, value: number): number {
   if (reg === REG.cpsr) return ((value & 0xf8000000) | 0x150) >>> 0;
