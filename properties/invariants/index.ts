@@ -11,6 +11,7 @@ import { CAPABILITY_INVARIANTS } from './capability';
 import { MESSAGE_INVARIANTS } from './messages';
 import { SCHEDULER_INVARIANTS } from './scheduler';
 import { STRUCTURAL_INVARIANTS } from './structural';
+import { ALL_CONTRACTS } from '../contracts';
 
 export * from './types';
 export * from './capability';
@@ -60,7 +61,7 @@ export async function loadInvariantsFile(path: string): Promise<Invariant[]> {
   const list = mod.invariants ?? mod.default;
   if (list === undefined) fail('exports no invariants (expected `export default [...]` or `export const invariants = [...]`)');
   if (!Array.isArray(list)) fail('its invariants export is not an array');
-  const seen = new Set(ALL_INVARIANTS.map((i) => i.name));
+  const seen = new Set([...ALL_INVARIANTS, ...ALL_CONTRACTS].map((i) => i.name));
   (list as unknown[]).forEach((v, i) => {
     if (!isInvariant(v)) return fail(`invariants[${i}] is not an Invariant (needs name, doc and monitor())`);
     const x: Invariant = v;
