@@ -71,6 +71,8 @@ export interface SyscallStep extends StepBase {
   kind: 'syscall';
   /** The cap the cap register names, null when the lookup fails (a cap fault). */
   target: Resolved | null;
+  /** The extra caps of a send (null: one fails to look up, a fault). */
+  readonly extraCaps: Resolved[] | null;
 }
 
 export type Decoded = Invocation | SyscallStep | { kind: 'other' };
@@ -138,7 +140,10 @@ function decode(ctx: StepContext): Decoded {
   const target = resolveInThread(before, invoker, event.cap);
   const isSend = syscall === 'Call' || syscall === 'Send' || syscall === 'NBSend';
   const iface = target === null ? undefined : interfaceOf(target.cap);
-  if (!isSend || target === null || iface === undefined) return { ...base, kind: 'syscall', target };
+  if (!isSend || target === null || iface === undefined) {
+    let extra: Resolved[] | null | undefined;
+    return { ...base, kind: 'syscall', target, get extraCaps() { return extra === undefined ? (extra = extraCaps(before, invoker, event, info, buffer)) : extra; } };
+  }
   const extra = extraCaps(before, invoker, event, info, buffer);
   if (extra === null) return { kind: 'other' };
   const m = methodOfLabel(info.label);

@@ -5,6 +5,7 @@ import type { Invariant } from '../invariants/types';
 import { contractInvariant } from './adapter';
 import { CNODE_CONTRACTS } from './cnode';
 import { IRQ_CONTRACTS, SYSCALL_CONTRACTS, VSPACE_CONTRACTS } from './other';
+import { IPC_CONTRACTS } from './ipc';
 import { TCB_CONTRACTS } from './tcb';
 import type { Contract } from './types';
 import { UNTYPED_CONTRACTS } from './untyped';
@@ -20,6 +21,7 @@ export const CONTRACT_TABLE: readonly Contract[] = [
   ...IRQ_CONTRACTS,
   ...VSPACE_CONTRACTS,
   ...SYSCALL_CONTRACTS,
+  ...IPC_CONTRACTS,
 ];
 
 /** Every contract row as an invariant named `contract-<Method or Syscall>`. */
