@@ -19,7 +19,7 @@ import { contexts, scenarioTraces } from './fixtures';
 let steps: StepContext[] = [];
 beforeAll(() => {
   steps = scenarioTraces().filter(({ file }) => !file.includes('lazy')).flatMap(({ trace }) => contexts(trace).steps);
-});
+}, 120_000);
 
 const rowOf = (name: string): Contract => {
   const r = CONTRACT_TABLE.find((c) => c.name === name);
@@ -87,7 +87,7 @@ describe('the table', () => {
       const r = checkTraceSpec(trace, ALL_CHECKS.filter((i) => i.name.startsWith('contract-')));
       expect(r.violation, file).toBeNull();
     }
-  });
+  }, 120_000);
 });
 
 describe('the error half', () => {
@@ -251,5 +251,71 @@ describe('Yield', () => {
     expect(judge(rowOf('contract-Yield'), ctx)).toBeNull();
     const inv = ctx.before.curThread;
     expect(judge(rowOf('contract-Yield'), { ...ctx, after: { ...ctx.after, curThread: inv } })).not.toBeNull();
+  });
+});
+
+describe('IPC, notification and fault rows', () => {
+  const receiverOf = (st: SyscallStep): PPtr | undefined => {
+    const c = st.target?.cap;
+    const o = c?.tag === 'EndpointCap' ? st.before.objects[c.ptr] : undefined;
+    return o?.tag === 'Endpoint' && o.state === 'Recv' ? o.queue[0] : undefined;
+  };
+
+  it('Send / Call: a wrong badge at the receiver, or caps through a cap without Grant, are caught', () => {
+    const ctx = findSyscall('Call', (st) => st.target?.cap.tag === 'EndpointCap' && receiverOf(st) !== undefined && (st.target.cap as { badge: number }).badge !== 0);
+    const st = decodeStep(ctx) as SyscallStep;
+    const r = receiverOf(st)!;
+    const d = (ctx.after.objects[r] as TCB).delivered;
+    quietThenFires('contract-Call', { ctx }, (a) => withTCB(a, r, { delivered: { ...d, badge: (d.badge ?? 0) + 1 } }));
+    const s2 = findSyscall('Send', (x) => x.target?.cap.tag === 'EndpointCap' && receiverOf(x) !== undefined && !(x.target.cap as { rights: { grant: boolean } }).rights.grant);
+    const x = decodeStep(s2) as SyscallStep;
+    const r2 = receiverOf(x)!;
+    const d2 = (s2.after.objects[r2] as TCB).delivered;
+    quietThenFires('contract-Send', { ctx: s2 }, (a) => withTCB(a, r2, { delivered: { ...d2, info: { ...d2.info!, extraCaps: 1 } } }));
+  });
+
+  it('Call without Grant or GrantReply: a reply cap left in the receiver is caught', () => {
+    const ctx = findSyscall('Call', (st) => {
+      const c = st.target?.cap;
+      return c?.tag === 'EndpointCap' && !c.rights.grant && !c.rights.grantReply && receiverOf(st) !== undefined;
+    });
+    const st = decodeStep(ctx) as SyscallStep;
+    const r = receiverOf(st)!;
+    quietThenFires('contract-Call', { ctx }, (a) => withCap(a, r + 16 * TCB_SLOT.caller, { tag: 'ReplyCap', tcb: st.invoker, master: false, canGrant: false }));
+  });
+
+  it('Reply: a reply cap that stays, or a caller still blocked, is caught', () => {
+    const ctx = findSyscall('Reply', (st) => {
+      const rc = capAt(st.before, st.invoker + 16 * TCB_SLOT.caller);
+      return rc.tag === 'ReplyCap' && (st.before.objects[rc.tcb] as TCB).state.tag === 'BlockedOnReply' && (st.before.objects[rc.tcb] as TCB).fault === null;
+    });
+    const st = decodeStep(ctx) as SyscallStep;
+    const slot = st.invoker + 16 * TCB_SLOT.caller;
+    const rc = capAt(ctx.before, slot) as Cap & { tag: 'ReplyCap' };
+    quietThenFires('contract-Reply', { ctx }, (a) => withCap(a, slot, rc));
+    quietThenFires('contract-Reply', { ctx }, (a) => withTCB(a, rc.tcb, { state: { tag: 'BlockedOnReply' } }));
+  });
+
+  it('Signal: a word that is not the OR of the badges is caught', () => {
+    const ctx = findSyscall('Send', (st) => {
+      const c = st.target?.cap;
+      const o = c?.tag === 'NotificationCap' ? st.before.objects[c.ptr] : undefined;
+      return c?.tag === 'NotificationCap' && c.badge !== 0 && o?.tag === 'Notification' && o.state !== 'Waiting' && o.boundTCB === null;
+    });
+    const c = (decodeStep(ctx) as SyscallStep).target!.cap as Cap & { tag: 'NotificationCap' };
+    quietThenFires('contract-Send', { ctx }, (a) => ({ ...a, objects: { ...a.objects, [c.ptr]: { ...(a.objects[c.ptr] as object), word: 0 } as never } }));
+  });
+
+  it('Faults: a thread without a valid handler that is not suspended, or a handler that got the wrong label, is caught', () => {
+    const faulting = steps.filter((c) => c.event.tag === 'exception' && c.before.curThread !== c.before.idleThread);
+    const none = faulting.find((c) => (c.after.objects[c.before.curThread] as TCB | undefined)?.state.tag === 'Inactive');
+    expect(none).toBeDefined();
+    quietThenFires('contract-Fault', { ctx: none! }, (a) => withTCB(a, none!.before.curThread, { state: { tag: 'Running' } }));
+    const sent = faulting.find((c) => {
+      const st = (c.after.objects[c.before.curThread] as TCB | undefined)?.state.tag;
+      return st === 'BlockedOnReply';
+    });
+    expect(sent).toBeDefined();
+    quietThenFires('contract-Fault', { ctx: sent! }, (a) => withTCB(a, sent!.before.curThread, { state: { tag: 'Inactive' } }));
   });
 });
