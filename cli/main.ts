@@ -123,7 +123,7 @@ function buildProgram(): Command {
     .command('bench')
     .description('measure throughput (machine word accesses, translations, kernel events per second)')
     .option('--json', 'one JSON object with every figure')
-    .addOption(new Option('--only <part>', 'run only one part').choices(['machine', 'kernels']))
+    .addOption(new Option('--only <part>', 'run only one part').choices(['machine', 'kernels', 'contracts']))
     .action(async (opts: { json?: boolean; only?: string }) => {
       program.setOptionValue('exitCode', await benchCommand(opts));
     });

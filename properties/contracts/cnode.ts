@@ -1,6 +1,6 @@
 // CNode methods (seL4 reference manual §3.1.2 "CNode Methods", §3.1.4 "Capability Rights",
 // §3.1.5 "Capability Derivation Tree", §3.2 "Deletion and Revocation", §4.2.1 "Endpoint Badges",
-// §4.2.5 "Calling and Replying"). Slots are named relative to the invoked CNode cap with a depth
+// §4.2.4 "Calling and Replying"). Slots are named relative to the invoked CNode cap with a depth
 // limit (§3.3.2); the source, pivot and node roots are extra caps.
 
 import type { KernelState } from '../../spec';
@@ -296,5 +296,5 @@ export const CNODE_CONTRACTS: readonly MethodContract[] = [
     'the slot ends empty; deleting the last cap to an endpoint or notification restarts its queued threads, to a TCB suspends the thread', del),
   row('CNode_Revoke', '§3.2 Deletion and Revocation; §2.4.1 Reusing Memory', 'the cap itself stays; caps only disappear; no CDT descendant of it is left', revoke),
   row('CNode_CancelBadgedSends', '§3.1.2 CNode Methods', 'exactly the senders blocked with the cap\'s badge leave the endpoint\'s queue (the rest in order) and restart', cancelBadged),
-  row('CNode_SaveCaller', '§3.1.2 CNode Methods; §4.2.5 Calling and Replying', 'the reply cap in the invoker\'s caller slot moves to the empty destination slot', saveCaller),
+  row('CNode_SaveCaller', '§3.1.2 CNode Methods; §4.2.4 Calling and Replying', 'the reply cap in the invoker\'s caller slot moves to the empty destination slot', saveCaller),
 ];

@@ -84,6 +84,8 @@ function signal(st: SyscallStep, cap: Cap & { tag: 'NotificationCap' }): unknown
 }
 
 function send(st: SyscallStep): unknown | null {
+  // An extra cap that fails to look up aborts the send (§4.2.3 Errors): nothing is delivered.
+  if (st.extraCaps === null) return null;
   const cap = st.target?.cap;
   if (cap?.tag === 'NotificationCap') return signal(st, cap);
   if (cap?.tag !== 'EndpointCap' || !cap.rights.write) return null;
