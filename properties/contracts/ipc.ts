@@ -111,6 +111,53 @@ function send(st: SyscallStep): unknown | null {
   return tcbOf(st.after, st.invoker)?.state.tag === 'BlockedOnReply' ? null : { promise: 'the caller waits for the reply', state: tcbOf(st.after, st.invoker)?.state.tag };
 }
 
+/**
+ * Recv / NBRecv: from an endpoint with a sender waiting, the first sender's message arrives with
+ * the badge of the cap it sent through, caps only if that cap had Grant; a caller then waits for
+ * the reply (Grant or GrantReply: a reply cap to it in the receiver) or is suspended; a plain
+ * sender runs on. From an active notification the receiver gets the word, which is cleared.
+ * Receivers with a bound notification are not judged (a signal may arrive instead).
+ */
+function recv(st: SyscallStep): unknown | null {
+  const cap = st.target?.cap;
+  const me = tcbOf(st.before, st.invoker);
+  if (me === undefined || me.boundNotification !== null || !cap || !('rights' in cap) || typeof cap.rights !== 'object' || !cap.rights.read) return null;
+  const d = tcbOf(st.after, st.invoker)?.delivered;
+  if (cap.tag === 'NotificationCap') {
+    const was = st.before.objects[cap.ptr];
+    const now = st.after.objects[cap.ptr];
+    if (was?.tag !== 'Notification' || now?.tag !== 'Notification') return null;
+    // Only the bound thread may wait on a bound notification (§5.3): anyone else faults.
+    if (was.boundTCB !== null && was.boundTCB !== st.invoker) {
+      return d === tcbOf(st.before, st.invoker)?.delivered || same(d, tcbOf(st.before, st.invoker)?.delivered) ? null : { promise: 'only the bound thread may wait on a bound notification', thread: threadName(st.after, st.invoker) };
+    }
+    if (was.state !== 'Active') return null;
+    return firstOf(
+      () => (d?.badge === was.word >>> 0 ? null : { promise: 'a wait on an active notification gets its word', word: was.word, got: d?.badge }),
+      () => (now.state !== 'Active' ? null : { promise: 'the word is cleared once delivered', after: now.word }),
+    );
+  }
+  if (cap.tag !== 'EndpointCap') return null;
+  const ep = st.before.objects[cap.ptr];
+  if (ep?.tag !== 'Endpoint' || ep.state !== 'Send') return null;
+  const s = ep.queue[0];
+  const ss = tcbOf(st.before, s)?.state;
+  if (ss?.tag !== 'BlockedOnSend' || tcbOf(st.before, s)!.fault !== null) return null;
+  const after = tcbOf(st.after, s);
+  return firstOf(
+    () => (d?.badge === ss.badge >>> 0 ? null : { promise: 'the receiver gets the badge the sender sent with', sender: threadName(st.after, s), badge: ss.badge, got: d?.badge }),
+    () => (ss.canGrant || (d?.info?.extraCaps ?? 0) === 0 ? null : { promise: 'no caps arrive from a sender without Grant', extraCaps: d?.info?.extraCaps }),
+    () => {
+      if (after === undefined) return null;
+      if (!ss.isCall) return runnable(st.after, s) ? null : { promise: 'a sender whose message was taken runs on', sender: threadName(st.after, s), state: after.state.tag };
+      if (!ss.canGrant && !ss.canGrantReply) return after.state.tag === 'Inactive' ? null : { promise: 'a caller without Grant or GrantReply is suspended once its message is taken', state: after.state.tag };
+      const rc = capAt(st.after, st.invoker + SLOT_BYTES * TCB_SLOT.caller);
+      const ok = after.state.tag === 'BlockedOnReply' && rc.tag === 'ReplyCap' && rc.tcb === s && rc.canGrant === cap.rights.grant;
+      return ok ? null : { promise: 'a caller waits for the reply, and the receiver holds a reply cap to it with its own cap\'s Grant', state: after.state.tag, reply: rc };
+    },
+  );
+}
+
 /** Reply (and the reply half of ReplyRecv): through the caller slot's reply cap, consumed. */
 function reply(st: SyscallStep): unknown | null {
   const slot = st.invoker + SLOT_BYTES * TCB_SLOT.caller;
@@ -158,7 +205,7 @@ function fault(ctx: StepContext): unknown | null {
   return d?.info?.label === label && d.badge === (h.badge >>> 0) ? null : { promise: 'the handler receives the fault message with the handler cap\'s badge', receiver: threadName(after, r), label: d?.info?.label, want: label, badge: d?.badge };
 }
 
-const sys = (syscall: 'Send' | 'NBSend' | 'Call' | 'Reply' | 'ReplyRecv', section: string, promise: string, check: (st: SyscallStep) => unknown | null): Contract =>
+const sys = (syscall: 'Send' | 'NBSend' | 'Call' | 'Reply' | 'ReplyRecv' | 'Recv' | 'NBRecv', section: string, promise: string, check: (st: SyscallStep) => unknown | null): Contract =>
   ({ kind: 'syscall', name: `contract-${syscall}`, syscall, section, promise, check });
 
 export const IPC_CONTRACTS: readonly Contract[] = [
@@ -168,5 +215,8 @@ export const IPC_CONTRACTS: readonly Contract[] = [
   sys('Call', '§2.2 System Calls; §4.2.4 Calling and Replying', 'as Send; with Grant or GrantReply the receiver gets a reply cap to the caller (Grant from the receiver\'s cap) and the caller waits; without them no reply cap and the caller is suspended', send),
   sys('Reply', '§2.2 System Calls; §4.2.4 Calling and Replying', 'the reply cap is consumed, the caller runs again, caps arrive only if the reply cap has Grant', reply),
   sys('ReplyRecv', '§2.2 System Calls; §4.2.4 Calling and Replying', 'the reply half as Reply', reply),
+  sys('Recv', '§2.2 System Calls; §4.2.2 Capability Transfer; §4.2.4 Calling and Replying; §5.2 Signalling, Polling and Waiting',
+    'the first waiting sender\'s message arrives with its badge, caps only if it sent with Grant; a caller then waits for the reply (reply cap in the receiver, Grant from the receive cap) or is suspended; an active notification\'s word arrives and is cleared; only its bound thread may wait on a bound notification', recv),
+  sys('NBRecv', '§2.2 System Calls; §5.2 Signalling, Polling and Waiting', 'as Recv when a sender or signal is already there', recv),
   { kind: 'event', name: 'contract-Fault', section: '§6.2 Faults', promise: 'a fault goes as a Call to a handler cap with Write and Grant or GrantReply; otherwise the thread is Inactive and nothing is sent', check: fault },
 ];

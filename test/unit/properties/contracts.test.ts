@@ -306,6 +306,31 @@ describe('IPC, notification and fault rows', () => {
     quietThenFires('contract-Send', { ctx }, (a) => ({ ...a, objects: { ...a.objects, [c.ptr]: { ...(a.objects[c.ptr] as object), word: 0 } as never } }));
   });
 
+  it('Recv: a badge other than the sender\'s, or a caller not waiting for its reply, is caught', () => {
+    const ctx = findSyscall('Recv', (st) => {
+      const c = st.target?.cap;
+      const o = c?.tag === 'EndpointCap' ? st.before.objects[c.ptr] : undefined;
+      const s = o?.tag === 'Endpoint' && o.state === 'Send' ? (st.before.objects[o.queue[0]] as TCB) : undefined;
+      return s?.state.tag === 'BlockedOnSend' && s.state.isCall && (s.state.canGrant || s.state.canGrantReply) && s.fault === null && (st.before.objects[st.invoker] as TCB).boundNotification === null;
+    });
+    const st = decodeStep(ctx) as SyscallStep;
+    const d = (ctx.after.objects[st.invoker] as TCB).delivered;
+    quietThenFires('contract-Recv', { ctx }, (a) => withTCB(a, st.invoker, { delivered: { ...d, badge: (d.badge ?? 0) + 1 } }));
+    const c = st.target!.cap as Cap & { ptr: number };
+    const sender = (ctx.before.objects[c.ptr] as { queue: PPtr[] }).queue[0];
+    quietThenFires('contract-Recv', { ctx }, (a) => withTCB(a, sender, { state: { tag: 'Running' } }));
+  });
+
+  it('Wait on a notification bound to another thread: a delivery is caught', () => {
+    const ctx = findSyscall('NBRecv', (st) => {
+      const c = st.target?.cap;
+      const o = c?.tag === 'NotificationCap' ? st.before.objects[c.ptr] : undefined;
+      return o?.tag === 'Notification' && o.boundTCB !== null && o.boundTCB !== st.invoker;
+    });
+    const t = ctx.before.curThread;
+    quietThenFires('contract-NBRecv', { ctx }, (a) => withTCB(a, t, { delivered: { badge: 8 } }));
+  });
+
   it('Faults: a thread without a valid handler that is not suspended, or a handler that got the wrong label, is caught', () => {
     const faulting = steps.filter((c) => c.event.tag === 'exception' && c.before.curThread !== c.before.idleThread);
     const none = faulting.find((c) => (c.after.objects[c.before.curThread] as TCB | undefined)?.state.tag === 'Inactive');
