@@ -86,6 +86,10 @@ function signal(st: SyscallStep, cap: Cap & { tag: 'NotificationCap' }): unknown
 function send(st: SyscallStep): unknown | null {
   // An extra cap that fails to look up aborts the send (§4.2.3 Errors): nothing is delivered.
   if (st.extraCaps === null) return null;
+  // A thread restarted while its fault was pending still carries the fault, and seL4 sends that
+  // fault message instead of the thread's own (doIPCTransfer reads tcbFault): the manual does not
+  // say so, and no row judges such a send (docs/contracts.md).
+  if (tcbOf(st.before, st.invoker)?.fault != null) return null;
   const cap = st.target?.cap;
   if (cap?.tag === 'NotificationCap') return signal(st, cap);
   if (cap?.tag !== 'EndpointCap' || !cap.rights.write) return null;
