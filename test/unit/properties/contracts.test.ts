@@ -1,6 +1,7 @@
 // The contracts (properties/contracts): each row stays quiet on real steps of the scenarios and
 // fires on a hand-broken after-state of the same step (a slip a kernel could make).
 
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ALL_RIGHTS } from '../../../abi/rights';
 import { wordFromMessageInfo } from '../../../abi/messageinfo';
@@ -78,6 +79,11 @@ describe('the table', () => {
     expect(new Set(names).size).toBe(names.length);
     for (const c of CONTRACT_TABLE) expect(c.name).toMatch(/^contract-[A-Za-z]+(_[A-Za-z]+)?$/);
     for (const c of CONTRACT_TABLE) expect(c.section).toMatch(/§/);
+  });
+
+  it('docs/contracts.md lists every row', () => {
+    const doc = readFileSync('docs/contracts.md', 'utf8');
+    for (const c of CONTRACT_TABLE) expect(doc, c.name).toContain(`\`${c.name}\``);
   });
 
   it('is part of the default checks, and every scenario keeps every contract', () => {
