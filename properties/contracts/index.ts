@@ -4,7 +4,8 @@
 import type { Invariant } from '../invariants/types';
 import { contractInvariant } from './adapter';
 import { CNODE_CONTRACTS } from './cnode';
-import { IRQ_CONTRACTS, SYSCALL_CONTRACTS, VSPACE_CONTRACTS } from './other';
+import { IRQ_CONTRACTS, SYSCALL_CONTRACTS } from './other';
+import { VSPACE_CONTRACTS } from './vspace';
 import { IPC_CONTRACTS } from './ipc';
 import { TCB_CONTRACTS } from './tcb';
 import type { Contract } from './types';

@@ -1,4 +1,4 @@
-// Rows with only the shared error half so far (IRQ and VSpace methods), and the syscalls with a
+// Rows with only the shared error half so far (the IRQ handler methods), and the syscalls with a
 // promise of their own (Yield). The error half alone already catches an error that changes
 // state, or an error the method does not list.
 
@@ -6,27 +6,19 @@ import { threadName } from '../invariants/changes';
 import type { SyscallStep } from './decode';
 import { globalsChanged } from './frame';
 import type { Contract, MethodContract } from './types';
+import { IRQ_GET_CONTRACT } from './vspace';
 
 const errorsOnly = (method: MethodContract['method'], section: string): MethodContract => ({
   kind: 'method', name: `contract-${method}`, method, section, promise: 'an error is one the method lists and changes nothing but the reply',
 });
 
 export const IRQ_CONTRACTS: readonly MethodContract[] = [
-  errorsOnly('IRQControl_Get', '§8.1 Interrupt Delivery'),
+  IRQ_GET_CONTRACT,
   errorsOnly('IRQHandler_Ack', '§8.1 Interrupt Delivery'),
   errorsOnly('IRQHandler_SetNotification', '§8.1 Interrupt Delivery'),
   errorsOnly('IRQHandler_Clear', '§8.1 Interrupt Delivery'),
 ];
 
-export const VSPACE_CONTRACTS: readonly MethodContract[] = [
-  errorsOnly('Page_Map', '§7 Address Spaces and Virtual Memory'),
-  errorsOnly('Page_Unmap', '§7 Address Spaces and Virtual Memory'),
-  errorsOnly('Page_GetAddress', '§7 Address Spaces and Virtual Memory'),
-  errorsOnly('PageTable_Map', '§7 Address Spaces and Virtual Memory'),
-  errorsOnly('PageTable_Unmap', '§7 Address Spaces and Virtual Memory'),
-  errorsOnly('ASIDControl_MakePool', '§7 Address Spaces and Virtual Memory'),
-  errorsOnly('ASIDPool_Assign', '§7 Address Spaces and Virtual Memory'),
-];
 
 /**
  * Yield (§2.2 System Calls): the thread gives up the rest of its timeslice to the threads of its

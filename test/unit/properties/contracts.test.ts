@@ -350,3 +350,31 @@ describe('IPC, notification and fault rows', () => {
     quietThenFires('contract-Fault', { ctx: sent! }, (a) => withTCB(a, sent!.before.curThread, { state: { tag: 'Inactive' } }));
   });
 });
+
+describe('VSpace and IRQ rows', () => {
+  it('Page_Map / Unmap / GetAddress: a cap that does not record its mapping, a wrong address reply, are caught', () => {
+    const f = find('Page_Map', 'success');
+    const c = capAt(f.ctx.after, f.inv.target.slot) as Cap & { tag: 'FrameCap' };
+    quietThenFires('contract-Page_Map', f, (a) => withCap(a, f.inv.target.slot, { ...c, mapped: null }));
+    const g = find('Page_Unmap', 'success', ({ inv }) => inv.target.cap.tag === 'FrameCap' && inv.target.cap.mapped !== null);
+    quietThenFires('contract-Page_Unmap', g, (a) => withCap(a, g.inv.target.slot, g.inv.target.cap));
+    const h = find('Page_GetAddress', 'success');
+    const d = (h.ctx.after.objects[h.inv.invoker] as TCB).delivered;
+    quietThenFires('contract-Page_GetAddress', h, (a) => withTCB(a, h.inv.invoker, { delivered: { ...d, mrs: [(d.mrs![0] + 4096) >>> 0] } }));
+  });
+
+  it('PageTable_Map, ASIDPool_Assign, ASIDControl_MakePool, IRQControl_Get: a missing effect is caught', () => {
+    const f = find('PageTable_Map', 'success');
+    quietThenFires('contract-PageTable_Map', f, (a) => withCap(a, f.inv.target.slot, { ...(capAt(a, f.inv.target.slot) as Cap & { tag: 'PageTableCap' }), mapped: null }));
+    const g = find('ASIDPool_Assign', 'success');
+    const pd = g.inv.extra[0];
+    quietThenFires('contract-ASIDPool_Assign', g, (a) => withCap(a, pd.slot, { ...(capAt(a, pd.slot) as Cap & { tag: 'PageDirectoryCap' }), mapped: null }));
+    const h = find('ASIDControl_MakePool', 'success');
+    const ut = h.inv.extra[0];
+    quietThenFires('contract-ASIDControl_MakePool', h, (a) => withCap(a, ut.slot, { ...(capAt(a, ut.slot) as Cap & { tag: 'UntypedCap' }), freeIndex: 0 }));
+    const k = find('IRQControl_Get', 'success');
+    const root = k.inv.extra[0].cap as Cap & { ptr: number; radix: number };
+    const slot = root.ptr + 16 * (k.inv.arg('index')! % 2 ** root.radix);
+    quietThenFires('contract-IRQControl_Get', k, (a) => withCap(a, slot, { tag: 'IRQHandlerCap', irq: k.inv.arg('irq')! + 1 }));
+  });
+});
