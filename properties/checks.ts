@@ -7,7 +7,3 @@ import { ALL_INVARIANTS } from './invariants';
 import type { Invariant } from './invariants/types';
 
 export const ALL_CHECKS: readonly Invariant[] = [...ALL_INVARIANTS, ...ALL_CONTRACTS];
-
-export function checkByName(name: string): Invariant | undefined {
-  return ALL_CHECKS.find((i) => i.name === name);
-}

@@ -3,10 +3,10 @@
 
 import type { KernelState } from '../../spec';
 import type { Cap, PPtr } from '../../spec/api/types';
-import type { TCB } from '../../spec/object/structures';
+import { TCB_SLOT, type TCB } from '../../spec/object/structures';
 import { hex } from '../invariants/changes';
 import type { Invocation } from './decode';
-import { capAt } from './cspace';
+import { capAt, SLOT_BYTES } from './cspace';
 
 /** Deep equality of plain state data. */
 export function same(a: unknown, b: unknown): boolean {
@@ -56,7 +56,7 @@ export function onlyReplyChanged(inv: Invocation): unknown | null {
 
 /** The frame a reply's words go to (the invoker's buffer frame, writable or not). */
 function replyBuffer(s: KernelState, t: PPtr): PPtr | undefined {
-  const c = capAt(s, t + 16 * 4);
+  const c = capAt(s, t + SLOT_BYTES * TCB_SLOT.buffer);
   return c.tag === 'FrameCap' ? c.ptr : undefined;
 }
 
