@@ -3,7 +3,7 @@
 // the commands at once.
 
 import { ALL_CONTRACTS } from './contracts';
-import { ALL_INVARIANTS } from './invariants';
+import { ALL_INVARIANTS } from './invariants/all';
 import type { Invariant } from './invariants/types';
 
 export const ALL_CHECKS: readonly Invariant[] = [...ALL_INVARIANTS, ...ALL_CONTRACTS];
