@@ -32,7 +32,11 @@ function yieldCheck(st: SyscallStep): unknown | null {
   const c = st.changes;
   if (c.slots.length > 0) return { promise: 'Yield changes no cap', slotsChanged: c.slots.length };
   const q = after.readyQueues[t.priority] ?? [];
-  const peers = (before.readyQueues[t.priority] ?? []).filter((x) => x !== invoker);
+  // Only runnable peers count: under lazy scheduling a queue may hold threads that are blocked.
+  const peers = (before.readyQueues[t.priority] ?? []).filter((x) => {
+    const p = before.objects[x];
+    return x !== invoker && p?.tag === 'TCB' && (p.state.tag === 'Running' || p.state.tag === 'Restart');
+  });
   if (after.curThread === invoker) {
     if (peers.length === 0 || globalsChanged(before, after).includes('irqPending')) return null;
     return { promise: 'Yield lets a ready thread of the same priority run', thread: threadName(after, invoker), ready: peers.map((p) => threadName(after, p)) };
