@@ -6,9 +6,11 @@
 import { runMachineBench } from '../bench/machine';
 import { runKernelBench } from '../bench/kernels';
 import { formatIpcBench, runIpcBench } from '../bench/ipc';
+import { runContractBench } from '../bench/contracts';
 
 function fmt(v: number, unit: string): string {
   if (unit === 'MiB') return `${v.toFixed(1)} MiB`;
+  if (unit === 'µs/event') return `${v.toFixed(2)} µs/event`;
   return v >= 1e6 ? `${(v / 1e6).toFixed(2)} M${unit.replace(/^ops/, '')}` : `${Math.round(v).toLocaleString('en')} ${unit}`;
 }
 
@@ -25,7 +27,7 @@ export async function benchCommand(opts: BenchOpts): Promise<number> {
     else process.stdout.write(formatIpcBench(r));
     return 0;
   }
-  const results = [
+  const results = opts.only === 'contracts' ? runContractBench() : [
     ...(opts.only === 'kernels' ? [] : runMachineBench()),
     ...(opts.only === 'machine' ? [] : await runKernelBench()),
   ];

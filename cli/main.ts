@@ -126,7 +126,7 @@ function buildProgram(): Command {
     .command('bench')
     .description('measure throughput (machine word accesses, translations, kernel events per second)')
     .option('--json', 'one JSON object with every figure')
-    .addOption(new Option('--only <part>', 'run only one part').choices(['machine', 'kernels']))
+    .addOption(new Option('--only <part>', 'run only one part').choices(['machine', 'kernels', 'contracts']))
     .option('--ipc', "instead: the seed's IPC table — loads, stores, lines, TLB hits and misses, kernel entries per IPC (docs/ipc-cost.md)")
     .action(async (opts: BenchOpts) => {
       program.setOptionValue('exitCode', await benchCommand(opts));

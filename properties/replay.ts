@@ -9,7 +9,8 @@ import type { KernelState } from '../spec';
 import { type KernelName, SpecRunner, type loadImpl, makeRunner } from '../refinement/kernels';
 import type { Divergence } from '../refinement/check';
 import { CheckedKernel, type CheckFailure } from './check/steppers';
-import { ALL_INVARIANTS, type Invariant } from './invariants';
+import type { Invariant } from './invariants';
+import { ALL_CHECKS } from './checks';
 
 /** An exception out of a kernel (or an invariant) during a checked run: a bug of the model. */
 class KernelException extends Error {
@@ -52,7 +53,7 @@ export interface ReplayOptions {
   kernel?: KernelName;
   /** Run both kernels with refinement and every invariant (needs `impl`). */
   check?: boolean;
-  /** The invariants of a checked run (default: all of properties/invariants). */
+  /** The invariants of a checked run (default: every invariant and contract, properties/checks.ts). */
   invariants?: readonly Invariant[];
   /** The impl module (refinement/kernels.ts loadImpl), needed for kernel 'impl' and for check. */
   impl?: ImplModule;
@@ -71,7 +72,7 @@ interface Stepper {
 function makeStepper(trace: Trace, opts: ReplayOptions): Stepper {
   if (opts.check) {
     if (!opts.impl) throw new Error('replay: a checked run needs the impl module');
-    const k = new CheckedKernel(trace.config, 'both', opts.invariants ?? ALL_INVARIANTS, opts.impl);
+    const k = new CheckedKernel(trace.config, 'both', opts.invariants ?? ALL_CHECKS, opts.impl);
     const v = (f?: CheckFailure): Violation | undefined => {
       if (!f) return undefined;
       if (f.check === 'internal') throw new KernelException(f.step, String(f.evidence));

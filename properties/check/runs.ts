@@ -9,7 +9,8 @@ import fc from 'fast-check';
 import { applyPlatform, defaultConfig, type Config, type PlatformName, type Variant } from '../../abi/config';
 import { type AsidFill, arbFullRun, type GeneratedRun, type GeneratorOptions, type RawEvent, layoutWorld, runConfig, worldSetup } from '../generators';
 import { shrinkTrace } from './shrink';
-import { ALL_INVARIANTS, loadInvariantsFile, type Invariant } from '../invariants';
+import { loadInvariantsFile, type Invariant } from '../invariants';
+import { ALL_CHECKS } from '../checks';
 import { type Cells, type RunSetup, executeRun } from './execute';
 import type { CheckFailure, ImplModule, KernelChoice } from './steppers';
 
@@ -129,9 +130,9 @@ export function checkIndex(index: number, plan: CheckPlan, setup: RunSetup, dead
   return report;
 }
 
-/** The project's invariants, plus those of the user's file when one is given (--invariants). */
+/** The project's invariants and contracts, plus those of the user's file when one is given (--invariants). */
 export async function loadInvariants(file?: string): Promise<Invariant[]> {
-  return file === undefined ? [...ALL_INVARIANTS] : [...ALL_INVARIANTS, ...(await loadInvariantsFile(file))];
+  return file === undefined ? [...ALL_CHECKS] : [...ALL_CHECKS, ...(await loadInvariantsFile(file))];
 }
 
 export type { ImplModule };

@@ -28,7 +28,8 @@ import { userTranslate } from '../../spec/kernel/vspace';
 import { loadFrameWord } from '../../spec/model/memory';
 import type { TCB } from '../../spec/object/structures';
 import { CheckedKernel, type ImplModule, type KernelChoice } from '../check/steppers';
-import { ALL_INVARIANTS, type Invariant } from '../invariants';
+import type { Invariant } from '../invariants';
+import { ALL_CHECKS } from '../checks';
 import type { Return, Sel4Record } from './record';
 
 export interface Difference {
@@ -282,7 +283,7 @@ export function conformTrace(trace: Trace, records: readonly Sel4Record[], opts:
     if (out === 'crashed' || out === 'timeout' || out === 'setup-failed') c.difference = { step: 0, thread: '-', field: 'outcome', model: 'completed', sel4: out };
   }
   const kernel = opts.kernel ?? 'both';
-  const k = new CheckedKernel(trace.config, kernel, opts.invariants ?? ALL_INVARIANTS, opts.impl);
+  const k = new CheckedKernel(trace.config, kernel, opts.invariants ?? ALL_CHECKS, opts.impl);
   // Restarts made by activateThread during the current step, by kernel (TCB addresses).
   const restarted = { spec: new Set<number>(), impl: new Set<number>() };
   const unwatch = k.watchRestarts((kern, tcb) => restarted[kern].add(tcb));

@@ -7,10 +7,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Invariant } from './types';
-import { CAPABILITY_INVARIANTS } from './capability';
-import { MESSAGE_INVARIANTS } from './messages';
-import { SCHEDULER_INVARIANTS } from './scheduler';
-import { STRUCTURAL_INVARIANTS } from './structural';
+import { ALL_INVARIANTS } from './all';
+import { ALL_CONTRACTS } from '../contracts';
 
 export * from './types';
 export * from './capability';
@@ -20,13 +18,7 @@ export * from './structural';
 export { setFullCheckInterval, stepChanges, incrementalInvariant, type StateInvariant, type StepChanges } from './changes';
 export { MonitorSet, checkTraceSpec, checkTraceChecked, entryCost, type InvariantRun, type StepViolation } from './run';
 
-/** Every invariant, cheapest groups first (structural, capability, scheduler, messages). */
-export const ALL_INVARIANTS: readonly Invariant[] = [
-  ...STRUCTURAL_INVARIANTS,
-  ...CAPABILITY_INVARIANTS,
-  ...SCHEDULER_INVARIANTS,
-  ...MESSAGE_INVARIANTS,
-];
+export { ALL_INVARIANTS } from './all';
 
 export function invariantByName(name: string): Invariant | undefined {
   return ALL_INVARIANTS.find((i) => i.name === name);
@@ -60,7 +52,7 @@ export async function loadInvariantsFile(path: string): Promise<Invariant[]> {
   const list = mod.invariants ?? mod.default;
   if (list === undefined) fail('exports no invariants (expected `export default [...]` or `export const invariants = [...]`)');
   if (!Array.isArray(list)) fail('its invariants export is not an array');
-  const seen = new Set(ALL_INVARIANTS.map((i) => i.name));
+  const seen = new Set([...ALL_INVARIANTS, ...ALL_CONTRACTS].map((i) => i.name));
   (list as unknown[]).forEach((v, i) => {
     if (!isInvariant(v)) return fail(`invariants[${i}] is not an Invariant (needs name, doc and monitor())`);
     const x: Invariant = v;

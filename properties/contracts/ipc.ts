@@ -1,0 +1,226 @@
+// IPC, notification and fault rows (seL4 reference manual §2.2 "System Calls", §4.2 "Endpoints":
+// §4.2.1 "Endpoint Badges", §4.2.2 "Capability Transfer", §4.2.4 "Calling and Replying";
+// §5.2 "Signalling, Polling and Waiting"; §6.2 "Faults"). Delivery is judged where the step shows
+// it: a send to an endpoint with a receiver waiting goes to the first receiver at once.
+
+import { FAULT_TYPES } from '../../abi/errors';
+import { syscallOfWord } from '../../abi/syscalls';
+import type { KernelState } from '../../spec';
+import type { Cap, PPtr } from '../../spec/api/types';
+import type { Delivered, TCB } from '../../spec/object/structures';
+import { TCB_SLOT } from '../../spec/object/structures';
+import { hex, threadName } from '../invariants/changes';
+import type { StepContext } from '../invariants/types';
+import type { SyscallStep } from './decode';
+import { capAt, resolveInThread, SLOT_BYTES } from './cspace';
+import { firstOf, same } from './frame';
+import type { Contract } from './types';
+
+const tcbOf = (s: KernelState, p: PPtr): TCB | undefined => {
+  const o = s.objects[p];
+  return o?.tag === 'TCB' ? o : undefined;
+};
+
+const runnable = (s: KernelState, p: PPtr): boolean => {
+  const st = tcbOf(s, p)?.state.tag;
+  return st === 'Restart' || st === 'Running';
+};
+
+/** Slots that went from empty to holding a cap, other than `except`. */
+function newCaps(st: SyscallStep, except: PPtr[]): PPtr[] {
+  return st.changes.slots.filter((p) => !except.includes(p) && capAt(st.before, p).tag === 'NullCap' && capAt(st.after, p).tag !== 'NullCap');
+}
+
+/**
+ * A message through an endpoint cap to a waiting receiver: it arrives with the invoked cap's badge
+ * and the sender's label; caps only through a cap with Grant, into at most the receiver's one
+ * receive slot, and a cap is unwrapped only when it names the endpoint sent through.
+ */
+function delivery(st: SyscallStep, cap: Cap & { tag: 'EndpointCap' }, receiver: PPtr): unknown | null {
+  const d: Delivered | undefined = tcbOf(st.after, receiver)?.delivered;
+  const who = threadName(st.after, receiver);
+  if (d === undefined) return null;
+  const info = d.info;
+  return firstOf(
+    () => (d.badge === (cap.badge >>> 0) ? null : { promise: 'the receiver gets the badge of the invoked cap', receiver: who, badge: cap.badge, got: d.badge }),
+    () => (info?.label === st.info.label ? null : { promise: 'the receiver gets the sender\'s label', receiver: who, label: st.info.label, got: info?.label }),
+    () => (cap.rights.grant || (info?.extraCaps ?? 0) === 0 ? null : { promise: 'no caps arrive through a cap without Grant', receiver: who, extraCaps: info?.extraCaps }),
+    () => {
+      const made = newCaps(st, [receiver + SLOT_BYTES * TCB_SLOT.caller]);
+      if (made.length === 0 || (cap.rights.grant && made.length === 1)) return null;
+      return { promise: 'at most one cap arrives, in the receiver\'s one slot, and only with Grant', slots: made.map(hex) };
+    },
+    () => {
+      const bits = info?.capsUnwrapped ?? 0;
+      for (let i = 0; i < 3; i++) {
+        if ((bits & (1 << i)) === 0) continue;
+        const c = st.extraCaps?.[i]?.cap;
+        if (c?.tag !== 'EndpointCap' || c.ptr !== cap.ptr) return { promise: 'only a cap to the endpoint sent through is unwrapped', index: i, cap: c };
+      }
+      return null;
+    },
+  );
+}
+
+/** The first waiting receiver of an endpoint before the step, if it waits to receive. */
+function waitingReceiver(s: KernelState, ep: PPtr): PPtr | undefined {
+  const o = s.objects[ep];
+  return o?.tag === 'Endpoint' && o.state === 'Recv' ? o.queue[0] : undefined;
+}
+
+/** Signal through a notification cap (§5.2): wakes the first waiter with the badge, or ORs it in. */
+function signal(st: SyscallStep, cap: Cap & { tag: 'NotificationCap' }): unknown | null {
+  const was = st.before.objects[cap.ptr];
+  const now = st.after.objects[cap.ptr];
+  if (was?.tag !== 'Notification' || now?.tag !== 'Notification' || was.boundTCB !== null || !cap.rights.write) return null;
+  if (was.state === 'Waiting') {
+    const w = was.queue[0];
+    const d = tcbOf(st.after, w)?.delivered;
+    if (!runnable(st.after, w) || d?.badge !== (cap.badge >>> 0)) return { promise: 'a signal wakes the first waiter with the badge', waiter: threadName(st.after, w), badge: cap.badge, got: d?.badge };
+    return null;
+  }
+  const word = ((was.state === 'Active' ? was.word : 0) | cap.badge) >>> 0;
+  return now.state === 'Active' && now.word >>> 0 === word ? null : { promise: 'with no waiter, a signal ORs the badge into the word', before: was.word, badge: cap.badge, after: now.word, state: now.state };
+}
+
+function send(st: SyscallStep): unknown | null {
+  // An extra cap that fails to look up aborts the send (§4.2.3 Errors): nothing is delivered.
+  if (st.extraCaps === null) return null;
+  // A thread restarted while its fault was pending still carries the fault, and seL4 sends that
+  // fault message instead of the thread's own (doIPCTransfer reads tcbFault): the manual does not
+  // say so, and no row judges such a send (docs/contracts.md).
+  if (tcbOf(st.before, st.invoker)?.fault != null) return null;
+  const cap = st.target?.cap;
+  if (cap?.tag === 'NotificationCap') return signal(st, cap);
+  if (cap?.tag !== 'EndpointCap' || !cap.rights.write) return null;
+  const r = waitingReceiver(st.before, cap.ptr);
+  if (r === undefined || r === st.invoker || st.extraCaps === null) return null;
+  const d = delivery(st, cap, r);
+  if (d !== null || st.syscall !== 'Call') return d;
+  const replies = st.changes.slots.filter((p) => {
+    const c = capAt(st.after, p);
+    return c.tag === 'ReplyCap' && !c.master && c.tcb === st.invoker && !same(c, capAt(st.before, p));
+  });
+  if (!cap.rights.grant && !cap.rights.grantReply) {
+    if (replies.length > 0) return { promise: 'a Call through a cap without Grant or GrantReply leaves no reply cap', slots: replies.map(hex) };
+    const t = tcbOf(st.after, st.invoker);
+    return t === undefined || t.state.tag === 'Inactive' ? null : { promise: 'a Call without Grant or GrantReply leaves the caller suspended', state: t.state.tag };
+  }
+  const rs = tcbOf(st.before, r)?.state;
+  const reply = capAt(st.after, r + SLOT_BYTES * TCB_SLOT.caller);
+  const grant = rs?.tag === 'BlockedOnReceive' ? rs.canGrant : undefined;
+  if (reply.tag !== 'ReplyCap' || reply.tcb !== st.invoker || (grant !== undefined && reply.canGrant !== grant)) {
+    return { promise: 'a Call makes a reply cap to the caller in the receiver, with the Grant of the receiver\'s cap', receiver: threadName(st.after, r), reply, grant };
+  }
+  return tcbOf(st.after, st.invoker)?.state.tag === 'BlockedOnReply' ? null : { promise: 'the caller waits for the reply', state: tcbOf(st.after, st.invoker)?.state.tag };
+}
+
+/**
+ * Recv / NBRecv: from an endpoint with a sender waiting, the first sender's message arrives with
+ * the badge of the cap it sent through, caps only if that cap had Grant; a caller then waits for
+ * the reply (Grant or GrantReply: a reply cap to it in the receiver) or is suspended; a plain
+ * sender runs on. From an active notification the receiver gets the word, which is cleared.
+ * Receivers with a bound notification are not judged (a signal may arrive instead).
+ */
+function recv(st: SyscallStep): unknown | null {
+  const cap = st.target?.cap;
+  const me = tcbOf(st.before, st.invoker);
+  if (me === undefined || me.boundNotification !== null || !cap || !('rights' in cap) || typeof cap.rights !== 'object' || !cap.rights.read) return null;
+  const d = tcbOf(st.after, st.invoker)?.delivered;
+  if (cap.tag === 'NotificationCap') {
+    const was = st.before.objects[cap.ptr];
+    const now = st.after.objects[cap.ptr];
+    if (was?.tag !== 'Notification' || now?.tag !== 'Notification') return null;
+    // Only the bound thread may wait on a bound notification (§5.3): anyone else faults.
+    if (was.boundTCB !== null && was.boundTCB !== st.invoker) {
+      return d === tcbOf(st.before, st.invoker)?.delivered || same(d, tcbOf(st.before, st.invoker)?.delivered) ? null : { promise: 'only the bound thread may wait on a bound notification', thread: threadName(st.after, st.invoker) };
+    }
+    if (was.state !== 'Active') return null;
+    return firstOf(
+      () => (d?.badge === was.word >>> 0 ? null : { promise: 'a wait on an active notification gets its word', word: was.word, got: d?.badge }),
+      () => (now.state !== 'Active' ? null : { promise: 'the word is cleared once delivered', after: now.word }),
+    );
+  }
+  if (cap.tag !== 'EndpointCap') return null;
+  const ep = st.before.objects[cap.ptr];
+  if (ep?.tag !== 'Endpoint' || ep.state !== 'Send') return null;
+  const s = ep.queue[0];
+  const ss = tcbOf(st.before, s)?.state;
+  if (ss?.tag !== 'BlockedOnSend' || tcbOf(st.before, s)!.fault !== null) return null;
+  const after = tcbOf(st.after, s);
+  return firstOf(
+    () => (d?.badge === ss.badge >>> 0 ? null : { promise: 'the receiver gets the badge the sender sent with', sender: threadName(st.after, s), badge: ss.badge, got: d?.badge }),
+    () => (ss.canGrant || (d?.info?.extraCaps ?? 0) === 0 ? null : { promise: 'no caps arrive from a sender without Grant', extraCaps: d?.info?.extraCaps }),
+    () => {
+      if (after === undefined) return null;
+      if (!ss.isCall) return runnable(st.after, s) ? null : { promise: 'a sender whose message was taken runs on', sender: threadName(st.after, s), state: after.state.tag };
+      if (!ss.canGrant && !ss.canGrantReply) return after.state.tag === 'Inactive' ? null : { promise: 'a caller without Grant or GrantReply is suspended once its message is taken', state: after.state.tag };
+      const rc = capAt(st.after, st.invoker + SLOT_BYTES * TCB_SLOT.caller);
+      const ok = after.state.tag === 'BlockedOnReply' && rc.tag === 'ReplyCap' && rc.tcb === s && rc.canGrant === cap.rights.grant;
+      return ok ? null : { promise: 'a caller waits for the reply, and the receiver holds a reply cap to it with its own cap\'s Grant', state: after.state.tag, reply: rc };
+    },
+  );
+}
+
+/** Reply (and the reply half of ReplyRecv): through the caller slot's reply cap, consumed. */
+function reply(st: SyscallStep): unknown | null {
+  const slot = st.invoker + SLOT_BYTES * TCB_SLOT.caller;
+  const rc = capAt(st.before, slot);
+  if (rc.tag !== 'ReplyCap') return null;
+  const target = tcbOf(st.before, rc.tcb);
+  if (target?.state.tag !== 'BlockedOnReply' || target.fault !== null) return null;
+  const now = tcbOf(st.after, rc.tcb);
+  const kept = capAt(st.after, slot);
+  return firstOf(
+    () => (kept.tag === 'ReplyCap' && same(kept, rc) ? { promise: 'a reply consumes the reply cap', slot: hex(slot) } : null),
+    () => (now === undefined || runnable(st.after, rc.tcb) ? null : { promise: 'the caller runs again after the reply', caller: threadName(st.after, rc.tcb), state: now.state.tag }),
+    () => (rc.canGrant || (now?.delivered.info?.extraCaps ?? 0) === 0 ? null : { promise: 'caps arrive with a reply only through a reply cap with Grant', extraCaps: now?.delivered.info?.extraCaps }),
+  );
+}
+
+/**
+ * Faults (§6.2): delivered as if the faulting thread called its fault endpoint, which must be an
+ * endpoint cap with Write and Grant or GrantReply; otherwise the thread is suspended and nothing is
+ * sent. Judged for user exceptions and unknown syscalls (whose handler lookup needs no MMU).
+ */
+function fault(ctx: StepContext): unknown | null {
+  const { before, after, event } = ctx;
+  const t = before.curThread;
+  if (t === before.idleThread) return null;
+  const isFault = event.tag === 'exception' || (event.tag === 'syscall' && syscallOfWord(event.number) === undefined);
+  const tcb = tcbOf(before, t);
+  if (!isFault || tcb === undefined || tcb.fault !== null) return null;
+  const h = resolveInThread(before, t, tcb.faultHandler)?.cap;
+  const valid = h?.tag === 'EndpointCap' && h.rights.write && (h.rights.grant || h.rights.grantReply);
+  const now = tcbOf(after, t);
+  if (now === undefined) return null;
+  if (!valid) {
+    if (now.state.tag !== 'Inactive') return { promise: 'without a valid fault handler the thread is suspended', thread: threadName(after, t), state: now.state.tag };
+    const told = Object.keys(after.objects).map(Number).filter((p) => p !== t && tcbOf(before, p) !== undefined && !same(tcbOf(before, p)!.delivered, tcbOf(after, p)?.delivered));
+    return told.length === 0 ? null : { promise: 'without a valid fault handler nothing is sent', receivers: told.map((p) => threadName(after, p)) };
+  }
+  const st = now.state;
+  const blocked = (st.tag === 'BlockedOnSend' && st.ep === h.ptr) || st.tag === 'BlockedOnReply';
+  if (!blocked) return { promise: 'a faulting thread waits on its handler as a caller', thread: threadName(after, t), state: st.tag };
+  const r = waitingReceiver(before, h.ptr);
+  if (r === undefined || r === t) return null;
+  const d = tcbOf(after, r)?.delivered;
+  const label = event.tag === 'exception' ? FAULT_TYPES.UserException : FAULT_TYPES.UnknownSyscall;
+  return d?.info?.label === label && d.badge === (h.badge >>> 0) ? null : { promise: 'the handler receives the fault message with the handler cap\'s badge', receiver: threadName(after, r), label: d?.info?.label, want: label, badge: d?.badge };
+}
+
+const sys = (syscall: 'Send' | 'NBSend' | 'Call' | 'Reply' | 'ReplyRecv' | 'Recv' | 'NBRecv', section: string, promise: string, check: (st: SyscallStep) => unknown | null): Contract =>
+  ({ kind: 'syscall', name: `contract-${syscall}`, syscall, section, promise, check });
+
+export const IPC_CONTRACTS: readonly Contract[] = [
+  sys('Send', '§2.2 System Calls; §4.2.1 Endpoint Badges; §4.2.2 Capability Transfer; §5.2 Signalling, Polling and Waiting',
+    'a waiting receiver gets the message with the invoked cap\'s badge and the sender\'s label; caps only with Grant, at most one into the receive slot, unwrapping only caps to the same endpoint; a signal wakes the first waiter with the badge or ORs it into the word', send),
+  sys('NBSend', '§2.2 System Calls; §4.2.2 Capability Transfer; §5.2 Signalling, Polling and Waiting', 'as Send, delivered only to a receiver already waiting', send),
+  sys('Call', '§2.2 System Calls; §4.2.4 Calling and Replying', 'as Send; with Grant or GrantReply the receiver gets a reply cap to the caller (Grant from the receiver\'s cap) and the caller waits; without them no reply cap and the caller is suspended', send),
+  sys('Reply', '§2.2 System Calls; §4.2.4 Calling and Replying', 'the reply cap is consumed, the caller runs again, caps arrive only if the reply cap has Grant', reply),
+  sys('ReplyRecv', '§2.2 System Calls; §4.2.4 Calling and Replying', 'the reply half as Reply', reply),
+  sys('Recv', '§2.2 System Calls; §4.2.2 Capability Transfer; §4.2.4 Calling and Replying; §5.2 Signalling, Polling and Waiting',
+    'the first waiting sender\'s message arrives with its badge, caps only if it sent with Grant; a caller then waits for the reply (reply cap in the receiver, Grant from the receive cap) or is suspended; an active notification\'s word arrives and is cleared; only its bound thread may wait on a bound notification', recv),
+  sys('NBRecv', '§2.2 System Calls; §5.2 Signalling, Polling and Waiting', 'as Recv when a sender or signal is already there', recv),
+  { kind: 'event', name: 'contract-Fault', section: '§6.2 Faults', promise: 'a fault goes as a Call to a handler cap with Write and Grant or GrantReply; otherwise the thread is Inactive and nothing is sent', check: fault },
+];

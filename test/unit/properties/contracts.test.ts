@@ -1,0 +1,397 @@
+// The contracts (properties/contracts): each row stays quiet on real steps of the scenarios and
+// fires on a hand-broken after-state of the same step (a slip a kernel could make).
+
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ALL_RIGHTS } from '../../../abi/rights';
+import { wordFromMessageInfo } from '../../../abi/messageinfo';
+import type { KernelState } from '../../../spec';
+import type { Cap, PPtr } from '../../../spec/api/types';
+import type { CTE, TCB } from '../../../spec/object/structures';
+import { TCB_SLOT } from '../../../spec/object/structures';
+import type { StepContext } from '../../../properties/invariants/types';
+import { CONTRACT_TABLE, decodeStep, judge, type Contract, type Invocation, type SyscallStep } from '../../../properties/contracts';
+import { ALL_CHECKS } from '../../../properties/checks';
+import { METHOD_NAMES } from '../../../abi/invocations';
+import { REG } from '../../../abi/registers';
+import { checkTraceSpec } from '../../../properties/invariants/run';
+import { capAt } from '../../../properties/contracts/cspace';
+import { contexts, scenarioTraces } from './fixtures';
+
+let steps: StepContext[] = [];
+beforeAll(() => {
+  steps = scenarioTraces().filter(({ file }) => !file.includes('lazy')).flatMap(({ trace }) => contexts(trace).steps);
+}, 120_000);
+
+const rowOf = (name: string): Contract => {
+  const r = CONTRACT_TABLE.find((c) => c.name === name);
+  if (!r) throw new Error(`no row ${name}`);
+  return r;
+};
+
+type Found = { ctx: StepContext; inv: Invocation };
+
+/** The first scenario step that invokes `method` with the given outcome (and `pred`). */
+function find(method: string, outcome: 'success' | 'error', pred: (f: Found) => boolean = () => true): Found {
+  for (const ctx of steps) {
+    const d = decodeStep(ctx);
+    if (d.kind !== 'invocation' || d.method !== method) continue;
+    const ok = d.outcome.tag === 'noReply' || (d.outcome.tag === 'replied' && d.outcome.error === 'NoError');
+    const err = d.outcome.tag === 'replied' && d.outcome.error !== 'NoError';
+    if ((outcome === 'success' ? ok : err) && pred({ ctx, inv: d })) return { ctx, inv: d };
+  }
+  throw new Error(`no ${outcome} step of ${method} in the scenarios`);
+}
+
+function findSyscall(name: string, pred: (st: SyscallStep) => boolean): StepContext {
+  for (const ctx of steps) {
+    const d = decodeStep(ctx);
+    if (d.kind === 'syscall' && d.syscall === name && pred(d)) return ctx;
+  }
+  throw new Error(`no ${name} step`);
+}
+
+const cteAt = (s: KernelState, slot: PPtr): CTE => s.ctes[slot] ?? { cap: { tag: 'NullCap' }, mdb: { prev: 0, next: 0, revocable: false, firstBadged: false } };
+const withCap = (s: KernelState, slot: PPtr, cap: Cap): KernelState => ({ ...s, ctes: { ...s.ctes, [slot]: { ...cteAt(s, slot), cap } } });
+const withCTE = (s: KernelState, slot: PPtr, cte: CTE): KernelState => ({ ...s, ctes: { ...s.ctes, [slot]: cte } });
+const withTCB = (s: KernelState, p: PPtr, f: Partial<TCB>): KernelState => ({ ...s, objects: { ...s.objects, [p]: { ...(s.objects[p] as TCB), ...f } } });
+
+/** Asserts the row is quiet on the real step and fires on `broken` of its after-state. */
+function quietThenFires(name: string, f: { ctx: StepContext }, broken: (after: KernelState) => KernelState, event = f.ctx.event): void {
+  const row = rowOf(name);
+  expect(judge(row, f.ctx)).toBeNull();
+  const v = judge(row, { ...f.ctx, event, after: broken(f.ctx.after) });
+  expect(v).not.toBeNull();
+}
+
+const slotOf = (inv: Invocation, index: string, depth: string, root: Cap = inv.target.cap): PPtr => {
+  // The rows name slots with their own resolver; the tests take the same slot the row judged.
+  const i = inv.arg(index)!;
+  const cnode = root as Cap & { ptr: number };
+  void depth;
+  return cnode.ptr + 16 * (i % 2 ** (root as { radix: number }).radix);
+};
+
+describe('the table', () => {
+  it('has one row per method of abi/invocations and a unique contract- name each', () => {
+    const methods = CONTRACT_TABLE.filter((c) => c.kind === 'method').map((c) => (c as { method: string }).method);
+    expect([...methods].sort()).toEqual([...METHOD_NAMES].sort());
+    const names = CONTRACT_TABLE.map((c) => c.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const c of CONTRACT_TABLE) expect(c.name).toMatch(/^contract-[A-Za-z]+(_[A-Za-z]+)*$/);
+    for (const c of CONTRACT_TABLE) expect(c.section).toMatch(/§/);
+  });
+
+  it('docs/contracts.md lists every row', () => {
+    const doc = readFileSync('docs/contracts.md', 'utf8');
+    for (const c of CONTRACT_TABLE) expect(doc, c.name).toContain(`\`${c.name}\``);
+  });
+
+  it('is part of the default checks, and every scenario keeps every contract', () => {
+    expect(ALL_CHECKS.map((i) => i.name)).toContain('contract-CNode_Mint');
+    for (const { file, trace } of scenarioTraces()) {
+      if (trace.expectViolation) continue;
+      const r = checkTraceSpec(trace, ALL_CHECKS.filter((i) => i.name.startsWith('contract-')));
+      expect(r.violation, file).toBeNull();
+    }
+  }, 120_000);
+});
+
+describe('the error half', () => {
+  it('an error reply that changed a slot, or names an error the method does not list, is caught', () => {
+    const f = find('CNode_Copy', 'error');
+    quietThenFires('contract-CNode_Copy', f, (a) => withCap(a, 0x00100400, { tag: 'IRQControlCap' }));
+    quietThenFires('contract-CNode_Copy', f, (a) => withTCB(a, f.inv.invoker, { delivered: { ...(a.objects[f.inv.invoker] as TCB).delivered, error: 'NotEnoughMemory' } }));
+    quietThenFires('contract-CNode_Copy', f, (a) => withTCB(a, f.inv.invoker, { priority: 3 }));
+  });
+
+  it('a success with fewer argument words than the method takes is caught (Truncated Message)', () => {
+    const f = find('CNode_Mint', 'success');
+    const info = { ...f.inv.info, length: 3 };
+    const ev = f.ctx.event.tag === 'syscall' ? { ...f.ctx.event, info: wordFromMessageInfo(info) } : f.ctx.event;
+    quietThenFires('contract-CNode_Mint', f, (a) => a, ev);
+  });
+});
+
+describe('CNode rows', () => {
+  it('Mint: rights beyond source ∩ requested, or the wrong badge, are caught', () => {
+    const f = find('CNode_Mint', 'success', ({ inv }) => capAt(inv.before, slotOf(inv, 'srcIndex', 'srcDepth', inv.extra[0].cap)).tag === 'EndpointCap');
+    const dest = slotOf(f.inv, 'destIndex', 'destDepth');
+    const c = capAt(f.ctx.after, dest) as Cap & { tag: 'EndpointCap' };
+    const src = capAt(f.ctx.before, slotOf(f.inv, 'srcIndex', 'srcDepth', f.inv.extra[0].cap)) as Cap & { tag: 'EndpointCap' };
+    if (JSON.stringify(c.rights) !== JSON.stringify(ALL_RIGHTS)) quietThenFires('contract-CNode_Mint', f, (a) => withCap(a, dest, { ...c, rights: ALL_RIGHTS }));
+    quietThenFires('contract-CNode_Mint', f, (a) => withCap(a, dest, { ...c, badge: (c.badge + 1) & 0xfffffff }));
+    quietThenFires('contract-CNode_Mint', f, (a) => withCap(a, dest, { ...c, ptr: c.ptr + 16 }));
+    void src;
+  });
+
+  it('Copy: a changed source, another slot changed, or a cap not derived from the source, are caught', () => {
+    const f = find('CNode_Copy', 'success');
+    const dest = slotOf(f.inv, 'destIndex', 'destDepth');
+    const srcSlot = slotOf(f.inv, 'srcIndex', 'srcDepth', f.inv.extra[0].cap);
+    quietThenFires('contract-CNode_Copy', f, (a) => withCap(a, srcSlot, { tag: 'NullCap' }));
+    quietThenFires('contract-CNode_Copy', f, (a) => withCTE(a, dest, { ...cteAt(a, dest), mdb: { ...cteAt(a, dest).mdb, prev: 0 } }));
+    quietThenFires('contract-CNode_Copy', f, (a) => withCap(a, 0x00100400 + 16 * 200, { tag: 'IRQControlCap' }));
+  });
+
+  it('Move and Mutate: a source left behind or a changed badge are caught', () => {
+    const f = find('CNode_Move', 'success');
+    const srcSlot = slotOf(f.inv, 'srcIndex', 'srcDepth', f.inv.extra[0].cap);
+    quietThenFires('contract-CNode_Move', f, (a) => withCap(a, srcSlot, capAt(f.ctx.before, srcSlot)));
+    const g = find('CNode_Mutate', 'success');
+    const dest = slotOf(g.inv, 'destIndex', 'destDepth');
+    const c = capAt(g.ctx.after, dest);
+    quietThenFires('contract-CNode_Mutate', g, (a) => withCap(a, dest, c.tag === 'EndpointCap' ? { ...c, badge: c.badge + 1 } : { tag: 'IRQControlCap' }));
+  });
+
+  it('Rotate: a pivot that lost its cap is caught', () => {
+    const f = find('CNode_Rotate', 'success');
+    const pivot = slotOf(f.inv, 'pivotIndex', 'pivotDepth', f.inv.extra[0].cap);
+    quietThenFires('contract-CNode_Rotate', f, (a) => withCap(a, pivot, { tag: 'NullCap' }));
+  });
+
+  it('Delete: a slot left full, or a thread left blocked on a destroyed endpoint, is caught', () => {
+    const f = find('CNode_Delete', 'success');
+    const slot = slotOf(f.inv, 'index', 'depth');
+    quietThenFires('contract-CNode_Delete', f, (a) => withCap(a, slot, capAt(f.ctx.before, slot)));
+    const g = find('CNode_Delete', 'success', ({ inv }) => {
+      const c = capAt(inv.before, slotOf(inv, 'index', 'depth'));
+      const o = c.tag === 'EndpointCap' ? inv.before.objects[c.ptr] : undefined;
+      const now = c.tag === 'EndpointCap' ? inv.after.objects[c.ptr] : undefined;
+      return o?.tag === 'Endpoint' && o.queue.length > 0 && now?.tag === 'Endpoint' && now.queue.length === 0;
+    });
+    const c = capAt(g.ctx.before, slotOf(g.inv, 'index', 'depth')) as Cap & { tag: 'EndpointCap' };
+    const ep = g.ctx.before.objects[c.ptr] as { queue: PPtr[] };
+    const t = ep.queue[0];
+    quietThenFires('contract-CNode_Delete', g, (a) => withTCB(a, t, { state: (g.ctx.before.objects[t] as TCB).state }));
+  });
+
+  it('Revoke: a descendant left after the cap, or a changed revoked cap, is caught', () => {
+    const f = find('CNode_Revoke', 'success', ({ inv }) => {
+      const slot = slotOf(inv, 'index', 'depth');
+      const next = inv.before.ctes[slot]?.mdb.next ?? 0;
+      return next !== 0 && inv.after.ctes[next] === undefined && inv.before.ctes[slot]!.mdb.revocable;
+    });
+    const slot = slotOf(f.inv, 'index', 'depth');
+    const child = f.ctx.before.ctes[slot]!.mdb.next;
+    quietThenFires('contract-CNode_Revoke', f, (a) => withCTE(withCTE(a, child, f.ctx.before.ctes[child]!), slot, { ...cteAt(a, slot), mdb: { ...cteAt(a, slot).mdb, next: child } }));
+    quietThenFires('contract-CNode_Revoke', f, (a) => withCap(a, slot, { tag: 'NullCap' }));
+  });
+
+  it('CancelBadgedSends: a sender with the badge left in the queue is caught', () => {
+    const f = find('CNode_CancelBadgedSends', 'success', ({ inv }) => {
+      const c = capAt(inv.before, slotOf(inv, 'index', 'depth'));
+      const o = c.tag === 'EndpointCap' ? inv.before.objects[c.ptr] : undefined;
+      return c.tag === 'EndpointCap' && c.badge !== 0 && o?.tag === 'Endpoint' && o.queue.length > 0 && JSON.stringify(inv.after.objects[c.ptr]) !== JSON.stringify(o);
+    });
+    const c = capAt(f.ctx.before, slotOf(f.inv, 'index', 'depth')) as Cap & { tag: 'EndpointCap' };
+    quietThenFires('contract-CNode_CancelBadgedSends', f, (a) => ({ ...a, objects: { ...a.objects, [c.ptr]: f.ctx.before.objects[c.ptr] } }));
+  });
+
+  it('SaveCaller: a reply cap left in the caller slot is caught', () => {
+    const f = find('CNode_SaveCaller', 'success', ({ inv }) => capAt(inv.before, inv.invoker + 16 * TCB_SLOT.caller).tag === 'ReplyCap');
+    const caller = f.inv.invoker + 16 * TCB_SLOT.caller;
+    quietThenFires('contract-CNode_SaveCaller', f, (a) => withCap(a, caller, capAt(f.ctx.before, caller)));
+  });
+});
+
+describe('Untyped_Retype', () => {
+  it('a misaligned object, a watermark not advanced, or a cap of the wrong type are caught', () => {
+    const f = find('Untyped_Retype', 'success', ({ inv }) => inv.arg('numObjects') === 1 && inv.arg('nodeDepth') === 0);
+    const root = f.inv.extra[0].cap as Cap & { ptr: number };
+    const slot = root.ptr + 16 * f.inv.arg('nodeOffset')!;
+    const c = capAt(f.ctx.after, slot) as Cap & { ptr: number };
+    quietThenFires('contract-Untyped_Retype', f, (a) => withCap(a, slot, { ...c, ptr: c.ptr + 4 } as Cap));
+    quietThenFires('contract-Untyped_Retype', f, (a) => withCap(a, slot, { tag: 'IRQControlCap' }));
+    const ut = capAt(f.ctx.after, f.inv.target.slot) as Cap & { tag: 'UntypedCap' };
+    quietThenFires('contract-Untyped_Retype', f, (a) => withCap(a, f.inv.target.slot, { ...ut, freeIndex: capAt(f.ctx.before, f.inv.target.slot).tag === 'UntypedCap' ? (capAt(f.ctx.before, f.inv.target.slot) as typeof ut).freeIndex : 0 }));
+  });
+});
+
+describe('TCB rows', () => {
+  const target = (f: Found): PPtr => (f.inv.target.cap as { ptr: number }).ptr;
+
+  it('SetPriority / SetMCPriority: a priority other than requested, or a Range Error within the MCP, are caught', () => {
+    for (const [m, field] of [['TCB_SetPriority', 'priority'], ['TCB_SetMCPriority', 'mcp']] as const) {
+      const f = find(m, 'success');
+      quietThenFires(`contract-${m}`, f, (a) => withTCB(a, target(f), { [field]: ((a.objects[target(f)] as TCB)[field] + 1) % 256 }));
+      // The same request answered with a Range Error and no change.
+      quietThenFires(`contract-${m}`, f, () => withTCB(f.ctx.before, f.inv.invoker, { delivered: { error: 'RangeError' } }));
+    }
+  });
+
+  it('SetPriority: a success above the authority\'s MCP is caught', () => {
+    const f = find('TCB_SetPriority', 'error', ({ inv }) => inv.outcome.tag === 'replied' && inv.outcome.error === 'RangeError');
+    expect(judge(rowOf('contract-TCB_SetPriority'), f.ctx)).toBeNull();
+    const a = withTCB(f.ctx.after, f.inv.invoker, { delivered: { error: 'NoError' } });
+    expect(judge(rowOf('contract-TCB_SetPriority'), { ...f.ctx, after: a })).not.toBeNull();
+  });
+
+  it('Suspend leaves the thread Inactive and unqueued; Resume of an Inactive thread restarts it', () => {
+    const f = find('TCB_Suspend', 'success', ({ inv }) => target({ ctx: inv.ctx, inv }) !== inv.invoker);
+    quietThenFires('contract-TCB_Suspend', f, (a) => withTCB(a, target(f), { state: { tag: 'Running' } }));
+    const g = find('TCB_Resume', 'success', ({ inv }) => (inv.before.objects[(inv.target.cap as { ptr: number }).ptr] as TCB).state.tag === 'Inactive');
+    quietThenFires('contract-TCB_Resume', g, (a) => withTCB(a, target(g), { state: { tag: 'Inactive' } }));
+  });
+
+  it('Configure, SetSpace and SetIPCBuffer set what they are given', () => {
+    const f = find('TCB_Configure', 'success');
+    quietThenFires('contract-TCB_Configure', f, (a) => withTCB(a, target(f), { faultHandler: (f.inv.arg('faultEP')! + 1) >>> 0 }));
+    const g = find('TCB_SetIPCBuffer', 'success');
+    quietThenFires('contract-TCB_SetIPCBuffer', g, (a) => withTCB(a, target(g), { ipcBuffer: g.inv.arg('buffer')! + 512 }));
+    const h = find('TCB_SetSpace', 'success');
+    quietThenFires('contract-TCB_SetSpace', h, (a) => withTCB(a, target(h), { faultHandler: (h.inv.arg('faultEP')! + 1) >>> 0 }));
+  });
+
+  it('SetTLSBase: a TLS base other than the one given, or another register moved, is caught', () => {
+    const f = find('TCB_SetTLSBase', 'success', ({ inv }) => (inv.target.cap as { ptr: number }).ptr !== inv.invoker);
+    const t = target(f);
+    const regs = (f.ctx.after.objects[t] as TCB).registers;
+    quietThenFires('contract-TCB_SetTLSBase', f, (a) => withTCB(a, t, { registers: regs.map((v, i) => (i === REG.tpidrurw ? (v + 1) >>> 0 : v)) }));
+    quietThenFires('contract-TCB_SetTLSBase', f, (a) => withTCB(a, t, { registers: regs.map((v, i) => (i === REG.r8 ? (v + 1) >>> 0 : v)) }));
+  });
+
+  it('Bind / Unbind: a one-sided binding is caught', () => {
+    const f = find('TCB_BindNotification', 'success');
+    quietThenFires('contract-TCB_BindNotification', f, (a) => withTCB(a, target(f), { boundNotification: null }));
+    const g = find('TCB_UnbindNotification', 'success');
+    const n = (g.ctx.before.objects[target(g)] as TCB).boundNotification!;
+    quietThenFires('contract-TCB_UnbindNotification', g, (a) => withTCB(a, target(g), { boundNotification: n }));
+  });
+});
+
+describe('Yield', () => {
+  it('a yielding thread that keeps the CPU while a peer of its priority is ready is caught', () => {
+    const ctx = findSyscall('Yield', (st) => st.after.curThread !== st.invoker);
+    expect(judge(rowOf('contract-Yield'), ctx)).toBeNull();
+    const inv = ctx.before.curThread;
+    expect(judge(rowOf('contract-Yield'), { ...ctx, after: { ...ctx.after, curThread: inv } })).not.toBeNull();
+  });
+});
+
+describe('IPC, notification and fault rows', () => {
+  const receiverOf = (st: SyscallStep): PPtr | undefined => {
+    const c = st.target?.cap;
+    const o = c?.tag === 'EndpointCap' ? st.before.objects[c.ptr] : undefined;
+    return o?.tag === 'Endpoint' && o.state === 'Recv' ? o.queue[0] : undefined;
+  };
+
+  it('Send / Call: a wrong badge at the receiver, or caps through a cap without Grant, are caught', () => {
+    const ctx = findSyscall('Call', (st) => st.target?.cap.tag === 'EndpointCap' && receiverOf(st) !== undefined && (st.target.cap as { badge: number }).badge !== 0);
+    const st = decodeStep(ctx) as SyscallStep;
+    const r = receiverOf(st)!;
+    const d = (ctx.after.objects[r] as TCB).delivered;
+    quietThenFires('contract-Call', { ctx }, (a) => withTCB(a, r, { delivered: { ...d, badge: (d.badge ?? 0) + 1 } }));
+    const s2 = findSyscall('Send', (x) => x.target?.cap.tag === 'EndpointCap' && receiverOf(x) !== undefined && !(x.target.cap as { rights: { grant: boolean } }).rights.grant);
+    const x = decodeStep(s2) as SyscallStep;
+    const r2 = receiverOf(x)!;
+    const d2 = (s2.after.objects[r2] as TCB).delivered;
+    quietThenFires('contract-Send', { ctx: s2 }, (a) => withTCB(a, r2, { delivered: { ...d2, info: { ...d2.info!, extraCaps: 1 } } }));
+  });
+
+  it('Call without Grant or GrantReply: a reply cap left in the receiver is caught', () => {
+    const ctx = findSyscall('Call', (st) => {
+      const c = st.target?.cap;
+      return c?.tag === 'EndpointCap' && !c.rights.grant && !c.rights.grantReply && receiverOf(st) !== undefined;
+    });
+    const st = decodeStep(ctx) as SyscallStep;
+    const r = receiverOf(st)!;
+    quietThenFires('contract-Call', { ctx }, (a) => withCap(a, r + 16 * TCB_SLOT.caller, { tag: 'ReplyCap', tcb: st.invoker, master: false, canGrant: false }));
+  });
+
+  it('Reply: a reply cap that stays, or a caller still blocked, is caught', () => {
+    const ctx = findSyscall('Reply', (st) => {
+      const rc = capAt(st.before, st.invoker + 16 * TCB_SLOT.caller);
+      return rc.tag === 'ReplyCap' && (st.before.objects[rc.tcb] as TCB).state.tag === 'BlockedOnReply' && (st.before.objects[rc.tcb] as TCB).fault === null;
+    });
+    const st = decodeStep(ctx) as SyscallStep;
+    const slot = st.invoker + 16 * TCB_SLOT.caller;
+    const rc = capAt(ctx.before, slot) as Cap & { tag: 'ReplyCap' };
+    quietThenFires('contract-Reply', { ctx }, (a) => withCap(a, slot, rc));
+    quietThenFires('contract-Reply', { ctx }, (a) => withTCB(a, rc.tcb, { state: { tag: 'BlockedOnReply' } }));
+  });
+
+  it('Signal: a word that is not the OR of the badges is caught', () => {
+    const ctx = findSyscall('Send', (st) => {
+      const c = st.target?.cap;
+      const o = c?.tag === 'NotificationCap' ? st.before.objects[c.ptr] : undefined;
+      return c?.tag === 'NotificationCap' && c.badge !== 0 && o?.tag === 'Notification' && o.state !== 'Waiting' && o.boundTCB === null;
+    });
+    const c = (decodeStep(ctx) as SyscallStep).target!.cap as Cap & { tag: 'NotificationCap' };
+    quietThenFires('contract-Send', { ctx }, (a) => ({ ...a, objects: { ...a.objects, [c.ptr]: { ...(a.objects[c.ptr] as object), word: 0 } as never } }));
+  });
+
+  it('Recv: a badge other than the sender\'s, or a caller not waiting for its reply, is caught', () => {
+    const ctx = findSyscall('Recv', (st) => {
+      const c = st.target?.cap;
+      const o = c?.tag === 'EndpointCap' ? st.before.objects[c.ptr] : undefined;
+      const s = o?.tag === 'Endpoint' && o.state === 'Send' ? (st.before.objects[o.queue[0]] as TCB) : undefined;
+      return s?.state.tag === 'BlockedOnSend' && s.state.isCall && (s.state.canGrant || s.state.canGrantReply) && s.fault === null && (st.before.objects[st.invoker] as TCB).boundNotification === null;
+    });
+    const st = decodeStep(ctx) as SyscallStep;
+    const d = (ctx.after.objects[st.invoker] as TCB).delivered;
+    quietThenFires('contract-Recv', { ctx }, (a) => withTCB(a, st.invoker, { delivered: { ...d, badge: (d.badge ?? 0) + 1 } }));
+    const c = st.target!.cap as Cap & { ptr: number };
+    const sender = (ctx.before.objects[c.ptr] as { queue: PPtr[] }).queue[0];
+    quietThenFires('contract-Recv', { ctx }, (a) => withTCB(a, sender, { state: { tag: 'Running' } }));
+  });
+
+  it('Wait on a notification bound to another thread: a delivery is caught', () => {
+    const ctx = findSyscall('NBRecv', (st) => {
+      const c = st.target?.cap;
+      const o = c?.tag === 'NotificationCap' ? st.before.objects[c.ptr] : undefined;
+      return o?.tag === 'Notification' && o.boundTCB !== null && o.boundTCB !== st.invoker;
+    });
+    const t = ctx.before.curThread;
+    quietThenFires('contract-NBRecv', { ctx }, (a) => withTCB(a, t, { delivered: { badge: 8 } }));
+  });
+
+  it('Faults: a thread without a valid handler that is not suspended, or a handler that got the wrong label, is caught', () => {
+    const faulting = steps.filter((c) => c.event.tag === 'exception' && c.before.curThread !== c.before.idleThread);
+    const none = faulting.find((c) => (c.after.objects[c.before.curThread] as TCB | undefined)?.state.tag === 'Inactive');
+    expect(none).toBeDefined();
+    quietThenFires('contract-Fault', { ctx: none! }, (a) => withTCB(a, none!.before.curThread, { state: { tag: 'Running' } }));
+    const sent = faulting.find((c) => {
+      const st = (c.after.objects[c.before.curThread] as TCB | undefined)?.state.tag;
+      return st === 'BlockedOnReply';
+    });
+    expect(sent).toBeDefined();
+    quietThenFires('contract-Fault', { ctx: sent! }, (a) => withTCB(a, sent!.before.curThread, { state: { tag: 'Inactive' } }));
+  });
+});
+
+describe('VSpace and IRQ rows', () => {
+  it('Page_Map / Unmap / GetAddress: a cap that does not record its mapping, a wrong address reply, are caught', () => {
+    const f = find('Page_Map', 'success');
+    const c = capAt(f.ctx.after, f.inv.target.slot) as Cap & { tag: 'FrameCap' };
+    quietThenFires('contract-Page_Map', f, (a) => withCap(a, f.inv.target.slot, { ...c, mapped: null }));
+    const g = find('Page_Unmap', 'success', ({ inv }) => inv.target.cap.tag === 'FrameCap' && inv.target.cap.mapped !== null);
+    quietThenFires('contract-Page_Unmap', g, (a) => withCap(a, g.inv.target.slot, g.inv.target.cap));
+    const h = find('Page_GetAddress', 'success');
+    const d = (h.ctx.after.objects[h.inv.invoker] as TCB).delivered;
+    quietThenFires('contract-Page_GetAddress', h, (a) => withTCB(a, h.inv.invoker, { delivered: { ...d, mrs: [(d.mrs![0] + 4096) >>> 0] } }));
+  });
+
+  it('cache maintenance: a success that changed a slot or another object is caught', () => {
+    for (const m of ['PageDirectory_Clean_Data', 'Page_Invalidate_Data'] as const) {
+      const f = find(m, 'success');
+      const slot = f.inv.target.slot;
+      quietThenFires(`contract-${m}`, f, (a) => withCap(a, slot, { tag: 'NullCap' }));
+    }
+  });
+
+  it('PageTable_Map, ASIDPool_Assign, ASIDControl_MakePool, IRQControl_Get: a missing effect is caught', () => {
+    const f = find('PageTable_Map', 'success');
+    quietThenFires('contract-PageTable_Map', f, (a) => withCap(a, f.inv.target.slot, { ...(capAt(a, f.inv.target.slot) as Cap & { tag: 'PageTableCap' }), mapped: null }));
+    const g = find('ASIDPool_Assign', 'success');
+    const pd = g.inv.extra[0];
+    quietThenFires('contract-ASIDPool_Assign', g, (a) => withCap(a, pd.slot, { ...(capAt(a, pd.slot) as Cap & { tag: 'PageDirectoryCap' }), mapped: null }));
+    const h = find('ASIDControl_MakePool', 'success');
+    const ut = h.inv.extra[0];
+    quietThenFires('contract-ASIDControl_MakePool', h, (a) => withCap(a, ut.slot, { ...(capAt(a, ut.slot) as Cap & { tag: 'UntypedCap' }), freeIndex: 0 }));
+    const k = find('IRQControl_Get', 'success');
+    const root = k.inv.extra[0].cap as Cap & { ptr: number; radix: number };
+    const slot = root.ptr + 16 * (k.inv.arg('index')! % 2 ** root.radix);
+    quietThenFires('contract-IRQControl_Get', k, (a) => withCap(a, slot, { tag: 'IRQHandlerCap', irq: k.inv.arg('irq')! + 1 }));
+  });
+});
