@@ -13,8 +13,8 @@
 //   is what the kernel wrote, delivered or not; harness words are masked;
 // - loads; the final thread states and priorities (debug builds); threads whose last system call
 //   had not returned.
-// The model's own checks (refinement, invariants) run as in `replay --check`: a failed check is
-// reported too, as a failure of the model, not as a disagreement.
+// The model's own checks (refinement, invariants, contracts) run as in `replay --check`: a failed
+// check is reported too, as a failure of the model, not as a disagreement.
 
 import { match } from 'ts-pattern';
 import type { Observation, TraceEvent } from '../../abi/events';
@@ -267,7 +267,7 @@ function eventsToRun(trace: Trace, records: readonly Sel4Record[]): number {
 }
 
 /**
- * Replays `trace` on the model (both kernels with refinement and every invariant by default) and
+ * Replays `trace` on the model (both kernels with refinement, every invariant and contract by default) and
  * compares it with each record. The trace's config must name the records' platform
  * (parseTrace's `platform` override).
  */
