@@ -4,6 +4,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseTrace } from '../../../abi/trace';
 import { conformTrace, type TraceConformance } from '../../../properties/conform/compare';
@@ -218,7 +219,9 @@ describe('l4check conform', () => {
     const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
     const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
     try {
-      return { code: await main(argv), out, err };
+      const code = await main(argv);
+      // CI sets CI, which turns picocolors on: compare the text without colour codes.
+      return { code, out: stripVTControlCharacters(out), err: stripVTControlCharacters(err) };
     } finally {
       o.mockRestore();
       e.mockRestore();
