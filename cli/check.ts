@@ -25,6 +25,7 @@ import { bootState, setSpecFreeze } from '../spec';
 import { applicableInvariants } from '../properties/invariants/run';
 import { traceFiles } from './regress';
 import { UsageError } from './input';
+import { activeMutant } from '../mutants/apply';
 
 /** The default budget: fixed, so that a seed gives one result (docs/check.md has the timings). */
 export const DEFAULT_RUNS = 200;
@@ -48,6 +49,8 @@ export interface CheckOpts {
   notifications?: string;
   weights?: string;
   recordable?: boolean;
+  /** false with --no-regressions: the random runs alone. */
+  regressions?: boolean;
 }
 
 function int(name: string, v: string | undefined, lo: number, hi: number, dflt: number): number {
@@ -198,7 +201,7 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
     ? 'needs the impl, which --kernel spec does not run' : `not checked under variant ${JSON.stringify(planConfig(plan).variant)}`);
 
   // The regression corpus first.
-  const regressions = await runRegressions(plan.kernel, invariants);
+  const regressions = o.regressions === false ? [] : await runRegressions(plan.kernel, invariants);
   let events = regressions.reduce((a, r) => a + r.steps, 0);
   for (const r of regressions) log(o.json, `${r.ok ? pc.green('ok  ') : pc.red('FAIL')} ${r.file}: ${r.detail}`);
   const badRegression = regressions.find((r) => !r.ok);
@@ -240,7 +243,7 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
   const missing = missingCells(cells);
 
   // The failure: final replay of the shrunk run, the trace with names, the file, the snippet.
-  let counterexample: { path: string; step: number; check: string; evidence: string; lines: string[]; events: number } | undefined;
+  let counterexample: { path: string; step: number; check: string; evidence: string; lines: string[]; events: number; setupEvents: number } | undefined;
   if (failure) {
     const setup = { config: planConfig(plan), kernel: plan.kernel, invariants, impl: plan.kernel === 'spec' ? undefined : await loadImpl(), generator: g };
     const world = layoutWorld(g);
@@ -251,6 +254,9 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
 
     const config: Record<string, unknown> = { variant: setup.config.variant, seed: failure.seed, path: failure.path, generator: { ...g, kernel: plan.kernel } };
     if (plan.platform !== 'default') config.platform = plan.platform;
+    // In a mutant's copy of the project (l4check mutants), the file says which mutant it needs.
+    const mutant = activeMutant();
+    if (mutant !== undefined) config.mutant = mutant;
     if (booted !== setup.config) Object.assign(config, { memoryBits: booted.memoryBits, untyped: booted.untyped });
     const path = writeCounterexample(counterexampleTrace({ check: f.check, step: f.step, config, events: r.events ?? [] }));
     const setupLength = worldSetup(world, failure.counterexample.world).length;
@@ -259,7 +265,7 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
       `${'1'.padStart(4)}..${Math.min(setupLength, evs.length)}  root: setup phase (world ${JSON.stringify(failure.counterexample.world)})`,
       ...evs.slice(setupLength).map((e, i) => `${String(setupLength + i + 1).padStart(4)}  ${describeEvent(e, world)}`),
     ];
-    counterexample = { path, step: f.step, check: f.check, evidence: nameEvidence(f.evidence, names), lines, events: evs.length };
+    counterexample = { path, step: f.step, check: f.check, evidence: nameEvidence(f.evidence, names), lines, events: evs.length, setupEvents: Math.min(setupLength, evs.length) };
   }
 
   const junitCases: JUnitCase[] = [
@@ -276,7 +282,14 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
       runsRun: pool?.reports.length ?? 0, notRun: pool?.notRun ?? 0, events, seconds, eventsPerSecond: Math.round(events / seconds),
       checks: Object.fromEntries(checkNames.map((n) => [n, failedCheck === n ? 'fail' : badRegression ? 'not run' : 'pass'])),
       skipped: skippedNames, regressions, coverage: Object.fromEntries([...cells].map(([r, s]) => [r, [...s].sort()])), missing,
-      failure: counterexample && failure ? { ...counterexample, seed: failure.seed, fastCheckPath: failure.path, numShrinks: failure.numShrinks } : undefined,
+      failure: counterexample && failure ? {
+        ...counterexample, seed: failure.seed, fastCheckPath: failure.path, numShrinks: failure.numShrinks,
+        // Before shrinking: the corpus and the runs up to the failing one, and the time it was found.
+        foundAfter: {
+          events: regressions.reduce((a, r) => a + r.steps, 0) + (pool?.reports ?? []).reduce((a, r) => a + (r.failure ? r.failure.originalSteps : r.steps), 0),
+          seconds: (failure.detectedAt - started) / 1000,
+        },
+      } : undefined,
     }) + '\n');
     return failedCheck ? 1 : 0;
   }

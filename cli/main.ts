@@ -10,6 +10,7 @@ import { regressCommand } from './regress';
 import { type BenchOpts, benchCommand } from './bench';
 import { type CheckOpts, checkCommand } from './check';
 import { type ConformOpts, conformCommand } from './conform';
+import { type MutantsOpts, mutantsCommand } from './mutants';
 import { UsageError, checkMutant, loadTrace } from './input';
 import type { Invariant } from '../properties/invariants';
 import { loadInvariants } from '../properties/check/runs';
@@ -109,6 +110,7 @@ function buildProgram(): Command {
     .option('--endpoints <n>', 'endpoints in the generated world (1..4, default 3)')
     .option('--notifications <n>', 'notifications in the generated world (1..3, default 2)')
     .option('--weights <kind=n,...>', 'weights of the kinds of random event: ipc, invoke, memory, exception, irq, tick, garbage')
+    .option('--no-regressions', 'skip the regression corpus (regressions/): the random runs alone')
     .option('--recordable', 'generate only traces a real seL4 can run (docs/trace-format.md "Traces a real kernel can run")')
     .action(async (opts: CheckOpts) => {
       program.setOptionValue('exitCode', await checkCommand(opts));
@@ -121,6 +123,20 @@ function buildProgram(): Command {
     .addOption(new Option('--kernel <kernel>', 'the model to compare: spec, impl, or both with refinement').choices(['spec', 'impl', 'both']).default('both'))
     .action(async (paths: string[], opts: ConformOpts) => {
       program.setOptionValue('exitCode', await conformCommand(paths, opts));
+    });
+  program
+    .command('mutants')
+    .description('the mutation score: the default check against every seeded kernel bug of mutants/ (docs/mutants.md)')
+    .option('--json', 'one JSON summary on stdout')
+    .option('--only <name...>', 'only these mutants')
+    .option('--class <class>', 'only the mutants of one class: impl, spec or both')
+    .option('--no-regressions', 'the random runs alone: skip the regression corpus')
+    .option('--seed <n>', "each check's seed (default 1)")
+    .option('--workers <n>', 'mutants checked at once (default 2)')
+    .option('--check-args <options>', 'more options for each check, e.g. "--runs 20"')
+    .option('--list', 'list the mutants and stop')
+    .action(async (opts: MutantsOpts & { list?: boolean }) => {
+      program.setOptionValue('exitCode', await mutantsCommand(opts));
     });
   program
     .command('bench')

@@ -63,6 +63,8 @@ export interface FailureReport {
   /** The failure of the first, unshrunk run. */
   original: CheckFailure;
   originalSteps: number;
+  /** When the unshrunk failure was found (Date.now()), for the time to a failure. */
+  detectedAt: number;
   /** The shrunk run (the generator's values). */
   counterexample: GeneratedRun;
   /** The shrunk run's events as run, shrunk again as a trace (shrink.ts), without `as`. */
@@ -99,7 +101,7 @@ export function checkIndex(index: number, plan: CheckPlan, setup: RunSetup, dead
       const r = executeRun(run, setup, world, { cells, progress });
       report = { index, steps: r.steps, cells: [...cells].map(([k, v]) => [k, [...v]]), checked: r.checked };
       if (!r.failure) return true;
-      report.failure = { seed: plan.seed, path: String(index), numShrinks: 0, original: r.failure, originalSteps: r.steps, counterexample: run };
+      report.failure = { seed: plan.seed, path: String(index), numShrinks: 0, original: r.failure, originalSteps: r.steps, detectedAt: Date.now(), counterexample: run };
       // Shrink with the failed invariant's monitor alone (monitors are independent), on the spec alone if that reproduces it.
       shrinkSetup = { ...setup, invariants: setup.invariants.filter((i) => i.name === r.failure!.check) };
       if (setup.kernel === 'both' && r.failure.check !== 'refinement') {

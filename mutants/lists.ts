@@ -1,0 +1,6 @@
+// Mutants of the lists area (types.ts says what a mutant is; docs/mutants.md lists them with their scores).
+
+import type { Mutant } from './types';
+
+export const LISTS_MUTANTS: readonly Mutant[] = [
+];
