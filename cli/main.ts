@@ -60,7 +60,12 @@ async function replayCommand(file: string, opts: ReplayOpts, argv: readonly stri
     },
   });
   if (!r.failure) {
-    const expected = r.expectedViolation ? `; ${r.expectedViolation.check} fails at step ${r.observations.length - 1}, as the trace expects` : ', all checks passed';
+    // A counterexample that `check` wrote failed a check this replay did not run: say so.
+    const found = (trace.config.generator as { found?: { check?: unknown; step?: unknown } } | undefined)?.found;
+    const unchecked = !opts.check && typeof found?.check === 'string'
+      ? `; its checks not run: l4check check found ${found.check} failing at step ${String(found.step)} (replay --check runs them)`
+      : undefined;
+    const expected = r.expectedViolation ? `; ${r.expectedViolation.check} fails at step ${r.observations.length - 1}, as the trace expects` : unchecked ?? ', all checks passed';
     if (!opts.json) process.stderr.write(pc.green(`${file}: ${trace.events.length} events${expected}\n`));
     return 0;
   }
@@ -113,6 +118,8 @@ function buildProgram(argv: readonly string[]): Command {
     .option('--notifications <n>', 'notifications in the generated world (1..3, default 2)')
     .option('--weights <kind=n,...>', 'weights of the kinds of random event: ipc, invoke, memory, exception, irq, tick, garbage')
     .option('--no-regressions', 'skip the regression corpus (regressions/): the random runs alone')
+    .option('--no-replay-failures', 'do not replay the earlier counterexamples of this configuration (counterexamples/) first')
+    .option('--path <path>', "rerun only the run at this fast-check path (the reproduce line of a failure gives it)")
     .option('--recordable', 'generate only traces a real seL4 can run (docs/trace-format.md "Traces a real kernel can run")')
     .action(async (opts: CheckOpts) => {
       program.setOptionValue('exitCode', await checkCommand(opts));
