@@ -15,6 +15,7 @@ import { UsageError, checkMutant, loadTrace, rerunInMutant } from './input';
 import type { Invariant } from '../properties/invariants';
 import { loadInvariants } from '../properties/check/runs';
 import { PLATFORMS, PLATFORM_NAMES } from '../abi/config';
+import { VERSION } from './version';
 
 interface ReplayOpts {
   json?: boolean;
@@ -76,6 +77,7 @@ async function replayCommand(file: string, opts: ReplayOpts, argv: readonly stri
 function buildProgram(argv: readonly string[]): Command {
   const program = new Command('l4check')
     .description('An executable, checkable model of the seL4 microkernel')
+    .version(VERSION, '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeErr: () => {} })
     .showHelpAfterError(false);
@@ -119,6 +121,9 @@ function buildProgram(argv: readonly string[]): Command {
     .option('--weights <kind=n,...>', 'weights of the kinds of random event: ipc, invoke, memory, exception, irq, tick, garbage')
     .option('--no-regressions', 'skip the regression corpus (regressions/): the random runs alone')
     .option('--no-replay-failures', 'do not replay the earlier counterexamples of this configuration (counterexamples/) first')
+    .option('--only <names>', 'run only these invariants and contracts (comma-separated; l4check list names them)')
+    .option('--skip <names>', 'run every invariant and contract but these')
+    .option('--min-runs <n>', 'with --time-limit: fail (exit 1) when fewer runs than this ran (default: every run)')
     .option('--path <path>', "rerun only the run at this fast-check path (the reproduce line of a failure gives it)")
     .option('--recordable', 'generate only traces a real seL4 can run (docs/trace-format.md "Traces a real kernel can run")')
     .action(async (opts: CheckOpts) => {
@@ -132,6 +137,15 @@ function buildProgram(argv: readonly string[]): Command {
     .addOption(new Option('--kernel <kernel>', 'the model to compare: spec, impl, or both with refinement').choices(['spec', 'impl', 'both']).default('both'))
     .action(async (paths: string[], opts: ConformOpts) => {
       program.setOptionValue('exitCode', await conformCommand(paths, opts));
+    });
+  program
+    .command('list')
+    .description('every check that check, replay --check and regress run: refinement, each invariant and each contract, with its one-line doc')
+    .option('--invariants <file>', "with the user's own invariants of this module")
+    .action(async (opts: { invariants?: string }) => {
+      const checks = (await invariantsWith(opts.invariants)) ?? (await loadInvariants());
+      process.stdout.write(`${'refinement'.padEnd(34)} the impl behaves as the spec says at every step (both kernels)\n`);
+      for (const i of checks) process.stdout.write(`${i.name.padEnd(34)} ${i.doc.split('\n')[0]}\n`);
     });
   program
     .command('mutants')
@@ -159,19 +173,29 @@ function buildProgram(argv: readonly string[]): Command {
   return program;
 }
 
+/** One line of at most ~300 characters: an error quotes what the user gave, which may be huge. */
+function oneLine(msg: string): string {
+  const line = msg.replace(/[\r\n]+/g, ' ');
+  return line.length > 300 ? `${line.slice(0, 300)}... (${line.length} characters)` : line;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram(argv);
+  if (argv.length === 0) {
+    process.stdout.write(program.helpInformation());
+    return 0;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return (program.getOptionValue('exitCode') as number | undefined) ?? 0;
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
-      process.stderr.write(`l4check: ${e.message.replace(/^error: /, '')}\n`);
+      process.stderr.write(`l4check: ${oneLine(e.message.replace(/^error: /, ''))}\n`);
       return 2;
     }
     if (e instanceof UsageError) {
-      process.stderr.write(`l4check: ${e.message}\n`);
+      process.stderr.write(`l4check: ${oneLine(e.message)}\n`);
       return 2;
     }
     process.stderr.write(`l4check: internal error: ${(e as Error).stack ?? String(e)}\n`);

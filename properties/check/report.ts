@@ -189,7 +189,7 @@ export interface JUnitCase {
 
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-export function junitXML(suite: string, cases: JUnitCase[], seconds: number): string {
+export function junitXML(suite: string, cases: JUnitCase[], seconds: number, properties: Record<string, string> = {}): string {
   const failures = cases.filter((c) => c.failure !== undefined).length;
   const skipped = cases.filter((c) => c.skipped !== undefined).length;
   const body = cases.map((c) => {
@@ -200,6 +200,7 @@ export function junitXML(suite: string, cases: JUnitCase[], seconds: number): st
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites tests="${cases.length}" failures="${failures}" skipped="${skipped}" time="${seconds.toFixed(3)}">`,
     `  <testsuite name="${xml(suite)}" tests="${cases.length}" failures="${failures}" skipped="${skipped}" time="${seconds.toFixed(3)}">`,
+    ...(Object.keys(properties).length > 0 ? ['    <properties>', ...Object.entries(properties).map(([k, v]) => `      <property name="${xml(k)}" value="${xml(v)}"/>`), '    </properties>'] : []),
     ...body,
     '  </testsuite>',
     '</testsuites>',

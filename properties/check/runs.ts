@@ -35,6 +35,9 @@ export interface CheckPlan {
    * fast-check's shrink tree depends on; rerunning r is deterministic and ends where it ended.
    */
   path?: string;
+  /** --only / --skip: the names of the invariants and contracts to run, or to leave out (refinement always runs with kernel both). */
+  only?: readonly string[];
+  skip?: readonly string[];
 }
 
 export function planConfig(plan: Pick<CheckPlan, 'variant' | 'platform'>): Config {
@@ -143,6 +146,14 @@ export function checkIndex(index: number, plan: CheckPlan, setup: RunSetup, dead
 /** The project's invariants and contracts, plus those of the user's file when one is given (--invariants). */
 export async function loadInvariants(file?: string): Promise<Invariant[]> {
   return file === undefined ? [...ALL_CHECKS] : [...ALL_CHECKS, ...(await loadInvariantsFile(file))];
+}
+
+/** The checks a plan runs: --only's, else all but --skip's; an unknown name is an Error naming it. */
+export function selectChecks(list: readonly Invariant[], plan: Pick<CheckPlan, 'only' | 'skip'>): Invariant[] {
+  for (const n of [...(plan.only ?? []), ...(plan.skip ?? [])]) {
+    if (!list.some((i) => i.name === n)) throw new Error(`no invariant or contract "${n}" (l4check list names them)`);
+  }
+  return list.filter((i) => (plan.only === undefined || plan.only.includes(i.name)) && !(plan.skip ?? []).includes(i.name));
 }
 
 export type { ImplModule };

@@ -4,7 +4,7 @@
 // replays the file first; a plain replay says it did not run the checks; the snippet's API works.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
@@ -46,7 +46,10 @@ describe('a failing check', () => {
     expect(again.code).toBe(1);
     const out = JSON.parse(again.stdout);
     expect(out.runsRun).toBe(1);
-    expect(out.failure).toMatchObject({ check: 'no-blocked-senders', path: file });
+    expect(out).toMatchObject({ ok: false, version: expect.stringMatching(/^\d+\.\d+\.\d+/), regressionEvents: 0 });
+    expect(out.failure).toMatchObject({ check: 'no-blocked-senders', path: file, run: Number(reproduce.split(' ').at(-1)) });
+    expect(typeof out.failure.evidence).toBe('object');
+    expect(typeof out.failure.evidence.thread).toBe('string');
   });
 
   it('the next check replays the earlier counterexample first, and stops there while it fails', () => {
@@ -81,5 +84,75 @@ describe('a failing check', () => {
       expect(r.code, p).toBe(2);
       expect(r.stderr.trim().split('\n'), p).toHaveLength(1);
     }
+  });
+});
+
+describe('options and CI', () => {
+  const oneLine = (args: string[], msg: string | RegExp) => {
+    const r = run(args);
+    expect(r.code, args.join(' ').slice(0, 80)).toBe(2);
+    expect(r.stderr.trim().split('\n'), args.join(' ').slice(0, 80)).toHaveLength(1);
+    expect(r.stderr).toMatch(msg);
+    return r;
+  };
+
+  it('absurd values are refused, and an error quotes at most ~300 characters of a huge value, on one line', () => {
+    oneLine(['check', '--shard', '1/99999999999999999999'], '--shard');
+    oneLine(['check', '--weights', 'ipc=99999999999999999999999'], '--weights');
+    const huge = oneLine(['check', '--runs', 'x'.repeat(100_000)], '--runs');
+    expect(huge.stderr.length).toBeLessThan(400);
+    oneLine(['check', '--invariants', 'a\nb'], '--invariants: a b: no such file');
+  });
+
+  it('--junit is checked before the run: a missing folder, or a file that is not a JUnit report, is refused', () => {
+    oneLine(['check', '--junit', join(cwd, 'no-such-folder', 'x.xml')], 'no folder');
+    const trace = join(cwd, 'trace.json');
+    writeFileSync(trace, '{"format":"l4check-trace/1","events":[]}');
+    oneLine(['check', '--junit', trace], 'exists and is not a JUnit report: not overwritten');
+    expect(readFileSync(trace, 'utf8')).toContain('l4check-trace/1');
+  });
+
+  it('JUnit: the suite name carries the shard, properties carry seed, shard and version', () => {
+    const xml = join(cwd, 'report.xml');
+    expect(run(['check', '--kernel', 'spec', '--runs', '2', '--steps', '10', '--seed', '3', '--workers', '1', '--shard', '2/2', '--junit', xml]).code).toBe(0);
+    const text = readFileSync(xml, 'utf8');
+    expect(text).toContain('<testsuite name="l4check check shard 2/2"');
+    expect(text).toContain('<property name="seed" value="3"/>');
+    expect(text).toContain('<property name="shard" value="2/2"/>');
+    expect(text).toMatch(/<property name="version" value="\d+\.\d+\.\d+"\/>/);
+  });
+
+  it('--time-limit that stops before --min-runs runs (default: all) exits 1 with one line saying how many ran', () => {
+    const r = run(['check', '--kernel', 'spec', '--runs', '500', '--steps', '30', '--seed', '1', '--workers', '1', '--time-limit', '0.001', '--json']);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.ok).toBe(false);
+    expect(out.error).toMatch(/^--time-limit stopped the check after \d+ of 500 runs, fewer than --min-runs 500$/);
+    const enough = run(['check', '--kernel', 'spec', '--runs', '500', '--steps', '30', '--seed', '1', '--workers', '1', '--time-limit', '0.001', '--min-runs', '0', '--json']);
+    expect(enough.code).toBe(0);
+    oneLine(['check', '--min-runs', '3'], '--min-runs goes with --time-limit');
+  });
+
+  it('list names refinement and every check; --only / --skip choose, and an unknown name is one line, exit 2', () => {
+    const r = run(['list']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^refinement\s+/);
+    expect(r.stdout).toMatch(/^sym-refs\s+\S/m);
+    expect(r.stdout).toMatch(/^contract-CNode_Mint\s+\S/m);
+    oneLine(['check', '--only', 'no-such-check'], '--only: no invariant or contract "no-such-check"');
+    oneLine(['check', '--skip', 'sym-refs,nope'], '--skip: no invariant or contract "nope"');
+    const only = run(['check', '--kernel', 'spec', '--only', 'sym-refs', '--runs', '1', '--steps', '10', '--seed', '1', '--workers', '1', '--json']);
+    expect(Object.keys(JSON.parse(only.stdout).checks)).toEqual(['sym-refs']);
+  });
+
+  it('l4check alone prints help (exit 0), --version the version, and a closed pipe ends quietly', () => {
+    const help = run([]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: l4check');
+    expect(run(['--version']).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const sample = resolve('scenarios', readdirSync('scenarios').find((f) => f.endsWith('.json'))!);
+    const piped = spawnSync('sh', ['-c', `node ${BIN} replay --json ${sample} | head -c 10`], { encoding: 'utf8' });
+    expect(piped.status).toBe(0);
+    expect(piped.stderr).toBe('');
   });
 });
