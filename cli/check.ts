@@ -22,11 +22,14 @@ import {
   missingCells, nameEvidence, vitestSnippet, writeCounterexample,
 } from '../properties/check/report';
 import { CheckedKernel, type ImplModule, type KernelChoice } from '../properties/check/steppers';
+import { ALL_CHECKS } from '../properties/checks';
+
+const PROJECT_CHECKS = new Set(ALL_CHECKS.map((i) => i.name));
 import { loadImpl } from '../refinement/kernels';
 import { bootState, setSpecFreeze } from '../spec';
 import { applicableInvariants } from '../properties/invariants/run';
 import { traceFiles } from './regress';
-import { UsageError } from './input';
+import { UsageError, corpusDir } from './input';
 import { activeMutant } from '../mutants/apply';
 import { VERSION } from './version';
 
@@ -57,6 +60,7 @@ export interface CheckOpts {
   /** false with --no-replay-failures: earlier counterexamples are not replayed first. */
   replayFailures?: boolean;
   path?: string;
+  corpus?: string;
   minRuns?: string;
   only?: string;
   skip?: string;
@@ -142,6 +146,7 @@ export function parsePlan(o: CheckOpts): CheckPlan {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  if (o.corpus !== undefined && !(existsSync(o.corpus) && statSync(o.corpus).isDirectory())) throw new UsageError(`--corpus: ${quote(o.corpus)}: no such folder`);
   if (o.invariants !== undefined && !existsSync(o.invariants)) throw new UsageError(`--invariants: ${quote(o.invariants)}: no such file`);
   if (o.junit !== undefined) checkJUnitPath(o.junit);
   if (o.platform !== undefined && !isPlatformName(o.platform)) throw new UsageError(`--platform: expected one of ${PLATFORM_NAMES.join(', ')}, got "${quote(o.platform)}"`);
@@ -179,13 +184,16 @@ interface Regression {
   ok: boolean;
   detail: string;
   steps: number;
+  /** The check that failed in it, when one did. */
+  check?: string;
 }
 
 /** Replays regressions/ on the checked kernel: green when nothing fails, or exactly expectViolation does. */
-async function runRegressions(kernel: KernelChoice, invariants: Awaited<ReturnType<typeof loadInvariants>>): Promise<Regression[]> {
-  if (!existsSync('regressions')) return [];
+async function runRegressions(kernel: KernelChoice, invariants: Awaited<ReturnType<typeof loadInvariants>>, corpus?: string): Promise<Regression[]> {
+  const dir = corpusDir('regressions', corpus);
+  if (!existsSync(dir)) return [];
   const impl = kernel === 'spec' ? undefined : await loadImpl();
-  return traceFiles(['regressions']).map((file) => {
+  return traceFiles([dir]).map((file) => {
     let trace;
     try {
       trace = parseTrace(JSON.parse(readFileSync(file, 'utf8')));
@@ -202,7 +210,7 @@ async function runRegressions(kernel: KernelChoice, invariants: Awaited<ReturnTy
     const detail = ok
       ? want ? `fails ${want} at step ${r.failure!.step}, as expected` : 'green'
       : got === undefined ? `expects ${want} to fail, but every check passed` : `step ${r.failure!.step}: ${got} failed: ${JSON.stringify(r.failure!.evidence).slice(0, 300)}`;
-    return { file, ok, detail, steps: r.steps };
+    return { file, ok, detail, steps: r.steps, check: ok ? undefined : got };
   });
 }
 
@@ -316,10 +324,14 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
 
   // Earlier failures first, then the regression corpus.
   const earlier = o.replayFailures === false ? [] : replayFailures(plan, invariants, plan.kernel === 'spec' ? undefined : await loadImpl());
-  const regressions = [...earlier, ...(o.regressions === false ? [] : await runRegressions(plan.kernel, invariants))];
+  const regressions = [...earlier, ...(o.regressions === false ? [] : await runRegressions(plan.kernel, invariants, o.corpus))];
   let events = regressions.reduce((a, r) => a + r.steps, 0);
   for (const r of regressions) log(o.json, `${r.ok ? pc.green('ok  ') : pc.red('FAIL')} ${r.file}: ${r.detail}`);
-  const badRegression = regressions.find((r) => !r.ok);
+  // A corpus trace failing one of the user's own invariants (--invariants) is reported, and the runs
+  // still run: the user's check is under development. Any other failure there stops the check.
+  const own = new Set(invariants.filter((i) => !PROJECT_CHECKS.has(i.name)).map((i) => i.name));
+  const badRegression = regressions.find((r) => !r.ok && !(r.check !== undefined && own.has(r.check)));
+  const ownCorpusFailure = regressions.find((r) => !r.ok && r.check !== undefined && own.has(r.check));
 
   // Then the runs.
   const cells: Cells = new Map();
@@ -354,7 +366,7 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
   }
   const seconds = (Date.now() - started) / 1000;
   const failure = pool?.failure?.failure;
-  const failedCheck = badRegression ? 'regressions' : failure?.original.check;
+  const failedCheck = badRegression ? 'regressions' : failure?.original.check ?? ownCorpusFailure?.check;
   const missing = missingCells(cells);
 
   // The failure: final replay of the shrunk run, the trace with names, the file, the snippet.

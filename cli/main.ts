@@ -97,8 +97,9 @@ function buildProgram(argv: readonly string[]): Command {
     .command('regress')
     .description('replay scenarios/ and regressions/ (or the given files) and report')
     .argument('[files...]', 'trace files or folders')
-    .action(async (files: string[]) => {
-      program.setOptionValue('exitCode', await regressCommand(files));
+    .option('--corpus <dir>', "the project folder whose scenarios/ and regressions/ run (default: the nearest folder up from here with a package.json)")
+    .action(async (files: string[], opts: { corpus?: string }) => {
+      program.setOptionValue('exitCode', await regressCommand(files, opts.corpus));
     });
   program
     .command('check')
@@ -120,6 +121,7 @@ function buildProgram(argv: readonly string[]): Command {
     .option('--notifications <n>', 'notifications in the generated world (1..3, default 2)')
     .option('--weights <kind=n,...>', 'weights of the kinds of random event: ipc, invoke, memory, exception, irq, tick, garbage')
     .option('--no-regressions', 'skip the regression corpus (regressions/): the random runs alone')
+    .option('--corpus <dir>', 'the project folder whose regressions/ run first (default: the nearest folder up from here with a package.json)')
     .option('--no-replay-failures', 'do not replay the earlier counterexamples of this configuration (counterexamples/) first')
     .option('--only <names>', 'run only these invariants and contracts (comma-separated; l4check list names them)')
     .option('--skip <names>', 'run every invariant and contract but these')

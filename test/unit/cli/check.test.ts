@@ -4,7 +4,7 @@
 // replays the file first; a plain replay says it did not run the checks; the snippet's API works.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
@@ -154,5 +154,37 @@ describe('options and CI', () => {
     const piped = spawnSync('sh', ['-c', `node ${BIN} replay --json ${sample} | head -c 10`], { encoding: 'utf8' });
     expect(piped.status).toBe(0);
     expect(piped.stderr).toBe('');
+  });
+});
+
+describe("a user's invariant and the corpus", () => {
+  it('a user invariant that throws is that check failing, with its name and one line (exit 1), not an internal error', () => {
+    const r = run(['check', '--kernel', 'spec', '--runs', '1', '--steps', '10', '--seed', '1', '--workers', '1', '--no-replay-failures', '--invariants', resolve('test/unit/cli/data/throws.ts'), '--json']);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.failure.check).toBe('my-buggy-invariant');
+    expect(out.failure.evidence.threw).toMatch(/^TypeError: /);
+  });
+
+  it('the corpus is found from the project root, not the cwd; a corpus trace failing a user invariant does not stop the runs', () => {
+    // A project of its own: package.json and regressions/ at the root, the check run from a subfolder.
+    const project = mkdtempSync(join(tmpdir(), 'l4check-project-'));
+    writeFileSync(join(project, 'package.json'), '{"name": "my-kernel-study", "private": true}');
+    mkdirSync(join(project, 'regressions'));
+    mkdirSync(join(project, 'notes'));
+    copyFileSync(resolve('regressions/no-lost-messages-sender-copy.json'), join(project, 'regressions', 'sender-copy.json'));
+    const r = spawnSync('node', [BIN, 'check', '--kernel', 'spec', '--runs', '2', '--steps', '30', '--seed', '2', '--workers', '1', '--no-replay-failures', '--invariants', INV, '--json'], { cwd: join(project, 'notes'), encoding: 'utf8' });
+    const out = JSON.parse(r.stdout);
+    expect(out.regressions.map((x: { file: string }) => x.file)).toEqual(['../regressions/sender-copy.json'.replace('../', join(project, '/'))]);
+    expect(out.regressions.some((x: { ok: boolean; detail: string }) => !x.ok && x.detail.includes('no-blocked-senders failed'))).toBe(true);
+    expect(out.runsRun).toBeGreaterThan(0);
+    expect(r.status).toBe(1);
+  });
+
+  it('regress with nothing to run: one line, exit 2', () => {
+    const r = run(['regress']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('nothing to run');
   });
 });
