@@ -11,6 +11,7 @@ import { type BenchOpts, benchCommand } from './bench';
 import { type CheckOpts, checkCommand } from './check';
 import { type ConformOpts, conformCommand } from './conform';
 import { type MutantsOpts, mutantsCommand } from './mutants';
+import { mergeCommand } from './merge';
 import { UsageError, checkMutant, loadTrace, rerunInMutant } from './input';
 import type { Invariant } from '../properties/invariants';
 import { loadInvariants } from '../properties/check/runs';
@@ -139,6 +140,14 @@ function buildProgram(argv: readonly string[]): Command {
     .addOption(new Option('--kernel <kernel>', 'the model to compare: spec, impl, or both with refinement').choices(['spec', 'impl', 'both']).default('both'))
     .action(async (paths: string[], opts: ConformOpts) => {
       program.setOptionValue('exitCode', await conformCommand(paths, opts));
+    });
+  program
+    .command('merge')
+    .description("the check --json reports of a CI matrix's shards as one: events summed, coverage united, a check failed if any shard failed it")
+    .argument('<reports...>', 'check --json reports')
+    .option('--json', 'one JSON summary on stdout')
+    .action((files: string[], opts: { json?: boolean }) => {
+      program.setOptionValue('exitCode', mergeCommand(files, opts));
     });
   program
     .command('list')

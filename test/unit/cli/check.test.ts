@@ -188,3 +188,29 @@ describe("a user's invariant and the corpus", () => {
     expect(r.stderr).toContain('nothing to run');
   });
 });
+
+describe('l4check merge', () => {
+  it("sums the shards' events, unites their coverage, and is ok only when every shard is", () => {
+    const reports = [1, 2].map((i) => {
+      const r = run(['check', '--kernel', 'spec', '--runs', '4', '--steps', '20', '--seed', '9', '--workers', '1', '--shard', `${i}/2`, '--json', '--no-replay-failures']);
+      const f = join(cwd, `shard${i}.json`);
+      writeFileSync(f, r.stdout);
+      return { f, out: JSON.parse(r.stdout) };
+    });
+    const m = run(['merge', '--json', ...reports.map((r) => r.f)]);
+    expect(m.code).toBe(0);
+    const out = JSON.parse(m.stdout);
+    expect(out).toMatchObject({ ok: true, reports: 2, shards: ['1/2', '2/2'], seeds: [9], runsRun: 4 });
+    expect(out.events).toBe(reports[0].out.events + reports[1].out.events);
+    const rows = new Set([...Object.keys(reports[0].out.coverage), ...Object.keys(reports[1].out.coverage)]);
+    expect(new Set(Object.keys(out.coverage))).toEqual(rows);
+    const failed = join(cwd, 'failed.json');
+    writeFileSync(failed, JSON.stringify({ ...reports[0].out, ok: false, checks: { ...reports[0].out.checks, 'sym-refs': 'fail' } }));
+    const bad = JSON.parse(run(['merge', '--json', reports[1].f, failed]).stdout);
+    expect(bad.ok).toBe(false);
+    expect(bad.checks['sym-refs']).toBe('fail');
+    const notReport = run(['merge', resolve('package.json')]);
+    expect(notReport.code).toBe(2);
+    expect(notReport.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
