@@ -351,13 +351,29 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
       const left = done === 0 ? '?' : `${Math.ceil((elapsed / done) * (total - done))}s`;
       bar?.update(done, { events: live, rate: Math.round(live / elapsed), left });
     };
-    pool = await runPool(plan, () => {
-      done++;
-      show();
-    }, (count) => {
-      live += count;
-      show();
-    });
+    // Ctrl-C: a partial summary (what ran, and how to go on) and a partial JUnit file, exit 130.
+    const interrupted = () => {
+      bar?.stop();
+      const what = `interrupted after ${((Date.now() - started) / 1000).toFixed(1)} s: seed ${plan.seed}, ${done} of ${total} runs finished, ${live.toLocaleString('en')} events checked, no check failed so far`;
+      process.stderr.write(`\nl4check check: ${what}\n`);
+      if (o.junit) {
+        const cases = [...regressions.map((r) => ({ name: `regression ${r.file}`, failure: r.ok ? undefined : r.detail })), { name: 'interrupted', failure: what }];
+        writeFileSync(o.junit, junitXML('l4check check (interrupted)', cases, (Date.now() - started) / 1000, { seed: String(plan.seed), shard: `${plan.shard.index}/${plan.shard.count}`, version: VERSION }));
+      }
+      process.exit(130);
+    };
+    process.once('SIGINT', interrupted);
+    try {
+      pool = await runPool(plan, () => {
+        done++;
+        show();
+      }, (count) => {
+        live += count;
+        show();
+      });
+    } finally {
+      process.off('SIGINT', interrupted);
+    }
     bar?.stop();
     for (const r of pool.reports) {
       events += r.steps;

@@ -3,7 +3,7 @@
 // that failed and the invariants file; the reproduce line reruns just that run; the next check
 // replays the file first; a plain replay says it did not run the checks; the snippet's API works.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -212,5 +212,24 @@ describe('l4check merge', () => {
     const notReport = run(['merge', resolve('package.json')]);
     expect(notReport.code).toBe(2);
     expect(notReport.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('Ctrl-C', () => {
+  it('prints a partial summary (seed, runs so far) and writes a partial JUnit file, exit 130', async () => {
+    const xml = join(cwd, 'interrupted.xml');
+    const child = spawn('node', [BIN, 'check', '--kernel', 'spec', '--runs', '100000', '--steps', '40', '--seed', '4', '--workers', '1', '--no-replay-failures', '--junit', xml], { cwd });
+    let stderr = '';
+    let stdout = '';
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    child.stdout.on('data', (d) => {
+      stdout += String(d);
+      // Once the runs have started (the header is out), interrupt.
+      if (stdout.includes('l4check check:')) setTimeout(() => child.kill('SIGINT'), 1500);
+    });
+    const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+    expect(code).toBe(130);
+    expect(stripVTControlCharacters(stderr)).toMatch(/interrupted after [\d.]+ s: seed 4, \d+ of 100000 runs finished, [\d,]+ events checked/);
+    expect(readFileSync(xml, 'utf8')).toContain('<testcase classname="l4check check (interrupted)" name="interrupted"><failure');
   });
 });
