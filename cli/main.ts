@@ -17,6 +17,8 @@ import type { Invariant } from '../properties/invariants';
 import { loadInvariants } from '../properties/check/runs';
 import { PLATFORMS, PLATFORM_NAMES } from '../abi/config';
 import { VERSION } from './version';
+import { stateText, stateView } from '../properties/view/state';
+import type { KernelState } from '../spec';
 
 interface ReplayOpts {
   json?: boolean;
@@ -24,6 +26,8 @@ interface ReplayOpts {
   check?: boolean;
   invariants?: string;
   allowMutant?: boolean;
+  state?: string;
+  explain?: boolean;
 }
 
 /** The project's invariants plus those of a user's file (--invariants); a bad file is bad input. */
@@ -43,9 +47,21 @@ async function replayCommand(file: string, opts: ReplayOpts, argv: readonly stri
   const mutant = checkMutant(trace, file, opts.allowMutant ?? false);
   // The copy runs in this directory, so every path of the command line means the same there.
   if (mutant) return rerunInMutant(mutant, argv);
+  const stateAt = opts.state === undefined ? undefined : Number(opts.state);
+  if (opts.state !== undefined && (!/^\d{1,9}$/.test(opts.state) || stateAt! > trace.events.length)) {
+    throw new UsageError(`--state: expected a step 0..${trace.events.length} (0: after boot), got "${opts.state.slice(0, 40)}"`);
+  }
+  if ((opts.state !== undefined || opts.explain) && opts.kernel === 'impl') throw new UsageError('--state and --explain show the spec state: use the spec kernel (the default) or --check');
   setSpecFreeze(false);
+  // The spec state after each step (index 0: after boot), for --state and --explain.
+  const states: KernelState[] = [];
   let prev: (typeof r.observations)[number] | undefined;
+  if (!opts.json) process.stdout.write(pc.dim(`${'step'.padStart(4)}  ${'event'.padEnd(36)}  ${'running'.padEnd(10)}  what changed\n`));
   const r = replay(trace, {
+    onStep: stateAt !== undefined || opts.explain ? (_e, before, after) => {
+      if (states.length === 0) states.push(before);
+      states.push(after);
+    } : undefined,
     kernel: opts.kernel as KernelName,
     check: opts.check,
     invariants: await invariantsWith(opts.invariants),
@@ -56,11 +72,26 @@ async function replayCommand(file: string, opts: ReplayOpts, argv: readonly stri
       } else {
         const ev = o.step === 0 ? 'boot' : describeRawEvent(trace.events[o.step - 1].raw);
         const changes = describeChanges(prev, o);
-        process.stdout.write(`${String(o.step).padStart(4)}  ${ev.padEnd(36).slice(0, 36)}  ${o.current.padEnd(10)}  ${o.skipped ? pc.dim('(skipped) ') : ''}${changes}\n`);
+        process.stdout.write(`${String(o.step).padStart(4)}  ${ev.padEnd(36)}  ${o.current.padEnd(10)}  ${o.skipped ? pc.dim('(skipped) ') : ''}${changes}\n`);
       }
       prev = o;
     },
   });
+  const show = (k: number, title: string) => {
+    const st = states[k];
+    if (!st) return;
+    if (opts.json) process.stdout.write(JSON.stringify({ stateAfterStep: k, state: stateView(st) }) + '\n');
+    else process.stdout.write(`\n${pc.bold(title)}\n${stateText(stateView(st))}\n`);
+  };
+  if (stateAt !== undefined) {
+    if (stateAt >= states.length) process.stderr.write(`${file}: the replay stopped at step ${states.length - 1}, before step ${stateAt}\n`);
+    show(stateAt, stateAt === 0 ? 'state after boot' : `state after step ${stateAt}`);
+  }
+  if (opts.explain && r.failure) {
+    const at = r.failure.step;
+    show(at - 1, at - 1 === 0 ? 'state after boot (before the failing step)' : `state after step ${at - 1} (before the failing step)`);
+    show(at, `state after step ${at}, where it failed: ${describeFailure(r.failure)}`);
+  } else if (opts.explain && !opts.json) process.stdout.write('\n(--explain: nothing failed)\n');
   if (!r.failure) {
     // A counterexample that `check` wrote failed a check this replay did not run: say so.
     const found = (trace.config.generator as { found?: { check?: unknown; step?: unknown } } | undefined)?.found;
@@ -91,6 +122,8 @@ function buildProgram(argv: readonly string[]): Command {
     .option('--check', 'run both kernels with refinement and every invariant')
     .option('--invariants <file>', "with --check: a module of the user's own invariants, checked with the project's")
     .option('--allow-mutant', 'honour config.mutant')
+    .option('--state <k>', 'then print the kernel state after step K (0: after boot): threads, queues, ready queues, CSpaces, untyped watermarks')
+    .option('--explain', 'on a failure, print the state before and at the failing step')
     .action(async (file: string, opts: ReplayOpts) => {
       program.setOptionValue('exitCode', await replayCommand(file, opts, argv));
     });
