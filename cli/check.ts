@@ -30,6 +30,7 @@ import { bootState, setSpecFreeze } from '../spec';
 import { applicableInvariants } from '../properties/invariants/run';
 import { traceFiles } from './regress';
 import { UsageError, corpusDir } from './input';
+import { checkInvariantsTypes } from './typecheck';
 import { activeMutant } from '../mutants/apply';
 import { VERSION } from './version';
 
@@ -302,6 +303,7 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
   const started = Date.now();
   setSpecFreeze(false);
   const g = plan.generator;
+  if (plan.invariantsFile !== undefined) checkInvariantsTypes(plan.invariantsFile);
   let invariants;
   try {
     invariants = await loadInvariants(plan.invariantsFile);

@@ -17,6 +17,7 @@ import type { Invariant } from '../properties/invariants';
 import { loadInvariants } from '../properties/check/runs';
 import { PLATFORMS, PLATFORM_NAMES } from '../abi/config';
 import { VERSION } from './version';
+import { checkInvariantsTypes } from './typecheck';
 import { stateText, stateView } from '../properties/view/state';
 import type { KernelState } from '../spec';
 
@@ -33,6 +34,7 @@ interface ReplayOpts {
 /** The project's invariants plus those of a user's file (--invariants); a bad file is bad input. */
 async function invariantsWith(file: string | undefined): Promise<Invariant[] | undefined> {
   if (file === undefined) return undefined;
+  checkInvariantsTypes(file);
   try {
     return await loadInvariants(file);
   } catch (e) {

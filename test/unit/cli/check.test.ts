@@ -233,3 +233,15 @@ describe('Ctrl-C', () => {
     expect(readFileSync(xml, 'utf8')).toContain('<testcase classname="l4check check (interrupted)" name="interrupted"><failure');
   });
 });
+
+describe('--invariants files are type-checked before the run', () => {
+  it('a comparison that can never be true is a type error: one line, exit 2, for check and replay --check', () => {
+    const file = resolve('test/unit/cli/data/never-true.ts');
+    for (const args of [['check', '--runs', '1', '--invariants', file], ['replay', '--check', resolve('scenarios/ipc-call-nogrant.json'), '--invariants', file]]) {
+      const r = run(args);
+      expect(r.code, args[0]).toBe(2);
+      expect(r.stderr.trim().split('\n'), args[0]).toHaveLength(1);
+      expect(r.stderr, args[0]).toMatch(/never-true\.ts does not type-check: .*error TS2367/);
+    }
+  });
+});
