@@ -18,7 +18,7 @@ import { traceOf } from '../properties/check/shrink';
 import { runPool } from '../properties/check/pool';
 import { type CheckPlan, type FailureReport, loadInvariants, planConfig, selectChecks } from '../properties/check/runs';
 import {
-  type JUnitCase, addressNames, counterexampleTrace, coverageTable, describeEvent, junitXML, mergeCells,
+  type JUnitCase, SHORT, addressNames, counterexampleTrace, coverageTable, describeEvent, junitXML, mergeCells,
   missingCells, nameEvidence, vitestSnippet, writeCounterexample,
 } from '../properties/check/report';
 import { CheckedKernel, type ImplModule, type KernelChoice } from '../properties/check/steppers';
@@ -62,6 +62,8 @@ export interface CheckOpts {
   replayFailures?: boolean;
   path?: string;
   corpus?: string;
+  /** false with --no-coverage: no matrix in the text summary. */
+  coverage?: boolean;
   minRuns?: string;
   only?: string;
   skip?: string;
@@ -454,10 +456,14 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
     return ok ? 0 : 1;
   }
 
-  log(false, '');
-  log(false, pc.bold('coverage') + ' (✓ reached, ✗ required and never reached):');
-  log(false, coverageTable(cells));
-  log(false, missing.length === 0 ? pc.green('every required cell reached') : pc.yellow(`never reached (${missing.length}): ${missing.join(', ')}`));
+  if (o.coverage !== false) {
+    log(false, '');
+    log(false, pc.bold('coverage') + ' (rows: each system call, method and event kind; columns: the outcome for the calling thread)');
+    log(false, coverageTable(cells));
+    log(false, pc.dim(`✓ reached   ✗ required and never reached   · not required, not reached.   ${Object.entries(SHORT).map(([k, v]) => `${v} ${k}`).join(', ')}; ok: the kernel took the call`));
+  }
+  if (missing.length === 0) log(false, pc.green('every required cell reached'));
+  else log(false, pc.yellow(`never reached (${missing.length}):\n${missing.map((m) => `  ${m}`).join('\n')}`));
   log(false, '');
   for (const n of checkNames) log(false, `${failedCheck === n ? pc.red('FAIL') : badRegression ? pc.yellow('----') : pc.green('pass')}  ${n}`);
   for (const n of skippedNames) log(false, `${pc.dim('skip')}  ${n} ${pc.dim(`(${skipReason(n)})`)}`);

@@ -157,6 +157,7 @@ function buildProgram(argv: readonly string[]): Command {
     .option('--notifications <n>', 'notifications in the generated world (1..3, default 2)')
     .option('--weights <kind=n,...>', 'weights of the kinds of random event: ipc, invoke, memory, exception, irq, tick, garbage')
     .option('--no-regressions', 'skip the regression corpus (regressions/): the random runs alone')
+    .option('--no-coverage', 'leave the coverage matrix out of the text summary (missing cells are still listed)')
     .option('--corpus <dir>', 'the project folder whose regressions/ run first (default: the nearest folder up from here with a package.json)')
     .option('--no-replay-failures', 'do not replay the earlier counterexamples of this configuration (counterexamples/) first')
     .option('--only <names>', 'run only these invariants and contracts (comma-separated; l4check list names them)')

@@ -19,7 +19,7 @@ import type { Cells } from './execute';
 export const COVERAGE_ROWS = [...SYSCALL_NAMES, 'UnknownSyscall', ...METHOD_NAMES, 'load', 'store', 'exception', 'irq', 'tick', 'debugName'];
 const FAULTS = ['CapFault', 'VMFault', 'UnknownSyscall', 'UserException'];
 export const COVERAGE_COLUMNS = ['done', ...SEL4_ERRORS, ...FAULTS, 'Inactive'];
-const SHORT: Record<string, string> = {
+export const SHORT: Record<string, string> = {
   done: 'ok', NoError: 'NoErr', InvalidArgument: 'InvArg', InvalidCapability: 'InvCap', IllegalOperation: 'IllOp',
   RangeError: 'Range', AlignmentError: 'Align', FailedLookup: 'Lookup', TruncatedMessage: 'Trunc', DeleteFirst: 'DelFst',
   RevokeFirst: 'RevFst', NotEnoughMemory: 'NoMem', CapFault: 'CapF', VMFault: 'VMF', UnknownSyscall: 'UnkSys',
