@@ -208,11 +208,12 @@ export const validObjs: StateInvariant = incrementalInvariant(
       }
     }
     for (const slot of c.slots) {
+      // A TCB slot emptied matters too (the reply slot of a thread that is not halted).
+      const owner = slot - (slot % TCB_BYTES);
+      if (s.objects[owner]?.tag === 'TCB') tcbs.add(owner);
       if (s.ctes[slot] === undefined) continue;
       const e = slotContainerProblem(s, slot);
       if (e !== null) return e;
-      const owner = slot - (slot % TCB_BYTES);
-      if (s.objects[owner]?.tag === 'TCB') tcbs.add(owner);
     }
     for (const t of tcbs) {
       const e = tcbProblem(s, t);
