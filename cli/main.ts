@@ -11,7 +11,7 @@ import { type BenchOpts, benchCommand } from './bench';
 import { type CheckOpts, checkCommand } from './check';
 import { type ConformOpts, conformCommand } from './conform';
 import { type MutantsOpts, mutantsCommand } from './mutants';
-import { UsageError, checkMutant, loadTrace } from './input';
+import { UsageError, checkMutant, loadTrace, rerunInMutant } from './input';
 import type { Invariant } from '../properties/invariants';
 import { loadInvariants } from '../properties/check/runs';
 import { PLATFORMS, PLATFORM_NAMES } from '../abi/config';
@@ -34,11 +34,13 @@ async function invariantsWith(file: string | undefined): Promise<Invariant[] | u
   }
 }
 
-async function replayCommand(file: string, opts: ReplayOpts): Promise<number> {
+async function replayCommand(file: string, opts: ReplayOpts, argv: readonly string[]): Promise<number> {
   if (opts.check && opts.kernel !== 'spec') throw new UsageError('--check runs both kernels: do not combine it with --kernel');
   if (opts.invariants !== undefined && !opts.check) throw new UsageError('--invariants needs --check');
   const trace = loadTrace(file);
-  checkMutant(trace, file, opts.allowMutant ?? false);
+  const mutant = checkMutant(trace, file, opts.allowMutant ?? false);
+  // The copy runs in this directory, so every path of the command line means the same there.
+  if (mutant) return rerunInMutant(mutant, argv);
   setSpecFreeze(false);
   let prev: (typeof r.observations)[number] | undefined;
   const r = replay(trace, {
@@ -66,7 +68,7 @@ async function replayCommand(file: string, opts: ReplayOpts): Promise<number> {
   return r.failure.kind === 'internal' ? 3 : 1;
 }
 
-function buildProgram(): Command {
+function buildProgram(argv: readonly string[]): Command {
   const program = new Command('l4check')
     .description('An executable, checkable model of the seL4 microkernel')
     .exitOverride()
@@ -82,7 +84,7 @@ function buildProgram(): Command {
     .option('--invariants <file>', "with --check: a module of the user's own invariants, checked with the project's")
     .option('--allow-mutant', 'honour config.mutant')
     .action(async (file: string, opts: ReplayOpts) => {
-      program.setOptionValue('exitCode', await replayCommand(file, opts));
+      program.setOptionValue('exitCode', await replayCommand(file, opts, argv));
     });
   program
     .command('regress')
@@ -151,7 +153,7 @@ function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = buildProgram(argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return (program.getOptionValue('exitCode') as number | undefined) ?? 0;
