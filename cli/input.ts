@@ -1,8 +1,8 @@
 // Reading user input: trace files and options. Problems are UsageErrors: one line, exit 2.
 
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { type Mutant, activeMutant, materialise, mutantByName } from '../mutants';
 import { type ConfigOverrides, TraceError, parseTraceText, type Trace } from '../abi/trace';
 
@@ -45,3 +45,18 @@ export function rerunInMutant(m: Mutant, argv: readonly string[]): number {
   return r.status ?? 3;
 }
 
+
+/** The project root: the nearest directory from the cwd up that holds a package.json (else the cwd). */
+export function projectRoot(from = process.cwd()): string {
+  for (let d = resolve(from); ; d = dirname(d)) {
+    if (existsSync(join(d, 'package.json'))) return d;
+    if (dirname(d) === d) return resolve(from);
+  }
+}
+
+/** A corpus folder (scenarios, regressions) of the project, as a path relative to the cwd when inside it. */
+export function corpusDir(name: 'scenarios' | 'regressions', corpus?: string): string {
+  const dir = corpus !== undefined ? join(corpus, name) : join(projectRoot(), name);
+  const rel = relative(process.cwd(), dir);
+  return rel === '' || rel.startsWith('..') ? dir : rel;
+}
