@@ -13,6 +13,9 @@ import { bootLayout } from '../../abi/boot';
 import type { KernelState } from '../../spec';
 import { type RawEvent, SLOT_INDEX_ARG, type World } from '../generators';
 import type { Cells } from './execute';
+import { COVERAGE_PATHS, type CoveragePath, PATH_ROW } from '../coverage';
+
+const PATHS = Object.keys(COVERAGE_PATHS) as CoveragePath[];
 
 // ----- coverage --------------------------------------------------------------------------------
 
@@ -28,7 +31,8 @@ export const SHORT: Record<string, string> = {
 
 /**
  * The cells every default run must reach: each syscall with success ("done": the kernel took the
- * call), each method with NoError and every error abi/ lists for it, and each kind of fault.
+ * call), each method with NoError and every error abi/ lists for it, each kind of fault, and
+ * each path of coverage.ts (row PATH_ROW).
  */
 export function requiredCells(): [string, string][] {
   const out: [string, string][] = SYSCALL_NAMES.map((s) => [s, 'done']);
@@ -37,6 +41,7 @@ export function requiredCells(): [string, string][] {
     for (const e of METHODS[m].errors) out.push([m, e]);
   }
   out.push(['Recv', 'CapFault'], ['UnknownSyscall', 'UnknownSyscall'], ['load', 'VMFault'], ['store', 'VMFault'], ['exception', 'UserException']);
+  for (const p of PATHS) out.push([PATH_ROW, p]);
   return out;
 }
 
@@ -55,6 +60,9 @@ export function coverageTable(cells: Cells): string {
     const mark = (c: string) => (got?.has(c) ? '✓' : required.has(`${r}\u0000${c}`) ? '✗' : '·');
     lines.push(`${r.padEnd(w)}  ${cols.map((c) => mark(c).padStart(7)).join('')}`);
   }
+  const paths = cells.get(PATH_ROW);
+  lines.push('paths:');
+  for (const p of PATHS) lines.push(`  ${paths?.has(p) ? '✓' : '✗'} ${p}`);
   return lines.join('\n');
 }
 
