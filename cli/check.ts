@@ -477,6 +477,7 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
     log(false, counterexample.lines.join('\n'));
     log(false, `${pc.bold('evidence')}: ${counterexample.evidence}`);
     log(false, pc.bold('vitest') + ' (once the file is in regressions/):\n' + vitestSnippet(counterexample.path, counterexample.check, plan.invariantsFile));
+    log(false, `${pc.bold('picture')}: l4check view ${counterexample.path}   (one HTML page: the sequence diagram, the failure, the state at each step)`);
     log(false, '');
     log(false, pc.red(pc.bold(`FAILED: ${counterexample.check} at step ${counterexample.step}`)));
     log(false, `${pc.bold('counterexample')}: ${counterexample.path}   (l4check replay --check ${counterexample.path}${plan.invariantsFile ? ` --invariants ${plan.invariantsFile}` : ''})`);

@@ -12,6 +12,7 @@ import { type CheckOpts, checkCommand } from './check';
 import { type ConformOpts, conformCommand } from './conform';
 import { type MutantsOpts, mutantsCommand } from './mutants';
 import { mergeCommand } from './merge';
+import { viewCommand } from './view';
 import { UsageError, checkMutant, loadTrace, rerunInMutant } from './input';
 import type { Invariant } from '../properties/invariants';
 import { loadInvariants } from '../properties/check/runs';
@@ -176,6 +177,16 @@ function buildProgram(argv: readonly string[]): Command {
     .addOption(new Option('--kernel <kernel>', 'the model to compare: spec, impl, or both with refinement').choices(['spec', 'impl', 'both']).default('both'))
     .action(async (paths: string[], opts: ConformOpts) => {
       program.setOptionValue('exitCode', await conformCommand(paths, opts));
+    });
+  program
+    .command('view')
+    .description('a trace as one self-contained HTML page: sequence diagram, the failure, the kernel state at each step')
+    .argument('<file>', 'an l4check-trace/1 file (a scenario, a regression, a counterexample)')
+    .option('-o, --output <file>', 'the page to write (default: FILE with .html, in this folder)')
+    .option('--no-check', 'replay on the spec only (default: both kernels, refinement, every invariant and contract)')
+    .option('--invariants <file>', "with the user's own invariants of this module")
+    .action(async (file: string, opts: { output?: string; check?: boolean; invariants?: string }) => {
+      program.setOptionValue('exitCode', await viewCommand(file, opts, await invariantsWith(opts.invariants)));
     });
   program
     .command('merge')
