@@ -31,6 +31,7 @@ describe('a failing check', () => {
   it('ends its output with the failure, the counterexample and the reproduce line', () => {
     expect(first.code).toBe(1);
     expect(lines.at(-3)).toMatch(/^FAILED: no-blocked-senders at step \d+$/);
+    expect(first.stdout).toContain(`picture: l4check view ${file}`);
     expect(file).toMatch(/^counterexamples\/[0-9a-f]{16}\.json$/);
     expect(reproduce).toMatch(/^--seed 5 --runs 4 --steps 60 --kernel spec --threads 3 --invariants \S+no-blocked-senders\.ts --path \d+$/);
   });

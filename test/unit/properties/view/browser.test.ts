@@ -56,6 +56,12 @@ describe.skipIf(!available && !process.env.CI)('l4check view in Chromium', () =>
     for (const s of v.steps.filter((x) => x.arrows.length > 0)) {
       expect(await p.locator(`g.row[data-step="${s.step}"] g.arrow`).count(), `step ${s.step}`).toBe(s.arrows.length);
     }
+    // What the scenario does: root's Call reaches the server (step 17), whose Reply returns to root (18),
+    // the client's Call reaches the server too (20), and the setup's invocations are boxes with NoError.
+    expect(await p.locator('g.row[data-step="17"] g.arrow[data-kind="ipc"]').textContent()).toBe('ipc: label 1, 1 words');
+    expect(await p.locator('g.row[data-step="18"] g.arrow[data-kind="reply"]').count()).toBe(1);
+    expect(await p.locator('g.row[data-step="20"] g.arrow[data-kind="ipc"]').textContent()).toContain('label 3');
+    expect(await p.locator('g.row[data-step="7"] g.box').textContent()).toContain('TCB_Resume NoError');
     // A step where a thread's state changes: the slider shows it, marked as changed.
     const k = v.steps.findIndex((s, i) => i > 0 && Object.entries(s.states).some(([n, st]) => v.steps[i - 1].states[n] !== undefined && v.steps[i - 1].states[n] !== st));
     const [name, state] = Object.entries(v.steps[k].states).find(([n, st]) => v.steps[k - 1].states[n] !== undefined && v.steps[k - 1].states[n] !== st)!;
