@@ -131,6 +131,16 @@ export const SCHEDULER_MUTANTS: readonly Mutant[] = [
     ],
   },
   {
+    name: 'sched-restart-to-tail',
+    class: 'both',
+    area: 'scheduler',
+    doc: 'restart queues the restarted thread at the tail of its ready queue instead of the head, so it runs after the threads of its priority that were already waiting.',
+    patches: [
+      { file: SPEC_THREAD, find: "  setThreadState(s, t, { tag: 'Restart' });\n  tcbSchedEnqueue(s, t);", replace: "  setThreadState(s, t, { tag: 'Restart' });\n  tcbSchedAppend(s, t);" },
+      { file: IMPL_THREAD, find: '  setThreadState(k, t, THREAD_STATE.Restart);\n  tcbSchedEnqueue(k, t);', replace: '  setThreadState(k, t, THREAD_STATE.Restart);\n  tcbSchedAppend(k, t);' },
+    ],
+  },
+  {
     name: 'spec-append-at-head',
     class: 'spec',
     area: 'scheduler',

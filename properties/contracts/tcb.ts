@@ -53,6 +53,25 @@ function prioritySet(field: 'priority' | 'mcp', arg: string) {
   };
 }
 
+/** A restarted thread: Restart, or Running if it was chosen to run in the same step. */
+const restarted = (s: Invocation['after'], p: PPtr, t: TCB): boolean => t.state.tag === 'Restart' || (t.state.tag === 'Running' && s.curThread === p);
+
+/**
+ * Where a restarted thread that does not run waits: seL4's restart queues it at the head of its
+ * priority's ready queue (tcbSchedEnqueue), ahead of the threads already waiting there — the
+ * manual does not say (docs/contracts.md "the rows follow seL4"). Not judged under lazy scheduling
+ * (the running thread keeps an entry at the head) nor when other interrupt lines are taken at the
+ * kernel's exit (a thread they wake goes to the head too).
+ */
+function restartedFirst(inv: Invocation, t: PPtr): unknown | null {
+  const s = inv.after;
+  if (s.curThread === t || s.config.variant.scheduler === 'lazy') return null;
+  if (inv.before.irqPending.some((p, i) => p && !inv.before.irqMasked[i])) return null;
+  const now = tcb(s, t);
+  const q = now === undefined ? [] : (s.readyQueues[now.priority] ?? []);
+  return q[0] === t ? null : { promise: 'a restarted thread waits at the head of its priority\'s ready queue', thread: threadName(s, t), queue: q.map((p) => threadName(s, p)) };
+}
+
 /** Suspend: the thread is Inactive and in no queue. */
 function suspend(inv: Invocation): unknown | null {
   const t = targetOf(inv);
@@ -69,7 +88,7 @@ function resume(inv: Invocation): unknown | null {
   const now = t === null ? undefined : tcb(inv.after, t);
   if (t === null || was === undefined || now === undefined || was.state.tag !== 'Inactive') return null;
   const ok = now.state.tag === 'Restart' || (now.state.tag === 'Running' && inv.after.curThread === t);
-  return ok ? null : { promise: 'a resumed Inactive thread restarts', thread: threadName(inv.after, t), state: now.state.tag };
+  return ok ? restartedFirst(inv, t) : { promise: 'a resumed Inactive thread restarts', thread: threadName(inv.after, t), state: now.state.tag };
 }
 
 /** Fields a method sets to its arguments (Configure, SetSpace, SetIPCBuffer). */
@@ -124,8 +143,6 @@ function tlsBase(inv: Invocation): unknown | null {
 /** Inactive or blocked: the states Resume and resume_target restart (§6.1.2, §6.1.3). */
 const stopped = (t: TCB): boolean => t.state.tag !== 'Running' && t.state.tag !== 'Restart' && t.state.tag !== 'Idle';
 
-/** A restarted thread: Restart, or Running if it was chosen to run in the same step. */
-const restarted = (s: Invocation['after'], p: PPtr, t: TCB): boolean => t.state.tag === 'Restart' || (t.state.tag === 'Running' && s.curThread === p);
 
 /**
  * The kernel can write a reply beyond the four message registers only into a writable IPC
@@ -138,7 +155,7 @@ function hasReplyBuffer(s: Invocation['after'], t: PPtr): boolean {
 
 /** resume_target: a stopped thread restarts; without it the thread's state is what it was. */
 function resumeKept(inv: Invocation, t: PPtr, was: TCB, now: TCB, resume: boolean): unknown | null {
-  if (resume && stopped(was)) return restarted(inv.after, t, now) ? null : { promise: 'resume_target restarts a stopped thread', thread: threadName(inv.after, t), was: was.state.tag, state: now.state.tag };
+  if (resume && stopped(was)) return restarted(inv.after, t, now) ? restartedFirst(inv, t) : { promise: 'resume_target restarts a stopped thread', thread: threadName(inv.after, t), was: was.state.tag, state: now.state.tag };
   if (!resume && now.state.tag !== was.state.tag) return { promise: 'without resume_target the thread\'s state is kept', thread: threadName(inv.after, t), was: was.state.tag, state: now.state.tag };
   return null;
 }
@@ -227,7 +244,10 @@ function copyRegisters(inv: Invocation): unknown | null {
       return wrong.length === 0 ? null : { promise: 'the target\'s frame / integer registers are the source\'s with their flag, its own without', target: threadName(inv.after, t), source: threadName(inv.after, s), transferFrame: frame, transferInteger: integer, wrong };
     },
     () => (s === t || inv.arg('suspendSource') !== 1 || srcNow.state.tag === 'Inactive' ? null : { promise: 'suspend_source leaves the source Inactive', source: threadName(inv.after, s), state: srcNow.state.tag }),
-    () => (inv.arg('resumeTarget') === 1 && stopped(was) && !restarted(inv.after, t, now) ? { promise: 'resume_target restarts a stopped target', target: threadName(inv.after, t), was: was.state.tag, state: now.state.tag } : null),
+    () => {
+      if (inv.arg('resumeTarget') !== 1 || !stopped(was)) return null;
+      return restarted(inv.after, t, now) ? restartedFirst(inv, t) : { promise: 'resume_target restarts a stopped target', target: threadName(inv.after, t), was: was.state.tag, state: now.state.tag };
+    },
   );
 }
 
