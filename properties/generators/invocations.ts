@@ -117,7 +117,7 @@ function argChoice(w: World, S: Sets, P: SlotPools, irq: IrqConfig, m: MethodNam
       return slots(S.movable, free, S.endpoints);
     case 'CNode_CancelBadgedSends.index': return slots(S.endpoints, [...S.tcbs, ...S.mappedFrames]);
     case 'TCB_BindNotification.notification': return slots(S.notifications, S.endpoints, S.tcbs);
-    case 'IRQHandler_SetNotification.notification': return slots(S.notifications, S.endpoints, free);
+    case 'IRQHandler_SetNotification.notification': return slots(S.notifications, [w.probes.readOnlyNtfn], S.endpoints, free);
     case 'ASIDControl_MakePool.untyped': return slots(S.childless4K, [w.probes.parentUntyped], [18], S.endpoints);
     case 'ASIDPool_Assign.vspace': return slots(S.freePDs, [3], S.endpoints);
     case 'PageTable_Map.vaddr': return g(fc.integer({ min: 5, max: 12 }).map((i) => i * MB), fc.constantFrom(USER_TOP, 0xf0000000), fc.constantFrom(2 * MB, MAPPED_PT_VADDR));
