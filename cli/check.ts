@@ -4,6 +4,7 @@
 // under counterexamples/, and given a vitest snippet. Exit 0 all green, 1 a check failed, 2 bad
 // options. docs/check.md is the user's guide.
 
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { SingleBar } from 'cli-progress';
@@ -19,7 +20,7 @@ import {
   type JUnitCase, addressNames, counterexampleTrace, coverageTable, describeEvent, junitXML, mergeCells,
   missingCells, nameEvidence, vitestSnippet, writeCounterexample,
 } from '../properties/check/report';
-import { CheckedKernel, type KernelChoice } from '../properties/check/steppers';
+import { CheckedKernel, type ImplModule, type KernelChoice } from '../properties/check/steppers';
 import { loadImpl } from '../refinement/kernels';
 import { bootState, setSpecFreeze } from '../spec';
 import { applicableInvariants } from '../properties/invariants/run';
@@ -51,6 +52,15 @@ export interface CheckOpts {
   recordable?: boolean;
   /** false with --no-regressions: the random runs alone. */
   regressions?: boolean;
+  /** false with --no-replay-failures: earlier counterexamples are not replayed first. */
+  replayFailures?: boolean;
+  path?: string;
+}
+
+/** An offending value, short and on one line, for an error message. */
+function quote(v: string): string {
+  const one = v.replace(/[\r\n\t]/g, ' ');
+  return one.length > 200 ? `${one.slice(0, 200)}... (${v.length} characters)` : one;
 }
 
 function int(name: string, v: string | undefined, lo: number, hi: number, dflt: number): number {
@@ -118,8 +128,15 @@ export function parsePlan(o: CheckOpts): CheckPlan {
   }
   if (o.invariants !== undefined && !existsSync(o.invariants)) throw new UsageError(`--invariants: ${o.invariants}: no such file`);
   if (o.platform !== undefined && !isPlatformName(o.platform)) throw new UsageError(`--platform: expected one of ${PLATFORM_NAMES.join(', ')}, got "${o.platform}"`);
+  const runs = int('runs', o.runs, 1, 1_000_000, DEFAULT_RUNS);
+  if (o.path !== undefined) {
+    if (!/^\d{1,7}(:\d{1,9}){0,2000}$/.test(o.path)) throw new UsageError(`--path: expected fast-check's path of a run, r or r:i:j..., got "${quote(o.path)}"`);
+    if (Number(o.path.split(':')[0]) >= runs) throw new UsageError(`--path: run ${o.path.split(':')[0]} is not among the ${runs} runs (give the --runs the failure was found with)`);
+    if (o.shard !== undefined) throw new UsageError('--path runs one run: do not combine it with --shard');
+  }
   return {
-    runs: int('runs', o.runs, 1, 1_000_000, DEFAULT_RUNS),
+    path: o.path,
+    runs,
     seed: o.seed === undefined ? (Date.now() ^ (Math.random() * 0x100000000)) | 0 : int('seed', o.seed, -(2 ** 31), 2 ** 31 - 1, 0),
     kernel: o.kernel as KernelChoice,
     variant: parseVariant(o.variant),
@@ -163,6 +180,72 @@ async function runRegressions(kernel: KernelChoice, invariants: Awaited<ReturnTy
   });
 }
 
+/** The --invariants file as a counterexample records it: its path and a hash of its content. */
+export function invariantsId(file: string | undefined): { path: string; sha256: string } | undefined {
+  if (file === undefined) return undefined;
+  return { path: file, sha256: createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16) };
+}
+
+/** What `check` records in a counterexample's config.generator beside the generator options. */
+export interface FoundRecord {
+  /** The check that failed, and at which step of the file. */
+  found: { check: string; step: number };
+  kernel: KernelChoice;
+  invariants?: { path: string; sha256: string };
+}
+
+/**
+ * The failure database (as Hypothesis keeps one): the counterexamples earlier checks wrote to
+ * counterexamples/ under the same variant, platform and invariants file are replayed before the
+ * corpus, until they pass or are deleted. Files of another configuration, of a mutant, or that
+ * check did not write are left alone.
+ */
+function replayFailures(plan: CheckPlan, invariants: Awaited<ReturnType<typeof loadInvariants>>, impl: ImplModule | undefined): Regression[] {
+  const dir = 'counterexamples';
+  if (!existsSync(dir)) return [];
+  const variant = JSON.stringify(planConfig(plan).variant);
+  const mine = invariantsId(plan.invariantsFile);
+  const out: Regression[] = [];
+  for (const file of traceFiles([dir])) {
+    let trace;
+    try {
+      trace = parseTrace(JSON.parse(readFileSync(file, 'utf8')));
+    } catch {
+      continue;
+    }
+    const g = trace.config.generator as Partial<FoundRecord> | undefined;
+    if (typeof g?.found?.check !== 'string' || trace.config.mutant !== undefined) continue;
+    if (JSON.stringify(trace.config.variant) !== variant || (trace.config.platform ?? 'default') !== (plan.platform ?? 'default')) continue;
+    if (JSON.stringify(g.invariants) !== JSON.stringify(mine)) continue;
+    const checked = g.found.check === 'refinement' ? plan.kernel === 'both' : invariants.some((i) => i.name === g.found!.check);
+    if (!checked) continue;
+    const r = executeTrace(trace, { kernel: plan.kernel, invariants, impl });
+    out.push(r.failure
+      ? { file, ok: false, steps: r.steps, detail: `still fails ${r.failure.check} at step ${r.failure.step} (l4check replay --check ${file}; --no-replay-failures skips these)` }
+      : { file, ok: true, steps: r.steps, detail: `passes now (it failed ${g.found.check}): move it to regressions/ or delete it` });
+  }
+  return out;
+}
+
+/** The options that rerun exactly the failing run (its index: --path) with everything it depended on. */
+export function reproduceArgs(plan: CheckPlan, path: string): string[] {
+  const g = plan.generator;
+  const d = DEFAULT_GENERATOR_OPTIONS;
+  const args = ['--seed', String(plan.seed), '--runs', String(plan.runs), '--steps', String(g.steps)];
+  if (plan.kernel !== 'both') args.push('--kernel', plan.kernel);
+  const variant = Object.entries(plan.variant).map(([k, v]) => `${k}=${String(v)}`);
+  if (variant.length > 0) args.push('--variant', variant.join(','));
+  if ((plan.platform ?? 'default') !== 'default') args.push('--platform', plan.platform!);
+  if (g.threads !== d.threads) args.push('--threads', String(g.threads));
+  if (g.endpoints !== d.endpoints) args.push('--endpoints', String(g.endpoints));
+  if (g.notifications !== d.notifications) args.push('--notifications', String(g.notifications));
+  if (EVENT_KINDS.some((k) => g.weights[k] !== d.weights[k])) args.push('--weights', EVENT_KINDS.map((k) => `${k}=${g.weights[k]}`).join(','));
+  if (g.recordable) args.push('--recordable');
+  if (plan.invariantsFile !== undefined) args.push('--invariants', plan.invariantsFile);
+  args.push('--path', path.split(':')[0]);
+  return args;
+}
+
 /**
  * The counterexample's last replay, on the kernels asked for, with `as` on every event: the
  * trace-level shrink when it still fails there the way the run did, else the shrunk run itself.
@@ -200,8 +283,9 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
   const skipReason = (n: string) => (applicableInvariants(invariants.filter((i) => i.name === n), boot).length > 0
     ? 'needs the impl, which --kernel spec does not run' : `not checked under variant ${JSON.stringify(planConfig(plan).variant)}`);
 
-  // The regression corpus first.
-  const regressions = o.regressions === false ? [] : await runRegressions(plan.kernel, invariants);
+  // Earlier failures first, then the regression corpus.
+  const earlier = o.replayFailures === false ? [] : replayFailures(plan, invariants, plan.kernel === 'spec' ? undefined : await loadImpl());
+  const regressions = [...earlier, ...(o.regressions === false ? [] : await runRegressions(plan.kernel, invariants))];
   let events = regressions.reduce((a, r) => a + r.steps, 0);
   for (const r of regressions) log(o.json, `${r.ok ? pc.green('ok  ') : pc.red('FAIL')} ${r.file}: ${r.detail}`);
   const badRegression = regressions.find((r) => !r.ok);
@@ -252,7 +336,8 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
     const f = r.failure ?? failure.original;
     const names = counterexampleNames(r.events ?? [], worldSetup(world, failure.counterexample.world).length, world, booted);
 
-    const config: Record<string, unknown> = { variant: setup.config.variant, seed: failure.seed, path: failure.path, generator: { ...g, kernel: plan.kernel } };
+    const found: FoundRecord = { found: { check: f.check, step: f.step }, kernel: plan.kernel, invariants: invariantsId(plan.invariantsFile) };
+    const config: Record<string, unknown> = { variant: setup.config.variant, seed: failure.seed, path: failure.path, generator: { ...g, ...found } };
     if (plan.platform !== 'default') config.platform = plan.platform;
     // In a mutant's copy of the project (l4check mutants), the file says which mutant it needs.
     const mutant = activeMutant();
@@ -284,6 +369,7 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
       skipped: skippedNames, regressions, coverage: Object.fromEntries([...cells].map(([r, s]) => [r, [...s].sort()])), missing,
       failure: counterexample && failure ? {
         ...counterexample, seed: failure.seed, fastCheckPath: failure.path, numShrinks: failure.numShrinks,
+        reproduce: `l4check check ${reproduceArgs(plan, failure.path).join(' ')}`,
         // Before shrinking: the corpus and the runs up to the failing one, and the time it was found.
         foundAfter: {
           events: regressions.reduce((a, r) => a + r.steps, 0) + (pool?.reports ?? []).reduce((a, r) => a + (r.failure ? r.failure.originalSteps : r.steps), 0),
@@ -294,15 +380,6 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
     return failedCheck ? 1 : 0;
   }
 
-  if (counterexample && failure) {
-    log(false, '');
-    log(false, pc.red(pc.bold(`${counterexample.check} failed at step ${counterexample.step}`)) + ` (run ${failure.path.split(':')[0]}, shrunk ${failure.numShrinks} times to ${counterexample.events} events)`);
-    log(false, counterexample.lines.join('\n'));
-    log(false, `${pc.bold('evidence')}: ${counterexample.evidence}`);
-    log(false, `${pc.bold('counterexample')}: ${counterexample.path}   (l4check replay --check ${counterexample.path})`);
-    log(false, `${pc.bold('reproduce')}: l4check check --seed ${plan.seed} --runs ${plan.runs} --steps ${g.steps}${o.variant ? ' --variant ' + o.variant.join(',') : ''}${plan.platform !== 'default' ? ' --platform ' + plan.platform : ''}   (fast-check seed ${failure.seed}, path "${failure.path}")`);
-    log(false, pc.bold('vitest') + ':\n' + vitestSnippet(counterexample.path, counterexample.check));
-  }
   log(false, '');
   log(false, pc.bold('coverage') + ' (✓ reached, ✗ required and never reached):');
   log(false, coverageTable(cells));
@@ -314,6 +391,18 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
   const runsRun = pool?.reports.length ?? 0;
   log(false, `${events.toLocaleString('en')} events checked in ${runsRun} runs${regressions.length ? ` and ${regressions.length} regression traces` : ''}, ${seconds.toFixed(1)} s, ${Math.round(events / seconds).toLocaleString('en')} events/s${pool?.notRun ? pc.yellow(` (time limit: ${pool.notRun} runs not run)`) : ''}`);
   log(false, `seed ${plan.seed}`);
+  // The failure last, so that it is what a terminal or a CI log shows at its end.
+  if (counterexample && failure) {
+    log(false, '');
+    log(false, pc.red(pc.bold(`${counterexample.check} failed at step ${counterexample.step}`)) + ` (run ${failure.path.split(':')[0]}, shrunk ${failure.numShrinks} times to ${counterexample.events} events)`);
+    log(false, counterexample.lines.join('\n'));
+    log(false, `${pc.bold('evidence')}: ${counterexample.evidence}`);
+    log(false, pc.bold('vitest') + ' (once the file is in regressions/):\n' + vitestSnippet(counterexample.path, counterexample.check, plan.invariantsFile));
+    log(false, '');
+    log(false, pc.red(pc.bold(`FAILED: ${counterexample.check} at step ${counterexample.step}`)));
+    log(false, `${pc.bold('counterexample')}: ${counterexample.path}   (l4check replay --check ${counterexample.path}${plan.invariantsFile ? ` --invariants ${plan.invariantsFile}` : ''})`);
+    log(false, `${pc.bold('reproduce')}: l4check check ${reproduceArgs(plan, failure.path).join(' ')}`);
+  }
   if (badRegression) process.stderr.write(`l4check check: ${badRegression.file}: ${badRegression.detail}\n`);
   return failedCheck ? 1 : 0;
 }

@@ -11,7 +11,7 @@ import { type BenchOpts, benchCommand } from './bench';
 import { type CheckOpts, checkCommand } from './check';
 import { type ConformOpts, conformCommand } from './conform';
 import { type MutantsOpts, mutantsCommand } from './mutants';
-import { UsageError, checkMutant, loadTrace } from './input';
+import { UsageError, checkMutant, loadTrace, rerunInMutant } from './input';
 import type { Invariant } from '../properties/invariants';
 import { loadInvariants } from '../properties/check/runs';
 import { PLATFORMS, PLATFORM_NAMES } from '../abi/config';
@@ -34,11 +34,13 @@ async function invariantsWith(file: string | undefined): Promise<Invariant[] | u
   }
 }
 
-async function replayCommand(file: string, opts: ReplayOpts): Promise<number> {
+async function replayCommand(file: string, opts: ReplayOpts, argv: readonly string[]): Promise<number> {
   if (opts.check && opts.kernel !== 'spec') throw new UsageError('--check runs both kernels: do not combine it with --kernel');
   if (opts.invariants !== undefined && !opts.check) throw new UsageError('--invariants needs --check');
   const trace = loadTrace(file);
-  checkMutant(trace, file, opts.allowMutant ?? false);
+  const mutant = checkMutant(trace, file, opts.allowMutant ?? false);
+  // The copy runs in this directory, so every path of the command line means the same there.
+  if (mutant) return rerunInMutant(mutant, argv);
   setSpecFreeze(false);
   let prev: (typeof r.observations)[number] | undefined;
   const r = replay(trace, {
@@ -58,7 +60,12 @@ async function replayCommand(file: string, opts: ReplayOpts): Promise<number> {
     },
   });
   if (!r.failure) {
-    const expected = r.expectedViolation ? `; ${r.expectedViolation.check} fails at step ${r.observations.length - 1}, as the trace expects` : ', all checks passed';
+    // A counterexample that `check` wrote failed a check this replay did not run: say so.
+    const found = (trace.config.generator as { found?: { check?: unknown; step?: unknown } } | undefined)?.found;
+    const unchecked = !opts.check && typeof found?.check === 'string'
+      ? `; its checks not run: l4check check found ${found.check} failing at step ${String(found.step)} (replay --check runs them)`
+      : undefined;
+    const expected = r.expectedViolation ? `; ${r.expectedViolation.check} fails at step ${r.observations.length - 1}, as the trace expects` : unchecked ?? ', all checks passed';
     if (!opts.json) process.stderr.write(pc.green(`${file}: ${trace.events.length} events${expected}\n`));
     return 0;
   }
@@ -66,7 +73,7 @@ async function replayCommand(file: string, opts: ReplayOpts): Promise<number> {
   return r.failure.kind === 'internal' ? 3 : 1;
 }
 
-function buildProgram(): Command {
+function buildProgram(argv: readonly string[]): Command {
   const program = new Command('l4check')
     .description('An executable, checkable model of the seL4 microkernel')
     .exitOverride()
@@ -82,7 +89,7 @@ function buildProgram(): Command {
     .option('--invariants <file>', "with --check: a module of the user's own invariants, checked with the project's")
     .option('--allow-mutant', 'honour config.mutant')
     .action(async (file: string, opts: ReplayOpts) => {
-      program.setOptionValue('exitCode', await replayCommand(file, opts));
+      program.setOptionValue('exitCode', await replayCommand(file, opts, argv));
     });
   program
     .command('regress')
@@ -111,6 +118,8 @@ function buildProgram(): Command {
     .option('--notifications <n>', 'notifications in the generated world (1..3, default 2)')
     .option('--weights <kind=n,...>', 'weights of the kinds of random event: ipc, invoke, memory, exception, irq, tick, garbage')
     .option('--no-regressions', 'skip the regression corpus (regressions/): the random runs alone')
+    .option('--no-replay-failures', 'do not replay the earlier counterexamples of this configuration (counterexamples/) first')
+    .option('--path <path>', "rerun only the run at this fast-check path (the reproduce line of a failure gives it)")
     .option('--recordable', 'generate only traces a real seL4 can run (docs/trace-format.md "Traces a real kernel can run")')
     .action(async (opts: CheckOpts) => {
       program.setOptionValue('exitCode', await checkCommand(opts));
@@ -151,7 +160,7 @@ function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = buildProgram(argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return (program.getOptionValue('exitCode') as number | undefined) ?? 0;

@@ -56,7 +56,7 @@ function runCheck(dir: string, args: string[]): Promise<{ code: number | null; s
 }
 
 export async function runMutant(m: Mutant, o: MutantRunOptions): Promise<MutantResult> {
-  const dir = materialise(m, o.root ?? PROJECT_ROOT);
+  const dir = materialise(m, o.root ?? PROJECT_ROOT, true);
   const started = Date.now();
   const args = ['--json', '--workers', '1', '--seed', String(o.seed), ...(o.regressions ? [] : ['--no-regressions']), ...(o.checkArgs ?? [])];
   const r = await runCheck(dir, args);

@@ -155,22 +155,26 @@ export function writeCounterexample(file: CounterexampleFile, dir = 'counterexam
   return path;
 }
 
-/** A vitest test that replays the file with every check, as `replay --check` does. */
-export function vitestSnippet(path: string, check: string): string {
+/**
+ * A vitest test for the counterexample once it is moved to regressions/ (docs/check.md): it replays
+ * the file with every check, as `replay --check` does, through the public entry alone, with the
+ * same invariants file; it fails until the bug is fixed, or — when the file says expectViolation —
+ * until exactly that check fails.
+ */
+export function vitestSnippet(path: string, check: string, invariantsFile?: string): string {
   const name = path.replace(/^.*\//, '').replace(/\.json$/, '');
+  const home = `regressions/${name}.json`;
+  const options = invariantsFile !== undefined ? `{ invariantsFile: ${JSON.stringify(invariantsFile)} }` : '{}';
   return [
-    `// test/counterexample-${name}.test.ts (imports are relative to test/)`,
+    `// test/regression-${name}.test.ts, after: mv ${path} ${home}`,
     `import { readFileSync } from 'node:fs';`,
     `import { expect, it } from 'vitest';`,
-    `import { parseTraceText } from '../abi/trace';`,
-    `import { executeTrace } from '../properties/check/execute';`,
-    `import { loadInvariants } from '../properties/check/runs';`,
-    `import { loadImpl } from '../refinement/kernels';`,
+    `import { checkTrace, parseTraceText } from 'l4check/properties';`,
     ``,
-    `it('${path}: ${check} holds', async () => {`,
-    `  const trace = parseTraceText(readFileSync('${path}', 'utf8'));`,
-    `  const r = executeTrace(trace, { kernel: 'both', invariants: await loadInvariants(), impl: await loadImpl() });`,
-    `  expect(r.failure).toBeUndefined();`,
+    `it('${home}: ${check} holds', async () => {`,
+    `  const trace = parseTraceText(readFileSync('${home}', 'utf8'));`,
+    `  const r = await checkTrace(trace, ${options});`,
+    `  expect(r.failure?.check).toBe(trace.expectViolation);`,
     `});`,
   ].join('\n');
 }

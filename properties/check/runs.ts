@@ -28,6 +28,13 @@ export interface CheckPlan {
   /** The --invariants FILE, loaded in every worker. */
   invariantsFile?: string;
   timeLimitMs?: number;
+  /**
+   * --path: fast-check's path of a failure ("r", or the shrunk "r:i:j..."): only run r is run, and
+   * shrunk again from its start. Replaying the shrink steps of the path directly would not give the
+   * same run: the driver trims each generated run to the events it consumed (recordConsumed), which
+   * fast-check's shrink tree depends on; rerunning r is deterministic and ends where it ended.
+   */
+  path?: string;
 }
 
 export function planConfig(plan: Pick<CheckPlan, 'variant' | 'platform'>): Config {
@@ -37,7 +44,8 @@ export function planConfig(plan: Pick<CheckPlan, 'variant' | 'platform'>): Confi
 }
 
 /** The run indexes of this shard, ascending. */
-export function shardIndexes(plan: Pick<CheckPlan, 'runs' | 'shard'>): number[] {
+export function shardIndexes(plan: Pick<CheckPlan, 'runs' | 'shard' | 'path'>): number[] {
+  if (plan.path !== undefined) return [Number(plan.path.split(':')[0])];
   const out: number[] = [];
   for (let r = plan.shard.index - 1; r < plan.runs; r += plan.shard.count) out.push(r);
   return out;
