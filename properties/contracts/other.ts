@@ -117,6 +117,11 @@ function tick(ctx: StepContext): unknown | null {
   return firstOf(
     () => (now.timeSlice === after.config.timeslice ? null : { promise: 'a thread whose timeslice ran out gets a full one', thread: threadName(after, c), timeslice: after.config.timeslice, now: now.timeSlice }),
     () => {
+      if (after.curThread !== c) return null;
+      const peers = (before.readyQueues[was.priority] ?? []).filter((p) => p !== c && isRunnableTCB(before, p));
+      return peers.length === 0 ? null : { promise: 'a thread whose timeslice ran out lets a ready thread of its priority run', thread: threadName(after, c), ready: peers.map((p) => threadName(after, p)) };
+    },
+    () => {
       if (after.curThread === c || now.priority !== was.priority) return null;
       const q = (after.readyQueues[now.priority] ?? []).filter((p) => isRunnableTCB(after, p));
       return q.length === 0 || q[q.length - 1] === c ? null : { promise: 'a thread whose timeslice ran out goes behind the ready threads of its priority', thread: threadName(after, c), queue: q.map((p) => threadName(after, p)) };

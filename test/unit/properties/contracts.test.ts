@@ -468,5 +468,13 @@ describe('register, IRQ handler, interrupt and tick rows', () => {
       const c = ctx.before.curThread;
       quietThenFires('contract-Tick', { ctx }, (a) => withTCB(a, c, { timeSlice: tcbIn(ctx.before, c).timeSlice }));
     }
+    // At the end of the slice a ready peer of the same priority runs: the thread keeping the CPU is caught.
+    const rotated = ticks.find((c) => {
+      const cur = c.before.curThread;
+      const p = tcbIn(c.before, cur);
+      return p.timeSlice <= 1 && c.after.curThread !== cur && (c.before.readyQueues[p.priority] ?? []).some((q) => q !== cur);
+    });
+    expect(rotated).toBeDefined();
+    quietThenFires('contract-Tick', { ctx: rotated! }, (a) => ({ ...a, curThread: rotated!.before.curThread }));
   });
 });
