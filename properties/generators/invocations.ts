@@ -145,7 +145,8 @@ function argChoice(w: World, S: Sets, P: SlotPools, irq: IrqConfig, m: MethodNam
     case 'source': return slots(S.tcbs, S.endpoints, free);
     // Root's MCP is 255; the other threads' 0 (a RangeError, as a too high priority).
     case 'authority': return slots([1], S.endpoints, w.tcbs);
-    case 'priority': case 'mcp': return g(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 256, max: 300 }));
+    // Now and then the edges: 255 is exactly the root's MCP and 0 the other threads', 256 just above any.
+    case 'priority': case 'mcp': return g(often(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0, 255), 9), often(fc.integer({ min: 256, max: 300 }), fc.constant(256), 9));
     case 'faultEP': return g(pick([0, ...S.endpoints]), fc.constantFrom(99, 0xffffffff));
     case 'cspaceRoot': return slots([2], S.parents, [...S.tcbs, ...S.endpoints]);
     case 'cspaceRootData': case 'vspaceRootData': return g(fc.constant(0), fc.constantFrom(OWN_CSPACE_DATA, 1, 0x20));
