@@ -4,7 +4,7 @@
 import type { Invariant } from '../invariants/types';
 import { contractInvariant } from './adapter';
 import { CNODE_CONTRACTS } from './cnode';
-import { IRQ_CONTRACTS, SYSCALL_CONTRACTS } from './other';
+import { INTERRUPT_CONTRACTS, IRQ_CONTRACTS, SYSCALL_CONTRACTS } from './other';
 import { VSPACE_CONTRACTS } from './vspace';
 import { IPC_CONTRACTS } from './ipc';
 import { TCB_CONTRACTS } from './tcb';
@@ -22,6 +22,7 @@ export const CONTRACT_TABLE: readonly Contract[] = [
   ...IRQ_CONTRACTS,
   ...VSPACE_CONTRACTS,
   ...SYSCALL_CONTRACTS,
+  ...INTERRUPT_CONTRACTS,
   ...IPC_CONTRACTS,
 ];
 

@@ -9,7 +9,7 @@ import { type RawEvent, arbDeviceLine, arbEvent } from './basic';
 import { often, pick, rarely, slotPools } from './choices';
 import { arbWorldInvoke } from './invocations';
 import { UNRECORDABLE_KINDS, isRecordableKind } from './recordable';
-import { ASID_METHODS, type AsidFill, inv, BUFFER_BASE, EVENT_KINDS, SLOT_INDEX_ARG, type EventKind, type GeneratorOptions, type World, type WorldParams, arbWorldParams, layoutWorld } from './world';
+import { ASID_METHODS, type AsidFill, inv, BUFFER_BASE, EVENT_KINDS, MAPPED_PT_VADDR, STALE_VADDR, SLOT_INDEX_ARG, type EventKind, type GeneratorOptions, type World, type WorldParams, arbWorldParams, layoutWorld } from './world';
 
 function arbIPC(w: World): fc.Arbitrary<RawEvent> {
   const P = slotPools(w);
@@ -71,6 +71,9 @@ function arbMemory(w: World): fc.Arbitrary<RawEvent> {
   const addr = fc.oneof(
     { weight: 5, arbitrary: fc.integer({ min: 0, max: w.tcbs.length + 2 }).map((i) => BUFFER_BASE + i * 0x1000 + 0x40) },
     { weight: 2, arbitrary: fc.constantFrom(0x00201000, 0x00200000, 0x00206000, 0x00400000, 0x00202002, 0xe0001000) },
+    // Pages mapped through the probes' page table (overFrame from setup, a spare frame's Page_Map
+    // address), so that their translations are cached when a page or that table is unmapped.
+    { weight: 1, arbitrary: fc.constantFrom(STALE_VADDR + 0x40, MAPPED_PT_VADDR + 0x3040) },
   );
   return fc.oneof(addr.map((v) => ({ load: v })), fc.tuple(addr, fc.nat({ max: 0xffff })).map(([v, x]) => ({ store: v, value: x })));
 }

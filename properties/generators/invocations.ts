@@ -117,7 +117,7 @@ function argChoice(w: World, S: Sets, P: SlotPools, irq: IrqConfig, m: MethodNam
       return slots(S.movable, free, S.endpoints);
     case 'CNode_CancelBadgedSends.index': return slots(S.endpoints, [...S.tcbs, ...S.mappedFrames]);
     case 'TCB_BindNotification.notification': return slots(S.notifications, S.endpoints, S.tcbs);
-    case 'IRQHandler_SetNotification.notification': return slots(S.notifications, S.endpoints, free);
+    case 'IRQHandler_SetNotification.notification': return slots(S.notifications, [w.probes.readOnlyNtfn], S.endpoints, free);
     case 'ASIDControl_MakePool.untyped': return slots(S.childless4K, [w.probes.parentUntyped], [18], S.endpoints);
     case 'ASIDPool_Assign.vspace': return slots(S.freePDs, [3], S.endpoints);
     case 'PageTable_Map.vaddr': return g(fc.integer({ min: 5, max: 12 }).map((i) => i * MB), fc.constantFrom(USER_TOP, 0xf0000000), fc.constantFrom(2 * MB, MAPPED_PT_VADDR));
@@ -146,7 +146,8 @@ function argChoice(w: World, S: Sets, P: SlotPools, irq: IrqConfig, m: MethodNam
     case 'source': return slots(S.tcbs, S.endpoints, free);
     // Root's MCP is 255; the other threads' 0 (a RangeError, as a too high priority).
     case 'authority': return slots([1], S.endpoints, w.tcbs);
-    case 'priority': case 'mcp': return g(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 256, max: 300 }));
+    // Now and then the edges: 255 is exactly the root's MCP and 0 the other threads', 256 just above any.
+    case 'priority': case 'mcp': return g(often(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0, 255), 9), often(fc.integer({ min: 256, max: 300 }), fc.constant(256), 9));
     case 'faultEP': return g(pick([0, ...S.endpoints]), fc.constantFrom(99, 0xffffffff));
     case 'cspaceRoot': return slots([2], S.parents, [...S.tcbs, ...S.endpoints]);
     case 'cspaceRootData': case 'vspaceRootData': return g(fc.constant(0), fc.constantFrom(OWN_CSPACE_DATA, 1, 0x20));

@@ -82,7 +82,7 @@ export interface World {
   /** The watchdog's IRQ handler (line `irqLine`): part of the harness, never drawn by random events. */
   irqHandler: number;
   irqLine: number;
-  /** A second IRQ handler, for random events (line IRQ_PROBE_LINE, signalling the first notification). */
+  /** A second IRQ handler, for random events (line IRQ_PROBE_LINE, signalling the first notification through its badged cap). */
   irqProbe: number;
   /**
    * A cap to the fault endpoint minted with Read and Write only (no Grant, no GrantReply): some
@@ -136,6 +136,8 @@ export interface Probes {
   nest: number;
   /** Where setup makes the inner CNode before moving its cap into the nest (empty after setup). */
   nestInner: number;
+  /** A copy of the first notification cap with Read only: IRQHandler_SetNotification refuses it. */
+  readOnlyNtfn: number;
 }
 
 /** Where the probes' mapped page table sits: the 1 MiB region above the IPC buffers' one. */
@@ -183,7 +185,7 @@ export function layoutWorld(o: GeneratorOptions): World {
   w.probes = {
     spareFrames: take(3), largePage: next++, section: next++, pageTable2: next++, mappedPT: next++, pageDirectory2: next++,
     orphanPD: next++, poolUntyped: next++, parentUntyped: next++, parentChild: next++, ptCopy: next++,
-    orphanFrame: next++, staleFrame: next++, overFrame: next++, utDoomed: next++, nest: next++, nestInner: next++,
+    orphanFrame: next++, staleFrame: next++, overFrame: next++, utDoomed: next++, nest: next++, nestInner: next++, readOnlyNtfn: next++,
   };
   const name = (slots: number[], p: string) => slots.forEach((s, i) => w.slotNames.set(s, `${p}${i}`));
   for (const [s, n] of [[1, 'rootTCB'], [2, 'rootCNode'], [3, 'rootPD'], [4, 'irqControl'], [5, 'asidControl'], [6, 'asidPool'], [10, 'rootBuffer'], [16, 'rootPT'], [17, 'ut17'], [18, 'ut18'], [19, 'ut19']] as const) w.slotNames.set(s, n);
@@ -199,7 +201,7 @@ export function layoutWorld(o: GeneratorOptions): World {
   w.harness = [w.irqHandler, w.watchdog, w.watchdogNtfn, HARNESS_UNTYPED];
   const P = w.probes;
   name(P.spareFrames, 'frame_spare');
-  for (const k of ['largePage', 'section', 'pageTable2', 'pageDirectory2', 'mappedPT', 'ptCopy', 'orphanPD', 'poolUntyped', 'parentUntyped', 'parentChild', 'orphanFrame', 'staleFrame', 'overFrame', 'utDoomed', 'nest'] as const) w.slotNames.set(P[k], k);
+  for (const k of ['largePage', 'section', 'pageTable2', 'pageDirectory2', 'mappedPT', 'ptCopy', 'orphanPD', 'poolUntyped', 'parentUntyped', 'parentChild', 'orphanFrame', 'staleFrame', 'overFrame', 'utDoomed', 'nest', 'readOnlyNtfn'] as const) w.slotNames.set(P[k], k);
   return w;
 }
 
@@ -293,7 +295,8 @@ export function worldSetup(w: World, p: WorldParams): RawEvent[] {
   out.push(inv('IRQHandler_SetNotification', w.irqHandler, { notification: w.watchdogNtfn }));
   out.push(inv('IRQHandler_Ack', w.irqHandler));
   out.push(inv('IRQControl_Get', 4, { irq: IRQ_PROBE_LINE, root: 2, index: w.irqProbe, depth: 32 }));
-  out.push(inv('IRQHandler_SetNotification', w.irqProbe, { notification: w.ntfns[0] }));
+  // Through a badged cap, so that what an interrupt delivers shows the line's badge.
+  out.push(inv('IRQHandler_SetNotification', w.irqProbe, { notification: w.badgedNtfns[0] ?? w.ntfns[0] }));
   out.push(...probesSetup(w));
   if (p.asidFill === 'table') out.push(...tableFill());
   if (p.asidFill === 'pool') out.push(...poolFill());
@@ -350,6 +353,7 @@ function probesSetup(w: World): RawEvent[] {
     retype(ut, 'CNode', [P.nest], NEST_RADIX),
     retype(ut, 'CNode', [P.nestInner], 1),
     inv('CNode_Move', P.nest, { destIndex: 0, destDepth: NEST_RADIX, srcRoot: 2, srcIndex: P.nestInner, srcDepth: 32 }),
+    inv('CNode_Mint', 2, { destIndex: P.readOnlyNtfn, destDepth: 32, srcRoot: 2, srcIndex: w.ntfns[0], srcDepth: 32, rights: 'R', badge: 0 }),
   ];
 }
 

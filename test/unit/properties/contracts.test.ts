@@ -395,3 +395,86 @@ describe('VSpace and IRQ rows', () => {
     quietThenFires('contract-IRQControl_Get', k, (a) => withCap(a, slot, { tag: 'IRQHandlerCap', irq: k.inv.arg('irq')! + 1 }));
   });
 });
+
+describe('register, IRQ handler, interrupt and tick rows', () => {
+  const target = (f: Found): PPtr => (f.inv.target.cap as { ptr: number }).ptr;
+  const tcbIn = (s: KernelState, p: PPtr): TCB => s.objects[p] as TCB;
+  const irqOf = (f: Found): number => (f.inv.target.cap as { irq: number }).irq;
+  const irqSlot = (irq: number): PPtr => 0x4000 + 16 * irq;
+
+  it('ReadRegisters: a reply word that is not the thread\'s register, a short reply, or a changed state, is caught', () => {
+    const f = find('TCB_ReadRegisters', 'success', ({ inv }) => inv.outcome.tag === 'replied' && inv.arg('suspendSource') === 0);
+    const d = tcbIn(f.ctx.after, f.inv.invoker).delivered;
+    quietThenFires('contract-TCB_ReadRegisters', f, (a) => withTCB(a, f.inv.invoker, { delivered: { ...d, mrs: d.mrs!.map((v, i) => (i === 0 ? (v + 1) >>> 0 : v)) } }));
+    quietThenFires('contract-TCB_ReadRegisters', f, (a) => withTCB(a, f.inv.invoker, { delivered: { ...d, info: { ...d.info!, length: d.info!.length - 1 }, mrs: d.mrs!.slice(0, -1) } }));
+    const st = tcbIn(f.ctx.before, target(f)).state;
+    quietThenFires('contract-TCB_ReadRegisters', f, (a) => withTCB(a, target(f), { state: st.tag === 'Inactive' ? { tag: 'Restart' } : { tag: 'Inactive' } }));
+  });
+
+  it('WriteRegisters: a register other than the value given, or a resumed target left stopped, is caught', () => {
+    const f = find('TCB_WriteRegisters', 'success', ({ inv }) => (inv.arg('count') ?? 0) >= 1);
+    const regs = tcbIn(f.ctx.after, target(f)).registers;
+    quietThenFires('contract-TCB_WriteRegisters', f, (a) => withTCB(a, target(f), { registers: regs.map((v, i) => (i === REG.pc ? (v + 4) >>> 0 : v)) }));
+    const g = find('TCB_WriteRegisters', 'success', ({ inv }) => inv.arg('resumeTarget') === 1 && tcbIn(inv.before, (inv.target.cap as { ptr: number }).ptr).state.tag === 'Inactive');
+    quietThenFires('contract-TCB_WriteRegisters', g, (a) => withTCB(a, target(g), { state: { tag: 'Inactive' } }));
+  });
+
+  it('CopyRegisters: a transferred register that is not the source\'s, or one kept that moved, is caught', () => {
+    const f = find('TCB_CopyRegisters', 'success', ({ inv }) => {
+      const s = inv.capArg('source')?.cap as { ptr: number } | undefined;
+      const t = (inv.target.cap as { ptr: number }).ptr;
+      return s !== undefined && s.ptr !== t && s.ptr !== inv.invoker && t !== inv.invoker && (inv.arg('transferFrame') === 1 || inv.arg('transferInteger') === 1);
+    });
+    const regs = tcbIn(f.ctx.after, target(f)).registers;
+    const i = f.inv.arg('transferFrame') === 1 ? REG.pc : REG.r2;
+    quietThenFires('contract-TCB_CopyRegisters', f, (a) => withTCB(a, target(f), { registers: regs.map((v, j) => (j === i ? (v + 4) >>> 0 : v)) }));
+  });
+
+  it('IRQHandler Ack / SetNotification / Clear: a line left masked, a notification not set or not cleared, is caught', () => {
+    const f = find('IRQHandler_Ack', 'success', ({ inv }) => !inv.before.irqPending[(inv.target.cap as { irq: number }).irq]);
+    quietThenFires('contract-IRQHandler_Ack', f, (a) => ({ ...a, irqMasked: a.irqMasked.map((m, i) => (i === irqOf(f) ? true : m)) }));
+    const g = find('IRQHandler_SetNotification', 'success');
+    quietThenFires('contract-IRQHandler_SetNotification', g, (a) => withCap(a, irqSlot(irqOf(g)), { tag: 'NullCap' }));
+    const given = g.inv.extra[0].cap as Cap & { tag: 'NotificationCap' };
+    quietThenFires('contract-IRQHandler_SetNotification', g, (a) => withCap(a, irqSlot(irqOf(g)), { ...given, badge: (given.badge + 1) >>> 0 }));
+    const h = find('IRQHandler_Clear', 'success', ({ inv }) => capAt(inv.before, irqSlot((inv.target.cap as { irq: number }).irq)).tag !== 'NullCap');
+    quietThenFires('contract-IRQHandler_Clear', h, (a) => withCap(a, irqSlot(irqOf(h)), capAt(h.ctx.before, irqSlot(irqOf(h)))));
+  });
+
+  it('Interrupt: a delivered line left unmasked, or a signal without the line\'s badge, is caught', () => {
+    const ctx = steps.find((c) => c.event.tag === 'irq' && c.before.irqStates[c.event.line] === 'Signal' && !c.before.irqMasked[c.event.line] && capAt(c.before, irqSlot(c.event.line)).tag === 'NotificationCap');
+    expect(ctx).toBeDefined();
+    const line = (ctx!.event as { line: number }).line;
+    quietThenFires('contract-Interrupt', { ctx: ctx! }, (a) => ({ ...a, irqMasked: a.irqMasked.map((m, i) => (i === line ? false : m)) }));
+    const cap = capAt(ctx!.before, irqSlot(line)) as Cap & { tag: 'NotificationCap' };
+    const n = ctx!.before.objects[cap.ptr] as { state: string; queue: PPtr[] };
+    // Whoever got the signal gets a badge other than the line's: the waiter, or the word.
+    const broken = (a: KernelState): KernelState => {
+      if (n.state === 'Waiting') {
+        const w = n.queue[0];
+        return withTCB(a, w, { delivered: { ...tcbIn(a, w).delivered, badge: (cap.badge ^ 1) >>> 0 } });
+      }
+      return { ...a, objects: { ...a.objects, [cap.ptr]: { ...(a.objects[cap.ptr] as object), state: 'Active', word: 0 } as never } };
+    };
+    if (cap.badge !== 0) quietThenFires('contract-Interrupt', { ctx: ctx! }, broken);
+  });
+
+  it('Tick: a timeslice not charged, or not refilled at its end, is caught', () => {
+    const ticks = steps.filter((c) => c.event.tag === 'tick' && c.event.count === 1 && c.before.curThread !== c.before.idleThread && tcbIn(c.before, c.before.curThread).state.tag === 'Running');
+    const mid = ticks.find((c) => tcbIn(c.before, c.before.curThread).timeSlice > 1);
+    const last = ticks.find((c) => tcbIn(c.before, c.before.curThread).timeSlice <= 1);
+    expect(mid && last).toBeDefined();
+    for (const ctx of [mid!, last!]) {
+      const c = ctx.before.curThread;
+      quietThenFires('contract-Tick', { ctx }, (a) => withTCB(a, c, { timeSlice: tcbIn(ctx.before, c).timeSlice }));
+    }
+    // At the end of the slice a ready peer of the same priority runs: the thread keeping the CPU is caught.
+    const rotated = ticks.find((c) => {
+      const cur = c.before.curThread;
+      const p = tcbIn(c.before, cur);
+      return p.timeSlice <= 1 && c.after.curThread !== cur && (c.before.readyQueues[p.priority] ?? []).some((q) => q !== cur);
+    });
+    expect(rotated).toBeDefined();
+    quietThenFires('contract-Tick', { ctx: rotated! }, (a) => ({ ...a, curThread: rotated!.before.curThread }));
+  });
+});
