@@ -133,7 +133,7 @@ function argChoice(w: World, S: Sets, P: SlotPools, irq: IrqConfig, m: MethodNam
     case 'type': return g(pick(OBJECT_TYPES), fc.integer({ min: OBJECT_TYPES.length, max: 40 }));
     case 'sizeBits': return g(fc.constantFrom(0, 0, 4, 5, 6, 12), fc.integer({ min: 13, max: 40 }));
     case 'numObjects': return g(fc.integer({ min: 1, max: 3 }), fc.constantFrom(0, 300, 5000));
-    case 'rights': return g(pick(['RWGP', 'RW', 'R', 'W', 'RWG', 'RG']), fc.integer({ min: 0, max: 15 }));
+    case 'rights': return g(pick(['RWGP', 'RW', 'R', 'W', 'RWG', 'RG', 'RWP', 'WP']), fc.integer({ min: 0, max: 15 }));
     case 'badge': case 'destBadge': case 'pivotBadge': return g(fc.nat({ max: 20 }));
     // ReadRegisters takes 1..19 (N_USER_REGISTERS); WriteRegisters' stub message holds 19. The
     // edges (18, 19 and 20: the thread ID registers and just past them) come often.
