@@ -116,11 +116,11 @@ export const IPC_MUTANTS: readonly Mutant[] = [
     patches: [{ file: TRANSFER_SPEC, find: 'doIPCTransfer(s, sender, null, 0, grant, receiver);', replace: 'doIPCTransfer(s, sender, null, 0, true, receiver);' }],
   },
   {
-    name: 'spec-sender-stays-blocked',
+    name: 'spec-recv-block-grants',
     class: 'spec',
     area: 'ipc',
-    doc: 'The abstract Recv takes a plain (non-Call) sender\'s message but forgets to set the sender running again.',
-    patches: [{ file: EP_SPEC, find: "} else {\n        setThreadState(s, sender, { tag: 'Running' });\n        possibleSwitchTo(s, sender);\n      }", replace: '} else {\n        possibleSwitchTo(s, sender);\n      }' }],
+    doc: 'The abstract Recv that blocks records the Grant right for the receiver whatever the rights of its endpoint cap.',
+    patches: [{ file: EP_SPEC, find: "setThreadState(s, thread, { tag: 'BlockedOnReceive', ep, canGrant: cap.rights.grant });", replace: "setThreadState(s, thread, { tag: 'BlockedOnReceive', ep, canGrant: true });" }],
   },
   {
     name: 'impl-fastpath-call-badge-zero',

@@ -146,7 +146,8 @@ function argChoice(w: World, S: Sets, P: SlotPools, irq: IrqConfig, m: MethodNam
     // Root's MCP is 255; the other threads' 0 (a RangeError, as a too high priority).
     case 'authority': return slots([1], S.endpoints, w.tcbs);
     case 'priority': case 'mcp': return g(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 256, max: 300 }));
-    case 'faultEP': return g(pick([0, ...S.endpoints]), fc.constantFrom(99, 0xffffffff));
+    // A free slot may later hold a minted endpoint cap with fewer rights (a handler without Write or Grant).
+    case 'faultEP': return g(pick([0, ...S.endpoints]), pick(free), fc.constantFrom(99, 0xffffffff));
     case 'cspaceRoot': return slots([2], S.parents, [...S.tcbs, ...S.endpoints]);
     case 'cspaceRootData': case 'vspaceRootData': return g(fc.constant(0), fc.constantFrom(OWN_CSPACE_DATA, 1, 0x20));
     case 'vspaceRoot': return slots([3], S.freePDs, S.parents, S.endpoints);
