@@ -33,9 +33,9 @@ function generated(o: GeneratorOptions, seed: number, index: number) {
 const hash = (x: unknown) => createHash('sha256').update(JSON.stringify(x)).digest('hex');
 
 describe('without the option', () => {
-  it('the generator makes the events it made before the option existed (seed 1, runs 0 and 9: hashes pinned before the change)', () => {
-    expect(hash(generated(DEFAULT_GENERATOR_OPTIONS, 1, 0).events)).toBe('514913031cd8cf0d809e6b6ff4f655fb9550cfec46b5b2c416f92e55dea31b08');
-    expect(hash(generated(DEFAULT_GENERATOR_OPTIONS, 1, 9).events)).toBe('52ca0a694757fc15a059ae593970fb843272b779b3edef80c7a6343274621ea9');
+  it('the generator makes the events it made before the option existed (seed 1, runs 0 and 9: hashes pinned before the change, re-pinned when h-ipc biased the rights and fault endpoints)', () => {
+    expect(hash(generated(DEFAULT_GENERATOR_OPTIONS, 1, 0).events)).toBe('9565d3f35c46e2c237df95968051905e6de0b9728f71e3dce4a43b57c38f9d43');
+    expect(hash(generated(DEFAULT_GENERATOR_OPTIONS, 1, 9).events)).toBe('11dabae3d1aa12f69afaadc52127ddfd4765f5f8108bdcc21e5ceea02174bfef');
   });
 
   it('the default options and `l4check check` without --recordable carry no recordable key (config.generator unchanged)', () => {
