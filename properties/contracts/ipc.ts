@@ -1,7 +1,9 @@
 // IPC, notification and fault rows (seL4 reference manual §2.2 "System Calls", §4.2 "Endpoints":
 // §4.2.1 "Endpoint Badges", §4.2.2 "Capability Transfer", §4.2.4 "Calling and Replying";
-// §5.2 "Signalling, Polling and Waiting"; §6.2 "Faults"). Delivery is judged where the step shows
-// it: a send to an endpoint with a receiver waiting goes to the first receiver at once.
+// §5.2 "Signalling, Polling and Waiting"; §5.3 "Binding Notifications"; §6.2 "Faults"). Delivery
+// is judged where the step shows it: a send to an endpoint with a receiver waiting goes to the
+// first receiver at once; a send or receive with nobody on the other side blocks at the tail of
+// the queue, or, non-blocking, runs on.
 
 import { FAULT_TYPES } from '../../abi/errors';
 import { UNKNOWN_SYSCALL_REGISTERS, USER_EXCEPTION_REGISTERS, sanitiseRegister } from '../../abi/registers';
@@ -166,8 +168,11 @@ function noReceiver(st: SyscallStep, cap: Cap & { tag: 'EndpointCap' }): unknown
  * Recv / NBRecv: from an endpoint with a sender waiting, the first sender's message arrives with
  * the badge of the cap it sent through, caps only if that cap had Grant; a caller then waits for
  * the reply (Grant or GrantReply: a reply cap to it in the receiver) or is suspended; a plain
- * sender runs on. From an active notification the receiver gets the word, which is cleared.
- * Receivers with a bound notification are not judged (a signal may arrive instead).
+ * sender runs on. With no sender waiting a Recv blocks at the tail of the endpoint's queue and
+ * an NBRecv runs on; an active bound notification is delivered first (§5.3). From an active
+ * notification the receiver gets the word, which is cleared; an inactive one queues a Wait at its
+ * tail and lets a Poll run on. Also the receive half of ReplyRecv (judged from the state before
+ * the reply, which touches no endpoint or notification).
  */
 function recv(st: SyscallStep): unknown | null {
   const cap = st.target?.cap;
