@@ -242,10 +242,11 @@ export function worldSetup(w: World, p: WorldParams): RawEvent[] {
     out.push(inv('CNode_Mint', cnode, { destIndex: dest, destDepth: depth, srcRoot: 2, srcIndex: src, srcDepth: 32, rights, badge }));
   const copy = (cnode: number, dest: number, src: number) =>
     out.push(inv('CNode_Copy', cnode, { destIndex: dest, destDepth: OWN_CNODE_RADIX, srcRoot: 2, srcIndex: src, srcDepth: 32, rights: 'RWGP' }));
-  // The last endpoint's badged cap may only send and grant replies (Write, GrantReply): Calls and
-  // faults through it give reply caps without Grant, and a handler cap without Grant (seL4 accepts it).
+  // The last endpoint's badged cap has no Grant (Read, Write, GrantReply): a receiver through it
+  // gets reply caps without Grant, senders through it transfer no caps, and as a fault handler cap
+  // it has GrantReply alone (which seL4 accepts).
   const last = w.eps.length - 1;
-  w.eps.forEach((ep, i) => mint(2, 32, w.badgedEps[i], ep, i === last ? 'WP' : 'RWGP', i + 1));
+  w.eps.forEach((ep, i) => mint(2, 32, w.badgedEps[i], ep, i === last ? 'RWP' : 'RWGP', i + 1));
   w.ntfns.forEach((n, i) => mint(2, 32, w.badgedNtfns[i], n, 'RW', 1 << i));
   w.cnodes.forEach((cn, k) => {
     copy(cn, 1, w.tcbs[k]);
