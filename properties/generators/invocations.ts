@@ -134,7 +134,7 @@ function argChoice(w: World, S: Sets, P: SlotPools, irq: IrqConfig, m: MethodNam
     case 'type': return g(pick(OBJECT_TYPES), fc.integer({ min: OBJECT_TYPES.length, max: 40 }));
     case 'sizeBits': return g(fc.constantFrom(0, 0, 4, 5, 6, 12), fc.integer({ min: 13, max: 40 }));
     case 'numObjects': return g(fc.integer({ min: 1, max: 3 }), fc.constantFrom(0, 300, 5000));
-    case 'rights': return g(pick(['RWGP', 'RW', 'R', 'W', 'RWG', 'RG']), fc.integer({ min: 0, max: 15 }));
+    case 'rights': return g(pick(['RWGP', 'RW', 'R', 'W', 'RWG', 'RG', 'RWP', 'WP']), fc.integer({ min: 0, max: 15 }));
     case 'badge': case 'destBadge': case 'pivotBadge': return g(fc.nat({ max: 20 }));
     // ReadRegisters takes 1..19 (N_USER_REGISTERS); WriteRegisters' stub message holds 19. The
     // edges (18, 19 and 20: the thread ID registers and just past them) come often.
@@ -148,7 +148,8 @@ function argChoice(w: World, S: Sets, P: SlotPools, irq: IrqConfig, m: MethodNam
     case 'authority': return slots([1], S.endpoints, w.tcbs);
     // Now and then the edges: 255 is exactly the root's MCP and 0 the other threads', 256 just above any.
     case 'priority': case 'mcp': return g(often(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0, 255), 9), often(fc.integer({ min: 256, max: 300 }), fc.constant(256), 9));
-    case 'faultEP': return g(pick([0, ...S.endpoints]), fc.constantFrom(99, 0xffffffff));
+    // A free slot may later hold a minted endpoint cap with fewer rights (a handler without Write or Grant).
+    case 'faultEP': return g(pick([0, ...S.endpoints]), pick(free), fc.constantFrom(99, 0xffffffff));
     case 'cspaceRoot': return slots([2], S.parents, [...S.tcbs, ...S.endpoints]);
     case 'cspaceRootData': case 'vspaceRootData': return g(fc.constant(0), fc.constantFrom(OWN_CSPACE_DATA, 1, 0x20));
     case 'vspaceRoot': return slots([3], S.freePDs, S.parents, S.endpoints);

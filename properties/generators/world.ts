@@ -215,7 +215,7 @@ export interface WorldParams {
   priorities: number[];
   /** Root's priority once setup is done (threads above it run at once). */
   rootPriority: number;
-  /** Thread i has the fault endpoint (the last endpoint) or none. */
+  /** Thread i has the fault endpoint (the last endpoint, through its badged cap for odd i) or none. */
   faultHandler: boolean[];
   /** Thread i's fault endpoint is epReduced instead (when it has one): its faults stop it. Absent: none is. */
   reducedHandler?: boolean[];
@@ -266,7 +266,11 @@ export function worldSetup(w: World, p: WorldParams): RawEvent[] {
     out.push(inv('CNode_Mint', cnode, { destIndex: dest, destDepth: depth, srcRoot: 2, srcIndex: src, srcDepth: 32, rights, badge }));
   const copy = (cnode: number, dest: number, src: number) =>
     out.push(inv('CNode_Copy', cnode, { destIndex: dest, destDepth: OWN_CNODE_RADIX, srcRoot: 2, srcIndex: src, srcDepth: 32, rights: 'RWGP' }));
-  w.eps.forEach((ep, i) => mint(2, 32, w.badgedEps[i], ep, 'RWGP', i + 1));
+  // The last endpoint's badged cap has no Grant (Read, Write, GrantReply): a receiver through it
+  // gets reply caps without Grant, senders through it transfer no caps, and as a fault handler cap
+  // it has GrantReply alone (which seL4 accepts).
+  const last = w.eps.length - 1;
+  w.eps.forEach((ep, i) => mint(2, 32, w.badgedEps[i], ep, i === last ? 'RWP' : 'RWGP', i + 1));
   w.ntfns.forEach((n, i) => mint(2, 32, w.badgedNtfns[i], n, 'RW', 1 << i));
   const faultEP = w.eps[w.eps.length - 1];
   mint(2, 32, w.epReduced, faultEP, 'RW', 0);
@@ -279,10 +283,13 @@ export function worldSetup(w: World, p: WorldParams): RawEvent[] {
     for (const s of [...w.ntfns, ...w.badgedEps, ...w.badgedNtfns, w.epReduced, w.epDoomed]) copy(cn, s, s);
   });
   w.tcbs.forEach((_, i) => out.push(inv('Page_Map', w.frames[i], { vspace: 3, vaddr: BUFFER_BASE + i * 0x1000, rights: 'RW', attr: 0 })));
+  // Threads take the last endpoint as their fault handler, every other one through its badged cap
+  // (GrantReply without Grant); a reduced handler (no Grant or GrantReply) stops the thread.
+  const faultEPs = [faultEP, w.badgedEps[last]];
   w.tcbs.forEach((t, i) => {
     const own = i < w.cnodes.length;
     out.push(inv('TCB_Configure', t, {
-      faultEP: p.faultHandler[i] ? (p.reducedHandler?.[i] === true ? w.epReduced : faultEP) : 0, cspaceRoot: own ? w.cnodes[i] : 2, cspaceRootData: own ? OWN_CSPACE_DATA : 0,
+      faultEP: p.faultHandler[i] ? (p.reducedHandler?.[i] === true ? w.epReduced : faultEPs[i % 2]) : 0, cspaceRoot: own ? w.cnodes[i] : 2, cspaceRootData: own ? OWN_CSPACE_DATA : 0,
       vspaceRoot: 3, vspaceRootData: 0, buffer: BUFFER_BASE + i * 0x1000, bufferFrame: w.frames[i],
     }));
     out.push(inv('TCB_SetPriority', t, { authority: 1, priority: p.priorities[i] }));

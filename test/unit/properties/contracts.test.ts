@@ -360,6 +360,119 @@ describe('IPC, notification and fault rows', () => {
   });
 });
 
+describe('blocking, non-blocking, bound notifications, cap faults and fault replies', () => {
+  const ntfnOf = (st: SyscallStep) => {
+    const c = st.target?.cap;
+    const o = c?.tag === 'NotificationCap' ? st.before.objects[c.ptr] : undefined;
+    return o?.tag === 'Notification' ? { cap: c as Cap & { tag: 'NotificationCap' }, o } : undefined;
+  };
+  const epOf = (st: SyscallStep) => {
+    const c = st.target?.cap;
+    const o = c?.tag === 'EndpointCap' ? st.before.objects[c.ptr] : undefined;
+    return o?.tag === 'Endpoint' ? { cap: c as Cap & { tag: 'EndpointCap' }, o } : undefined;
+  };
+  const unbound = (st: SyscallStep): boolean => (st.before.objects[st.invoker] as TCB).boundNotification === null;
+  const withQueue = (a: KernelState, p: PPtr, queue: PPtr[]): KernelState => ({ ...a, objects: { ...a.objects, [p]: { ...(a.objects[p] as object), queue } as never } });
+
+  it('Send / Call with no receiver waiting: a sender that runs on, or is not at the tail, is caught; NBSend that blocks is caught', () => {
+    const ctx = findSyscall('Send', (st) => { const e = epOf(st); return e !== undefined && e.cap.rights.write && e.o.state !== 'Recv' && st.extraCaps !== null && (st.before.objects[st.invoker] as TCB).fault === null; });
+    const st = decodeStep(ctx) as SyscallStep;
+    quietThenFires('contract-Send', { ctx }, (a) => withTCB(a, st.invoker, { state: { tag: 'Running' } }));
+    const ep = epOf(st)!.cap.ptr;
+    // At the head instead of the tail (or not queued at all when nobody else waited).
+    const prior = epOf(st)!.o.state === 'Send' ? epOf(st)!.o.queue : [];
+    quietThenFires('contract-Send', { ctx }, (a) => withQueue(a, ep, prior.length > 0 ? [st.invoker, ...prior] : []));
+    const nb = findSyscall('NBSend', (x) => { const e = epOf(x); return e !== undefined && e.cap.rights.write && e.o.state !== 'Recv' && x.extraCaps !== null; });
+    const y = decodeStep(nb) as SyscallStep;
+    quietThenFires('contract-NBSend', { ctx: nb }, (a) => withTCB(a, y.invoker, { state: { tag: 'BlockedOnSend', ep: epOf(y)!.cap.ptr, badge: 0, canGrant: false, canGrantReply: false, isCall: false } }));
+  });
+
+  it('Recv / NBRecv with nothing pending: a receiver not blocked with its Grant, or an NBRecv that blocks, is caught', () => {
+    const ctx = findSyscall('Recv', (st) => { const e = epOf(st); return e !== undefined && e.cap.rights.read && e.o.state !== 'Send' && unbound(st); });
+    const st = decodeStep(ctx) as SyscallStep;
+    const e = epOf(st)!;
+    quietThenFires('contract-Recv', { ctx }, (a) => withTCB(a, st.invoker, { state: { tag: 'BlockedOnReceive', ep: e.cap.ptr, canGrant: !e.cap.rights.grant } }));
+    quietThenFires('contract-Recv', { ctx }, (a) => withQueue(a, e.cap.ptr, []));
+    const nb = findSyscall('NBRecv', (x) => { const f = epOf(x); return f !== undefined && f.cap.rights.read && f.o.state !== 'Send' && unbound(x); });
+    const y = decodeStep(nb) as SyscallStep;
+    quietThenFires('contract-NBRecv', { ctx: nb }, (a) => withTCB(a, y.invoker, { state: { tag: 'BlockedOnReceive', ep: epOf(y)!.cap.ptr, canGrant: false } }));
+  });
+
+  it('Wait / Poll with no signal pending: a waiter not queued, or a Poll that blocks, is caught', () => {
+    const ctx = findSyscall('Recv', (st) => { const n = ntfnOf(st); return n !== undefined && n.cap.rights.read && n.o.state !== 'Active' && (n.o.boundTCB === null || n.o.boundTCB === st.invoker); });
+    const st = decodeStep(ctx) as SyscallStep;
+    quietThenFires('contract-Recv', { ctx }, (a) => withTCB(a, st.invoker, { state: { tag: 'Running' } }));
+    quietThenFires('contract-Recv', { ctx }, (a) => withQueue(a, ntfnOf(st)!.cap.ptr, []));
+    const nb = findSyscall('NBRecv', (x) => { const n = ntfnOf(x); return n !== undefined && n.cap.rights.read && n.o.state !== 'Active' && (n.o.boundTCB === null || n.o.boundTCB === x.invoker); });
+    const y = decodeStep(nb) as SyscallStep;
+    quietThenFires('contract-NBRecv', { ctx: nb }, (a) => withTCB(a, y.invoker, { state: { tag: 'BlockedOnNotification', ntfn: ntfnOf(y)!.cap.ptr } }));
+  });
+
+  it('ReplyRecv: a receive half that does not block on the endpoint is caught', () => {
+    const ctx = findSyscall('ReplyRecv', (st) => { const e = epOf(st); return e !== undefined && e.cap.rights.read && e.o.state !== 'Send' && unbound(st); });
+    const st = decodeStep(ctx) as SyscallStep;
+    quietThenFires('contract-ReplyRecv', { ctx }, (a) => withTCB(a, st.invoker, { state: { tag: 'Running' } }));
+  });
+
+  it('a signal to an idle notification whose bound thread waits in Recv: a word left pending is caught', () => {
+    const ctx = findSyscall('Send', (st) => {
+      const n = ntfnOf(st);
+      return n !== undefined && n.cap.rights.write && n.o.state === 'Idle' && n.o.boundTCB !== null && (st.before.objects[n.o.boundTCB] as TCB).state.tag === 'BlockedOnReceive';
+    });
+    const n = ntfnOf(decodeStep(ctx) as SyscallStep)!;
+    quietThenFires('contract-Send', { ctx }, (a) => ({ ...a, objects: { ...a.objects, [n.cap.ptr]: { ...(a.objects[n.cap.ptr] as object), state: 'Active', word: n.cap.badge } as never } }));
+  });
+
+  it('a Recv with its bound notification active: a word not delivered is caught', () => {
+    const ctx = findSyscall('Recv', (st) => {
+      const e = epOf(st);
+      const b = (st.before.objects[st.invoker] as TCB).boundNotification;
+      const o = b === null ? undefined : st.before.objects[b];
+      return e !== undefined && e.cap.rights.read && o?.tag === 'Notification' && o.state === 'Active';
+    });
+    const st = decodeStep(ctx) as SyscallStep;
+    quietThenFires('contract-Recv', { ctx }, (a) => withTCB(a, st.invoker, { delivered: { badge: 0x7fff_0000 } }));
+  });
+
+  it('cap faults: a Recv on a missing cap that runs on, or a fault message without the receive phase, is caught', () => {
+    const faults = steps.filter((c) => {
+      const d = decodeStep(c);
+      return d.kind === 'syscall' && (d.syscall === 'Recv' || d.syscall === 'NBRecv') && d.target === null && (c.before.objects[c.before.curThread] as TCB).fault === null;
+    });
+    expect(faults.length).toBeGreaterThan(0);
+    const ctx = faults[0];
+    quietThenFires('contract-CapFault', { ctx }, (a) => withTCB(a, ctx.before.curThread, { state: { tag: 'Running' } }));
+    const sent = steps.find((c) => {
+      const d = decodeStep(c);
+      if (d.kind !== 'syscall' || d.target !== null || (c.before.objects[c.before.curThread] as TCB).fault !== null) return false;
+      return Object.keys(c.after.objects).some((p) => { const t = c.after.objects[Number(p)]; return t?.tag === 'TCB' && t.delivered.info?.label === 1 && !Object.is(t.delivered, (c.before.objects[Number(p)] as TCB | undefined)?.delivered); });
+    });
+    if (sent !== undefined) {
+      const r = Number(Object.keys(sent.after.objects).find((p) => { const t = sent.after.objects[Number(p)]; return t?.tag === 'TCB' && t.delivered.info?.label === 1 && !Object.is(t.delivered, (sent.before.objects[Number(p)] as TCB | undefined)?.delivered); }));
+      const d = (sent.after.objects[r] as TCB).delivered;
+      quietThenFires('contract-CapFault', { ctx: sent }, (a) => withTCB(a, r, { delivered: { ...d, mrs: d.mrs!.map((w, i) => (i === 2 ? 1 - w : w)) } }));
+    }
+  });
+
+  it('a reply to a fault: a thread restarted despite a non-zero label, or registers not written back, is caught', () => {
+    const ctx = findSyscall('Reply', (st) => {
+      const rc = capAt(st.before, st.invoker + 16 * TCB_SLOT.caller);
+      const t = rc.tag === 'ReplyCap' ? (st.before.objects[rc.tcb] as TCB) : undefined;
+      return t?.state.tag === 'BlockedOnReply' && (t.fault?.tag === 'UnknownSyscall' || t.fault?.tag === 'UserException');
+    });
+    const st = decodeStep(ctx) as SyscallStep;
+    const rc = capAt(ctx.before, st.invoker + 16 * TCB_SLOT.caller) as Cap & { tag: 'ReplyCap' };
+    const now = ctx.after.objects[rc.tcb] as TCB;
+    const flip = now.state.tag === 'Inactive' ? { tag: 'Restart' as const } : { tag: 'Inactive' as const };
+    quietThenFires('contract-Reply', { ctx }, (a) => withTCB(a, rc.tcb, { state: flip }));
+    if (st.word(0) !== undefined && now.state.tag !== 'Inactive') {
+      const fault = (ctx.before.objects[rc.tcb] as TCB).fault!;
+      const reg = fault.tag === 'UnknownSyscall' ? REG.r0 : REG.pc;
+      quietThenFires('contract-Reply', { ctx }, (a) => withTCB(a, rc.tcb, { registers: now.registers.map((v, i) => (i === reg ? (v + 4) >>> 0 : v)) }));
+    }
+  });
+});
+
 describe('VSpace and IRQ rows', () => {
   it('Page_Map / Unmap / GetAddress: a cap that does not record its mapping, a wrong address reply, are caught', () => {
     const f = find('Page_Map', 'success');
