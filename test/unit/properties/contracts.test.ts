@@ -188,6 +188,40 @@ describe('CNode rows', () => {
     quietThenFires('contract-CNode_CancelBadgedSends', f, (a) => ({ ...a, objects: { ...a.objects, [c.ptr]: f.ctx.before.objects[c.ptr] } }));
   });
 
+  it('Mutate / Rotate: a CNode cap whose guard is not the data word\'s is caught', () => {
+    const g = find('CNode_Mutate', 'success', ({ inv }) => capAt(inv.after, slotOf(inv, 'destIndex', 'destDepth')).tag === 'CNodeCap');
+    const dest = slotOf(g.inv, 'destIndex', 'destDepth');
+    const c = capAt(g.ctx.after, dest) as Cap & { tag: 'CNodeCap' };
+    quietThenFires('contract-CNode_Mutate', g, (a) => withCap(a, dest, { ...c, guardSize: c.guardSize === 0 ? 1 : 0 }));
+    // No scenario rotates a CNode cap: put one in the pivot (before) and in the destination (after),
+    // with the guard the destBadge word gives it, then a guard size one off.
+    const r = find('CNode_Rotate', 'success', ({ inv }) => inv.arg('destBadge') === 0);
+    const rd = slotOf(r.inv, 'destIndex', 'destDepth');
+    const rp = slotOf(r.inv, 'pivotIndex', 'pivotDepth', r.inv.extra[0].cap);
+    const cn: Cap = { tag: 'CNodeCap', ptr: c.ptr, radix: c.radix, guard: 0, guardSize: 0 };
+    const ctx = { ...r.ctx, before: withCap(r.ctx.before, rp, cn), after: withCap(r.ctx.after, rd, cn) };
+    quietThenFires('contract-CNode_Rotate', { ctx }, (a) => withCap(a, rd, { ...cn, guardSize: 1 }));
+  });
+
+  it('CancelBadgedSends: a success on an endpoint cap without full rights is caught', () => {
+    const f = find('CNode_CancelBadgedSends', 'success', ({ inv }) => capAt(inv.before, slotOf(inv, 'index', 'depth')).tag === 'EndpointCap');
+    const slot = slotOf(f.inv, 'index', 'depth');
+    const c = capAt(f.ctx.before, slot) as Cap & { tag: 'EndpointCap' };
+    const row = rowOf('contract-CNode_CancelBadgedSends');
+    expect(judge(row, f.ctx)).toBeNull();
+    const weak = { ...c, rights: { ...c.rights, grantReply: false } };
+    const v = judge(row, { ...f.ctx, before: withCap(f.ctx.before, slot, weak), after: withCap(f.ctx.after, slot, weak) });
+    expect(v).toMatchObject({ promise: expect.stringMatching(/full rights/) });
+  });
+
+  it('CapLookup: a thread that runs on after a Call or Recv on an address that does not resolve is caught', () => {
+    for (const name of ['Call', 'Recv']) {
+      const ctx = findSyscall(name, (st) => st.target === null && st.invoker !== st.before.idleThread);
+      const t = ctx.before.curThread;
+      quietThenFires('contract-CapLookup', { ctx }, (a) => withTCB(a, t, { state: { tag: 'Running' } }));
+    }
+  });
+
   it('SaveCaller: a reply cap left in the caller slot is caught', () => {
     const f = find('CNode_SaveCaller', 'success', ({ inv }) => capAt(inv.before, inv.invoker + 16 * TCB_SLOT.caller).tag === 'ReplyCap');
     const caller = f.inv.invoker + 16 * TCB_SLOT.caller;
