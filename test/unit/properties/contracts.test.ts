@@ -240,6 +240,23 @@ describe('Untyped_Retype', () => {
     const ut = capAt(f.ctx.after, f.inv.target.slot) as Cap & { tag: 'UntypedCap' };
     quietThenFires('contract-Untyped_Retype', f, (a) => withCap(a, f.inv.target.slot, { ...ut, freeIndex: capAt(f.ctx.before, f.inv.target.slot).tag === 'UntypedCap' ? (capAt(f.ctx.before, f.inv.target.slot) as typeof ut).freeIndex : 0 }));
   });
+  it('with nothing of the region left: objects not at its start, or NotEnoughMemory though they fit, are caught', () => {
+    // The first retype from a fresh untyped: nothing of its region exists yet.
+    const f = find('Untyped_Retype', 'success', ({ inv }) => {
+      const u = inv.target.cap;
+      return u.tag === 'UntypedCap' && u.freeIndex === 0 && inv.arg('numObjects') === 1 && inv.arg('nodeDepth') === 0 && inv.arg('type') === 2;
+    });
+    const root = f.inv.extra[0].cap as Cap & { ptr: number };
+    const slot = root.ptr + 16 * f.inv.arg('nodeOffset')!;
+    const c = capAt(f.ctx.after, slot) as Cap & { tag: 'EndpointCap' };
+    const ut = capAt(f.ctx.after, f.inv.target.slot) as Cap & { tag: 'UntypedCap' };
+    // The endpoint one place up (still aligned, inside, the watermark past it): not from the start.
+    const up = c.ptr + 16;
+    quietThenFires('contract-Untyped_Retype', f, (a) => withCap(withCap({ ...a, objects: { ...a.objects, [up]: a.objects[c.ptr] } }, slot, { ...c, ptr: up }), f.inv.target.slot, { ...ut, freeIndex: ut.freeIndex + 16 }));
+    const row = rowOf('contract-Untyped_Retype') as Contract & { kind: 'method' };
+    expect(row.error!(f.inv, 'NotEnoughMemory')).toMatchObject({ promise: expect.stringMatching(/NotEnoughMemory only when/) });
+    expect(row.error!(f.inv, 'RangeError')).toBeNull();
+  });
 });
 
 describe('TCB rows', () => {
