@@ -61,11 +61,11 @@ export const UNTYPED_MUTANTS: readonly Mutant[] = [
     patches: [{ file: 'spec/object/cnode.ts', find: 'cte.cap = { ...srcCap, freeIndex: 2 ** srcCap.sizeBits };', replace: 'cte.cap = { ...srcCap };' }],
   },
   {
-    name: 'impl-free-index-not-bytes',
+    name: 'impl-not-enough-memory-size',
     class: 'impl',
     area: 'untyped',
-    doc: 'The concrete Retype uses capFreeIndex (16-byte units) as a byte offset, forgetting the shift.',
-    patches: [{ file: IMPL_UT, find: 'const freeBytes = reset ? 0 : capFreeIndex(cap) * 2 ** FREE_INDEX_SHIFT;', replace: 'const freeBytes = reset ? 0 : capFreeIndex(cap);' }],
+    doc: 'The concrete Retype reports NotEnoughMemory with the size of the whole region instead of the bytes still free.',
+    patches: [{ file: IMPL_UT, find: 'return notEnoughMemory(available);', replace: 'return notEnoughMemory(2 ** blockSize);' }],
   },
   {
     name: 'impl-set-full-half',

@@ -96,6 +96,20 @@ const cnodeDataIs = (inv: Invocation, slot: PPtr, data: number | undefined) => (
   return c.guard === guard && c.guardSize === guardSize ? null : { promise: 'the CNode cap has the guard and guard size of the data word', slot: hex(slot), want: { guard, guardSize }, got: { guard: c.guard, guardSize: c.guardSize } };
 };
 
+/**
+ * An untyped cap with children cannot be copied (API CNode_Copy/Mint: RevokeFirst). Its children
+ * follow it in the derivation order (§3.1.5): the entry right after it, when that names memory
+ * inside the untyped's region, is one.
+ */
+const notAParentUntyped = (inv: Invocation, srcSlot: PPtr, src: Cap) => () => {
+  if (src.tag !== 'UntypedCap') return null;
+  const next = inv.before.ctes[srcSlot]?.mdb.next ?? 0;
+  const n = next === 0 ? null : capAt(inv.before, next);
+  if (n === null || opaque(n) || !('ptr' in n)) return null;
+  const inside = n.ptr >= src.ptr && n.ptr < src.ptr + 2 ** src.sizeBits;
+  return inside ? { promise: 'an untyped cap with children is not copied (RevokeFirst)', source: hex(srcSlot), child: hex(next), childCap: n } : null;
+};
+
 function copyOrMint(inv: Invocation, mint: boolean): unknown | null {
   const dest = destOf(inv);
   const srcSlot = srcOf(inv);
@@ -108,6 +122,7 @@ function copyOrMint(inv: Invocation, mint: boolean): unknown | null {
   const wantBadge = b === null ? null : b !== 0 || requestedBadge === undefined ? b : requestedBadge & BADGE_MASK;
   return firstOf(
     wasEmpty(inv, dest),
+    notAParentUntyped(inv, srcSlot, src),
     sameObjectAs(inv, dest, src, 'the new cap'),
     rightsMasked(inv, dest, src, inv.arg('rights')),
     badgeIs(inv, dest, wantBadge),
@@ -309,7 +324,7 @@ const row = (method: MethodContract['method'], section: string, promise: string,
 
 export const CNODE_CONTRACTS: readonly MethodContract[] = [
   row('CNode_Copy', '§3.1.2 CNode Methods; §3.1.4 Capability Rights; §3.1.5 Capability Derivation Tree',
-    'the empty destination gets a cap to the source object, rights = source ∩ requested, the same badge, derived from the source; nothing else changes', (i) => copyOrMint(i, false)),
+    'the empty destination gets a cap to the source object, rights = source ∩ requested, the same badge, derived from the source (never of an untyped with children); nothing else changes', (i) => copyOrMint(i, false)),
   row('CNode_Mint', '§3.1.2 CNode Methods; §3.1.4 Capability Rights; §4.2.1 Endpoint Badges',
     'as Copy, and an unbadged endpoint or notification cap gets the requested badge (low 28 bits); a badged one keeps its own; a CNode cap gets the guard and guard size of the data word', (i) => copyOrMint(i, true)),
   row('CNode_Move', '§3.1.2 CNode Methods', 'the source cap moves, unchanged and with its CDT place, to the empty destination; the source is left empty', (i) => moveOrMutate(i, false)),

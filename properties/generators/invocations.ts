@@ -12,7 +12,7 @@ import { N_USER_REGISTERS } from '../../abi/registers';
 import { ROOT_IPC_BUFFER_VADDR, ROOT_SLOTS } from '../../abi/boot';
 import { type RawEvent, arbDeviceLine, u32 } from './basic';
 import { type SlotPools, often, pick, slotPools } from './choices';
-import { BUFFER_BASE, IRQ_LINE, IRQ_PROBE_LINE, MAPPED_PT_VADDR, OWN_CSPACE_DATA, RECOVERY_PC, ROOT_UNTYPED, STALE_VADDR, type World } from './world';
+import { BUFFER_BASE, IRQ_LINE, IRQ_PROBE_LINE, LAST_SLOT, MAPPED_PT_VADDR, OWN_CSPACE_DATA, RECOVERY_PC, ROOT_UNTYPED, STALE_VADDR, type World } from './world';
 
 /** An argument's good values, and its bad ones by kind (each kind fails a different check, or the same one differently). */
 interface ArgChoice {
@@ -113,9 +113,13 @@ function argChoice(w: World, S: Sets, P: SlotPools, irq: IrqConfig, m: MethodNam
   const free = P.free;
   const used = P.all;
   switch (`${m}.${name}`) {
-    case 'CNode_Move.srcIndex': case 'CNode_Mutate.srcIndex': case 'CNode_Rotate.srcIndex': case 'CNode_Rotate.pivotIndex':
+    case 'CNode_Move.srcIndex': case 'CNode_Mutate.srcIndex':
       return slots(S.movable, free, S.endpoints);
-    case 'CNode_CancelBadgedSends.index': return slots(S.endpoints, [...S.tcbs, ...S.mappedFrames]);
+    // Rotate sometimes moves an own CSpace's CNode cap: the only caps its data words change.
+    case 'CNode_Rotate.srcIndex': case 'CNode_Rotate.pivotIndex':
+      return slots(S.movable, free, S.endpoints, w.cnodes);
+    // Sometimes a slot that may hold a minted endpoint cap without full rights (IllegalOperation).
+    case 'CNode_CancelBadgedSends.index': return g(fc.oneof({ arbitrary: pick(S.endpoints), weight: 3 }, { arbitrary: pick(free), weight: 1 }), pick([...S.tcbs, ...S.mappedFrames]));
     case 'TCB_BindNotification.notification': return slots(S.notifications, S.endpoints, S.tcbs);
     case 'IRQHandler_SetNotification.notification': return slots(S.notifications, S.endpoints, free);
     case 'ASIDControl_MakePool.untyped': return slots(S.childless4K, [w.probes.parentUntyped], [18], S.endpoints);
@@ -123,8 +127,11 @@ function argChoice(w: World, S: Sets, P: SlotPools, irq: IrqConfig, m: MethodNam
     case 'PageTable_Map.vaddr': return g(fc.integer({ min: 5, max: 12 }).map((i) => i * MB), fc.constantFrom(USER_TOP, 0xf0000000), fc.constantFrom(2 * MB, MAPPED_PT_VADDR));
   }
   switch (name) {
-    case 'destIndex': case 'nodeOffset': return g(pick(free), pick(used), fc.constant(5000));
-    case 'index': return /Revoke|Delete/.test(m) ? g(pick(used), u32) : g(pick(free), pick(used));
+    case 'destIndex': return g(pick(free), pick(used), fc.constant(5000));
+    // The last slot of an own CSpace's CNode is a valid offset (the bound of the RangeError).
+    case 'nodeOffset': return g(pick(free), pick(used), fc.constant(5000), fc.constant(LAST_SLOT));
+    // Revoke and Delete also reach the caps that Copy and Mint put in the free slots.
+    case 'index': return /Revoke|Delete/.test(m) ? g(pick(used), u32, pick(free)) : g(pick(free), pick(used));
     case 'srcIndex': case 'pivotIndex': return slots(S.copyable, free, S.parents, S.underivable);
     case 'depth': case 'destDepth': case 'srcDepth': case 'pivotDepth': return depth;
     case 'root': case 'srcRoot': case 'pivotRoot': return slots([2], [...S.tcbs, ...S.endpoints]);

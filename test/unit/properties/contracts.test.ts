@@ -134,6 +134,20 @@ describe('CNode rows', () => {
     quietThenFires('contract-CNode_Copy', f, (a) => withCap(a, 0x00100400 + 16 * 200, { tag: 'IRQControlCap' }));
   });
 
+  it('Copy: a copy of an untyped cap with children is caught', () => {
+    // A real copy of a childless untyped; then the same step with a child (an endpoint inside the
+    // region) following the source in the derivation order.
+    const f = find('CNode_Copy', 'success', ({ inv }) => capAt(inv.before, slotOf(inv, 'srcIndex', 'srcDepth', inv.extra[0].cap)).tag === 'UntypedCap');
+    const src = slotOf(f.inv, 'srcIndex', 'srcDepth', f.inv.extra[0].cap);
+    const u = capAt(f.ctx.before, src) as Cap & { tag: 'UntypedCap' };
+    const row = rowOf('contract-CNode_Copy');
+    expect(judge(row, f.ctx)).toBeNull();
+    const child = 0x00100000 + 16 * 4000;
+    const before = withCTE(withCTE(f.ctx.before, src, { ...cteAt(f.ctx.before, src), mdb: { ...cteAt(f.ctx.before, src).mdb, next: child } }), child,
+      { cap: { tag: 'EndpointCap', ptr: u.ptr, badge: 0, rights: ALL_RIGHTS }, mdb: { prev: src, next: 0, revocable: true, firstBadged: true } });
+    expect(judge(row, { ...f.ctx, before })).toMatchObject({ promise: expect.stringMatching(/RevokeFirst/) });
+  });
+
   it('Move and Mutate: a source left behind or a changed badge are caught', () => {
     const f = find('CNode_Move', 'success');
     const srcSlot = slotOf(f.inv, 'srcIndex', 'srcDepth', f.inv.extra[0].cap);
