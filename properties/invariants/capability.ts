@@ -646,7 +646,7 @@ function hasUnexplainedGrowth(ctx: StepContext, c: StepChanges): boolean {
  */
 export const authorityConfinement: Invariant = {
   name: 'authority-confinement',
-  doc: 'a thread gains authority (caps reachable from its CSpace root and TCB slots, with rights) only by retype, CNode operations on CNodes the invoker holds, grant transfers, the reply cap of a Call or fault, TCB_Configure/SetSpace/SetIPCBuffer by a holder of its TCB, IRQControl_Get or ASIDControl_MakePool',
+  doc: 'a thread gains authority (caps reachable from its CSpace root and TCB slots, with rights) only by retype, CNode operations on CNodes the invoker holds, TCB_Configure/SetSpace/SetIPCBuffer by a holder of its TCB, transfers to it over Grant (the send cap\'s Grant, for a reply the reply cap\'s Grant) of a cap the sender held with those rights, the reply cap of a Call or fault, IRQControl_Get or ASIDControl_MakePool',
   monitor(): Monitor {
     let index: SlotIndex | null = null;
     const cache = new Map<PPtr, ThreadAuthority>();
