@@ -603,7 +603,10 @@ function justifyByEvent(ctx: StepContext, key: string): string | null {
  * Why thread t may now hold one cap conferring `key` with `rights`, or null. Each channel needs
  * one single cap of the source with at least those rights (a copy never adds rights).
  */
-function justify(ctx: StepContext, t: PPtr, key: string, rights: number, authBefore: (p: PPtr) => ThreadAuthority, reachAfter: Set<PPtr>): string | null {
+function justify(
+  ctx: StepContext, t: PPtr, key: string, rights: number, authBefore: (p: PPtr) => ThreadAuthority, reachAfter: Set<PPtr>,
+  reachOfAfter: (p: PPtr) => Set<PPtr>,
+): string | null {
   const { before } = ctx;
   const cur = before.curThread;
   const curAuth = authBefore(cur);
@@ -620,8 +623,13 @@ function justify(ctx: StepContext, t: PPtr, key: string, rights: number, authBef
     if (t === cur || curAuth.auth.has(`ThreadCap@${hex(t)}`)) return 'invoker passes on its own cap';
     for (const cn of reachAfter) if (curAuth.auth.has(`CNodeCap@${hex(cn)}`)) return 'CNode operation on a CNode the invoker holds';
   }
-  // A transfer over Grant: to this receiver, from a sender that held the cap.
-  for (const ch of grantChannels(ctx)) if (ch.receiver === t && ch.sender !== t && holds(authBefore(ch.sender), key, rights)) return 'transfer over grant';
+  // A transfer over Grant, from a sender that held the cap, into the receiver's CSpace: the
+  // receiver gains it, and so does every thread that reaches a CNode of the receiver's CSpace.
+  for (const ch of grantChannels(ctx)) {
+    if (ch.sender === t || !holds(authBefore(ch.sender), key, rights)) continue;
+    if (ch.receiver === t) return 'transfer over grant';
+    for (const cn of reachOfAfter(ch.receiver)) if (reachAfter.has(cn)) return 'transfer over grant into a CSpace it shares with the receiver';
+  }
   return null;
 }
 
@@ -722,10 +730,15 @@ export const authorityConfinement: Invariant = {
         for (const ch of grantChannels(ctx)) authBefore(ch.sender);
         index.update(after, c);
         const fresh = new Map<PPtr, ThreadAuthority>();
+        const reachOfAfter = (p: PPtr): Set<PPtr> => {
+          let a = fresh.get(p);
+          if (a === undefined && tcbAt(after, p)) fresh.set(p, (a = threadAuthority(after, p, index!)));
+          return a?.cnodes ?? new Set();
+        };
         let violation: Violation | null = null;
         for (const t of affected) {
           if (!tcbAt(after, t) || t === after.idleThread) continue;
-          const now = threadAuthority(after, t, index);
+          const now = fresh.get(t) ?? threadAuthority(after, t, index);
           fresh.set(t, now);
           if (violation !== null) continue;
           const was = authBefore(t).auth;
@@ -735,7 +748,7 @@ export const authorityConfinement: Invariant = {
             const key = item.slice(0, bar);
             const rights = Number(item.slice(bar + 1));
             if (was.has(key) && (rights & ~was.get(key)!) === 0) continue;
-            if (justify(ctx, t, key, rights, authBefore, now.cnodes) === null) {
+            if (justify(ctx, t, key, rights, authBefore, now.cnodes, reachOfAfter) === null) {
               violation = { invariant: name, evidence: { thread: threadName(after, t), gained: key, rights, had: was.get(key) ?? null, event: ctx.event.tag, invoker: threadName(before, before.curThread) } };
               break;
             }
