@@ -118,8 +118,8 @@ function argChoice(w: World, S: Sets, P: SlotPools, irq: IrqConfig, m: MethodNam
     // Rotate sometimes moves an own CSpace's CNode cap: the only caps its data words change.
     case 'CNode_Rotate.srcIndex': case 'CNode_Rotate.pivotIndex':
       return slots(S.movable, free, S.endpoints, w.cnodes);
-    // Sometimes a slot that may hold a minted endpoint cap without full rights (IllegalOperation).
-    case 'CNode_CancelBadgedSends.index': return g(fc.oneof({ arbitrary: pick(S.endpoints), weight: 3 }, { arbitrary: pick(free), weight: 1 }), pick([...S.tcbs, ...S.mappedFrames]));
+    // Sometimes a badged endpoint cap without full rights (IllegalOperation).
+    case 'CNode_CancelBadgedSends.index': return slots(S.endpoints, [...S.tcbs, ...S.mappedFrames], [w.probes.weakEp]);
     case 'TCB_BindNotification.notification': return slots(S.notifications, S.endpoints, S.tcbs);
     case 'IRQHandler_SetNotification.notification': return slots(S.notifications, S.endpoints, free);
     case 'ASIDControl_MakePool.untyped': return slots(S.childless4K, [w.probes.parentUntyped], [18], S.endpoints);

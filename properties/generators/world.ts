@@ -120,6 +120,8 @@ export interface Probes {
   /** A small frame mapped at STALE_VADDR, then replaced there by overFrame: its mapping record is stale. */
   staleFrame: number;
   overFrame: number;
+  /** A badged copy of parentChild without GrantReply: CancelBadgedSends needs full rights (IllegalOperation). */
+  weakEp: number;
 }
 
 /** Where the probes' mapped page table sits: the 1 MiB region above the IPC buffers' one. */
@@ -165,7 +167,7 @@ export function layoutWorld(o: GeneratorOptions): World {
   w.probes = {
     spareFrames: take(3), largePage: next++, section: next++, pageTable2: next++, mappedPT: next++, pageDirectory2: next++,
     orphanPD: next++, poolUntyped: next++, parentUntyped: next++, parentChild: next++, ptCopy: next++,
-    orphanFrame: next++, staleFrame: next++, overFrame: next++,
+    orphanFrame: next++, staleFrame: next++, overFrame: next++, weakEp: next++,
   };
   const name = (slots: number[], p: string) => slots.forEach((s, i) => w.slotNames.set(s, `${p}${i}`));
   for (const [s, n] of [[1, 'rootTCB'], [2, 'rootCNode'], [3, 'rootPD'], [4, 'irqControl'], [5, 'asidControl'], [6, 'asidPool'], [10, 'rootBuffer'], [16, 'rootPT'], [17, 'ut17'], [18, 'ut18'], [19, 'ut19']] as const) w.slotNames.set(s, n);
@@ -320,6 +322,7 @@ function probesSetup(w: World): RawEvent[] {
     inv('CNode_Copy', 2, { destIndex: P.ptCopy, destDepth: 32, srcRoot: 2, srcIndex: P.mappedPT, srcDepth: 32, rights: 'RWGP' }),
     inv('Page_Map', P.staleFrame, { vspace: 3, vaddr: STALE_VADDR, rights: 'RW', attr: 0 }),
     inv('Page_Map', P.overFrame, { vspace: 3, vaddr: STALE_VADDR, rights: 'RW', attr: 0 }),
+    inv('CNode_Mint', 2, { destIndex: P.weakEp, destDepth: 32, srcRoot: 2, srcIndex: P.parentChild, srcDepth: 32, rights: 'RWG', badge: 7 }),
   ];
 }
 
