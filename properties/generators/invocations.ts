@@ -135,8 +135,10 @@ function argChoice(w: World, S: Sets, P: SlotPools, irq: IrqConfig, m: MethodNam
     case 'srcIndex': case 'pivotIndex': return slots(S.copyable, free, S.parents, S.underivable);
     case 'depth': case 'destDepth': case 'srcDepth': case 'pivotDepth': return depth;
     case 'root': case 'srcRoot': case 'pivotRoot': return slots([2], [...S.tcbs, ...S.endpoints]);
-    case 'nodeIndex': return g(fc.constant(0), pick(used));
-    case 'nodeDepth': return g(fc.constant(0), fc.constantFrom(32, 6, 40));
+    // Mostly the invoked root itself (depth 0); sometimes an own CSpace's CNode (depth 32), whose
+    // last slot is the bound of the node offset's RangeError.
+    case 'nodeIndex': return g(w.cnodes.length > 0 ? fc.oneof(fc.constant(0), pick(w.cnodes)) : fc.constant(0), pick(used));
+    case 'nodeDepth': return g(fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fc.constant(32), weight: 1 }), fc.constantFrom(32, 6, 40));
     case 'type': return g(pick(OBJECT_TYPES), fc.integer({ min: OBJECT_TYPES.length, max: 40 }));
     case 'sizeBits': return g(fc.constantFrom(0, 0, 4, 5, 6, 12), fc.integer({ min: 13, max: 40 }));
     case 'numObjects': return g(fc.integer({ min: 1, max: 3 }), fc.constantFrom(0, 300, 5000));
