@@ -132,7 +132,8 @@ function argChoice(w: World, S: Sets, P: SlotPools, irq: IrqConfig, m: MethodNam
     case 'nodeOffset': return g(pick(free), pick(used), fc.constant(5000), fc.constant(LAST_SLOT));
     // Revoke and Delete also reach the caps that Copy and Mint put in the free slots.
     case 'index': return /Revoke|Delete/.test(m) ? g(pick(used), u32, pick(free)) : g(pick(free), pick(used));
-    case 'srcIndex': case 'pivotIndex': return slots(S.copyable, free, S.parents, S.underivable);
+    // Sometimes a childless untyped: its copy marks it full (seL4 setUntypedCapAsFull).
+    case 'srcIndex': case 'pivotIndex': return slots(S.copyable, free, S.parents, S.underivable, S.childless4K);
     case 'depth': case 'destDepth': case 'srcDepth': case 'pivotDepth': return depth;
     case 'root': case 'srcRoot': case 'pivotRoot': return slots([2], [...S.tcbs, ...S.endpoints]);
     // Mostly the invoked root itself (depth 0); sometimes an own CSpace's CNode (depth 32), whose
@@ -143,7 +144,8 @@ function argChoice(w: World, S: Sets, P: SlotPools, irq: IrqConfig, m: MethodNam
     case 'sizeBits': return g(fc.constantFrom(0, 0, 4, 5, 6, 12), fc.integer({ min: 13, max: 40 }));
     case 'numObjects': return g(fc.integer({ min: 1, max: 3 }), fc.constantFrom(0, 300, 5000));
     case 'rights': return g(pick(['RWGP', 'RW', 'R', 'W', 'RWG', 'RG']), fc.integer({ min: 0, max: 15 }));
-    case 'badge': case 'destBadge': case 'pivotBadge': return g(fc.nat({ max: 20 }));
+    // 0x108 as CNode cap data: guard 1 of 1 bit (seL4_CNode_CapData), a guard bit that matters.
+    case 'badge': case 'destBadge': case 'pivotBadge': return g(fc.oneof({ arbitrary: fc.nat({ max: 20 }), weight: 4 }, { arbitrary: fc.constant(0x108), weight: 1 }));
     // ReadRegisters takes 1..19 (N_USER_REGISTERS); WriteRegisters' stub message holds 19. The
     // edges (18, 19 and 20: the thread ID registers and just past them) come often.
     case 'count': return g(fc.oneof(fc.integer({ min: 0, max: N_USER_REGISTERS }), fc.constantFrom(N_USER_REGISTERS - 1, N_USER_REGISTERS)),
