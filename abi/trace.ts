@@ -7,8 +7,9 @@ import {
 } from './config';
 import {
   type KernelEvent, type ReceiveSlot, type TraceEvent, INFO_KEYS, OBSERVATION_KEYS,
-  THREAD_NAME_PATTERN, THREAD_OBSERVATION_KEYS,
+  THREAD_NAME_PATTERN, THREAD_OBSERVATION_KEYS, THREAD_STATES,
 } from './events';
+import { SEL4_ERRORS } from './errors';
 import { DEBUG_NAME_THREAD, METHODS, type MethodName, LABEL, type InvocationLabel, INVOCATION_LABELS } from './invocations';
 import { marshalInvocation, type ArgValues } from './marshal';
 import { MSG_MAX_EXTRA_CAPS, MSG_MAX_LENGTH, wordFromMessageInfo } from './messageinfo';
@@ -351,8 +352,36 @@ export function parseEvent(v: unknown, path: string, irq: IrqConfig): TraceEvent
   return { event, as, raw: v };
 }
 
+/** An expected value: null (absent), or what `check` says; a mismatch of type could never match. */
+function expected(v: unknown, path: string, check: (v: unknown, path: string) => void): void {
+  if (v !== null) check(v, path);
+}
+
+const oneOf = (names: readonly string[], what: string) => (v: unknown, path: string): void => {
+  if (typeof v !== 'string' || !names.includes(v)) fail(path, `expected ${what}, got ${describe(v)}`);
+};
+
+/** `mrs`: an array of u32, or an object whose index keys give some of them. */
+function expectedWords(v: unknown, path: string): void {
+  if (Array.isArray(v)) {
+    v.forEach((w, i) => u32(w, join(path, i)));
+    return;
+  }
+  for (const [k, w] of Object.entries(object(v, path))) {
+    if (!/^\d{1,3}$/.test(k)) fail(join(path, k), 'expected a message register index');
+    expected(w, join(path, k), u32);
+  }
+}
+
+/**
+ * The shape and the value types of an expectation: keys of the observation format only, each
+ * value of the type the observation has (a state that does not exist, a label of true, a length of
+ * 1.5 could never match: bad input, not a failed check).
+ */
 function checkExpectShape(o: Obj, path: string): void {
   closed(o, path, [...OBSERVATION_KEYS, 'comment']);
+  if (o.current !== undefined) expected(o.current, join(path, 'current'), str);
+  if (o.skipped !== undefined) expected(o.skipped, join(path, 'skipped'), flag);
   if (o.threads !== undefined) {
     const t = object(o.threads, join(path, 'threads'));
     for (const [name, th] of Object.entries(t)) {
@@ -360,9 +389,40 @@ function checkExpectShape(o: Obj, path: string): void {
       if (th === null) continue;
       const tho = object(th, tp);
       closed(tho, tp, THREAD_OBSERVATION_KEYS);
-      if (tho.info !== undefined && tho.info !== null) closed(object(tho.info, join(tp, 'info')), join(tp, 'info'), INFO_KEYS);
+      const at = (k: string) => join(tp, k);
+      if (tho.state !== undefined) expected(tho.state, at('state'), oneOf(THREAD_STATES, `a thread state (${THREAD_STATES.join(', ')})`));
+      if (tho.priority !== undefined) expected(tho.priority, at('priority'), (v, p) => intIn(v, p, 0, 255));
+      if (tho.badge !== undefined) expected(tho.badge, at('badge'), u32);
+      if (tho.loaded !== undefined) expected(tho.loaded, at('loaded'), u32);
+      if (tho.error !== undefined) expected(tho.error, at('error'), oneOf(SEL4_ERRORS, 'an seL4 error name'));
+      if (tho.mrs !== undefined) expected(tho.mrs, at('mrs'), expectedWords);
+      if (tho.info !== undefined && tho.info !== null) {
+        const ip = at('info');
+        const info = object(tho.info, ip);
+        closed(info, ip, INFO_KEYS);
+        if (info.label !== undefined) expected(info.label, join(ip, 'label'), (v, p) => intIn(v, p, 0, 0xfffff));
+        if (info.capsUnwrapped !== undefined) expected(info.capsUnwrapped, join(ip, 'capsUnwrapped'), (v, p) => intIn(v, p, 0, 7));
+        if (info.extraCaps !== undefined) expected(info.extraCaps, join(ip, 'extraCaps'), (v, p) => intIn(v, p, 0, 3));
+        if (info.length !== undefined) expected(info.length, join(ip, 'length'), (v, p) => intIn(v, p, 0, 127));
+      }
     }
   }
+}
+
+/** The deepest a trace file nests (config.generator and expect included) is far less than this. */
+const MAX_DEPTH = 32;
+
+/** The JSON path of a value nested deeper than MAX_DEPTH, found without recursion (a file may nest 10^5 deep). */
+function tooDeep(json: unknown): string | undefined {
+  const stack: [unknown, string, number][] = [[json, '', 0]];
+  while (stack.length > 0) {
+    const [v, path, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= MAX_DEPTH) return path;
+    if (Array.isArray(v)) v.forEach((x, i) => stack.push([x, join(path, i), depth + 1]));
+    else for (const [k, x] of Object.entries(v)) stack.push([x, join(path, k), depth + 1]);
+  }
+  return undefined;
 }
 
 function parseExpect(v: unknown, path: string, nEvents: number): Expectation[] {
@@ -383,6 +443,8 @@ function parseExpect(v: unknown, path: string, nEvents: number): Expectation[] {
 
 /** Parses a trace file's JSON value; throws TraceError naming the path of the first problem. */
 export function parseTrace(json: unknown, overrides: ConfigOverrides = {}): Trace {
+  const deep = tooDeep(json);
+  if (deep !== undefined) fail(deep.length > 120 ? `${deep.slice(0, 120)}...` : deep, `nested deeper than ${MAX_DEPTH} levels`);
   const o = object(json, '');
   if (o.format !== TRACE_FORMAT) {
     if (o.format === undefined) fail('format', `missing (expected "${TRACE_FORMAT}")`);

@@ -8,7 +8,7 @@ import pc from 'picocolors';
 import { describeFailure, replay } from '../properties/replay';
 import { loadImpl } from '../refinement/kernels';
 import { setSpecFreeze } from '../spec';
-import { UsageError, checkMutant, loadTrace } from './input';
+import { UsageError, checkMutant, corpusDir, loadTrace, projectRoot } from './input';
 
 export function traceFiles(paths: string[]): string[] {
   const out: string[] = [];
@@ -21,13 +21,14 @@ export function traceFiles(paths: string[]): string[] {
   return out;
 }
 
-export async function regressCommand(files: string[]): Promise<number> {
-  const paths = files.length > 0 ? files : ['scenarios', 'regressions'].filter((d) => existsSync(d));
+export async function regressCommand(files: string[], corpus?: string): Promise<number> {
+  const paths = files.length > 0 ? files : [corpusDir('scenarios', corpus), corpusDir('regressions', corpus)].filter((d) => existsSync(d));
   setSpecFreeze(false);
   const impl = await loadImpl();
   let failed = 0;
   let worst = 0;
   const list = traceFiles(paths);
+  if (list.length === 0) throw new UsageError(files.length > 0 ? `no trace files in ${files.join(', ')}` : `nothing to run: no scenarios/ or regressions/ with traces in the project (${projectRoot()})${corpus ? '' : '; --corpus DIR names another'}`);
   for (const f of list) {
     const trace = loadTrace(f);
     checkMutant(trace, f, false);

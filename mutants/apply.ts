@@ -48,11 +48,14 @@ export function mutantDir(m: Mutant, root = PROJECT_ROOT): string {
   return join(tmpdir(), 'l4check-mutants', project, m.name);
 }
 
-/** Writes the mutant's copy afresh and returns its root. */
-export function materialise(m: Mutant, root = PROJECT_ROOT, dir = mutantDir(m, root)): string {
+/**
+ * Writes the mutant's copy afresh and returns its root. The counterexamples an earlier check wrote
+ * there are kept unless `fresh` (a replay may be reading one of them).
+ */
+export function materialise(m: Mutant, root = PROJECT_ROOT, fresh = false, dir = mutantDir(m, root)): string {
   const files = mutatedFiles(m, root);
-  rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
+  for (const name of readdirSync(dir)) if (fresh || name !== 'counterexamples') rmSync(join(dir, name), { recursive: true, force: true });
   for (const name of readdirSync(root)) if (!NOT_COPIED.has(name)) cpSync(join(root, name), join(dir, name), { recursive: true });
   for (const [file, text] of files) writeFileSync(join(dir, file), text);
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');

@@ -40,7 +40,7 @@ interface CheckSummary {
   events: number;
   seconds: number;
   regressions: { file: string; ok: boolean; detail: string; steps: number }[];
-  failure?: { check: string; evidence: string; events: number; setupEvents: number; foundAfter: { events: number; seconds: number } };
+  failure?: { check: string; evidence: unknown; events: number; setupEvents: number; foundAfter: { events: number; seconds: number } };
 }
 
 function runCheck(dir: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -56,7 +56,7 @@ function runCheck(dir: string, args: string[]): Promise<{ code: number | null; s
 }
 
 export async function runMutant(m: Mutant, o: MutantRunOptions): Promise<MutantResult> {
-  const dir = materialise(m, o.root ?? PROJECT_ROOT);
+  const dir = materialise(m, o.root ?? PROJECT_ROOT, true);
   const started = Date.now();
   const args = ['--json', '--workers', '1', '--seed', String(o.seed), ...(o.regressions ? [] : ['--no-regressions']), ...(o.checkArgs ?? [])];
   const r = await runCheck(dir, args);
@@ -77,7 +77,7 @@ export async function runMutant(m: Mutant, o: MutantRunOptions): Promise<MutantR
   }
   if (!s.failure) return { ...base, killed: false, by: null, events: s.events, seconds: s.seconds, shrunkEvents: null };
   const f = s.failure;
-  const crashed = f.check === 'internal' ? String(f.evidence).split('\n')[0].slice(0, 400) : undefined;
+  const crashed = f.check === 'internal' ? (typeof f.evidence === 'string' ? f.evidence : JSON.stringify(f.evidence)).split('\n')[0].slice(0, 400) : undefined;
   return {
     ...base, killed: !crashed, by: f.check, events: f.foundAfter.events, seconds: f.foundAfter.seconds,
     shrunkEvents: f.events - f.setupEvents, crashed,

@@ -1,12 +1,16 @@
 // Outcome of each system call and invocation, for coverage matrices: which method/error and
-// syscall/result cells a set of traces reaches.
+// syscall/result cells a set of traces reaches, and which of the paths below it.
 
 import type { KernelEvent } from '../abi/events';
 import { type CapInterface, METHODS } from '../abi/invocations';
 import { syscallOfWord } from '../abi/syscalls';
 import type { KernelState } from '../spec';
-import type { Cap } from '../spec/api/types';
+import type { Cap, PPtr } from '../spec/api/types';
 import { lookupCap } from '../spec/kernel/cspace';
+import { tcbSlot } from '../spec/model/state';
+import { TCB_SLOT } from '../spec/object/structures';
+import { parentOf } from './invariants/capability';
+import { stepChanges } from './invariants/changes';
 
 /** The cap each invocation interface is decoded on (the matrix credits a method only on it). */
 const INTERFACE_CAP: Record<CapInterface, Cap['tag']> = {
@@ -51,4 +55,116 @@ export function coverageOutcome(e: KernelEvent, before: KernelState, after: Kern
   if (error === undefined || a.delivered === b.delivered) return 'done';
   const replied = e.tag === 'syscall' && row === e.method && a.state.tag === 'Running';
   return replied || !same(a.delivered, b.delivered) ? error : 'done';
+}
+
+// ----- paths ------------------------------------------------------------------------------------
+// Paths through the kernel that a method × result cell does not tell apart, each detected from
+// the states before and after one step (docs/check.md "Paths"). The matrix holds them in the row
+// PATH_ROW, one column per path.
+
+/** The matrix row of the paths. */
+export const PATH_ROW = 'path';
+
+/** Each path's name and what it is. */
+export const COVERAGE_PATHS = {
+  'fastpath-replyrecv-bound-active': "ReplyRecv with the fastpath on, holding a reply cap, on an endpoint cap, while the caller's bound notification is Active (the fastpath must leave it to the slowpath, which delivers the notification)",
+  'final-delete-queued-endpoint': 'a step deletes the last cap to an endpoint that had two or more threads queued (finalisation restarts them all)',
+  'reduced-cap-used': 'a message syscall through an endpoint or notification cap with fewer rights than its CDT parent (minted or copied with reduced rights)',
+  'revoke-two-generations': 'a CNode_Revoke that deletes a cap together with its CDT parent (two generations of descendants)',
+  'mcp-not-priority': "TCB_SetPriority or SetMCPriority with the caller's own TCB as authority, its priority differing from its MCP, and a requested value on different sides of the two (only the MCP decides)",
+  'fault-handler-lacks-rights': 'a fault whose handler cap is an endpoint cap without Write, or without both Grant and GrantReply: the thread becomes Inactive',
+  'zombie-created': 'a step leaves a Zombie cap that was not there before (a cyclic deletion: the last cap to a CNode or TCB inside an object being deleted)',
+} as const;
+
+export type CoveragePath = keyof typeof COVERAGE_PATHS;
+
+const MESSAGE_SYSCALLS = new Set(['Send', 'NBSend', 'Call', 'Recv', 'NBRecv', 'ReplyRecv']);
+const RECEIVE_SYSCALLS = new Set(['Recv', 'NBRecv', 'ReplyRecv']);
+
+function rightsBits(cap: Cap): number {
+  if (cap.tag !== 'EndpointCap' && cap.tag !== 'NotificationCap') return 0;
+  const r = cap.rights;
+  // A notification uses only Read and Write.
+  return (r.read ? 1 : 0) | (r.write ? 2 : 0) | (cap.tag === 'EndpointCap' ? (r.grant ? 4 : 0) | (r.grantReply ? 8 : 0) : 0);
+}
+
+/** A strict subset of its CDT parent's rights (same object). */
+function reducedRights(s: KernelState, slot: PPtr, cap: Cap): boolean {
+  // A cap with every right has no fewer than its parent: no need to look for the parent.
+  if (rightsBits(cap) === (cap.tag === 'EndpointCap' ? 15 : 3)) return false;
+  const parent = parentOf(s, slot);
+  if (parent === null) return false;
+  const p = s.ctes[parent].cap;
+  if (p.tag !== cap.tag || (p as { ptr?: PPtr }).ptr !== (cap as { ptr?: PPtr }).ptr) return false;
+  const a = rightsBits(cap);
+  const b = rightsBits(p);
+  return (a & b) === a && a !== b;
+}
+
+function endpointCaps(s: KernelState, ep: PPtr): boolean {
+  for (const k in s.ctes) {
+    const c = s.ctes[k as unknown as PPtr].cap;
+    if (c.tag === 'EndpointCap' && c.ptr === ep) return true;
+  }
+  return false;
+}
+
+/** Whether the caller's event raised a fault (a fault event, an unknown syscall, or a receive's cap fault). */
+function raisedFault(e: KernelEvent, s: KernelState, t: PPtr): boolean {
+  if (e.tag === 'load' || e.tag === 'store' || e.tag === 'exception') return true;
+  if (e.tag !== 'syscall') return false;
+  const sys = syscallOfWord(e.number);
+  if (sys === undefined) return true;
+  if (!MESSAGE_SYSCALLS.has(sys)) return false;
+  const found = lookupCap(s, t, e.cap);
+  if (!found.ok) return true;
+  return RECEIVE_SYSCALLS.has(sys) && found.value.cap.tag !== 'EndpointCap' && found.value.cap.tag !== 'NotificationCap';
+}
+
+/** The paths one step took (usually none). */
+export function coveragePaths(e: KernelEvent, before: KernelState, after: KernelState): CoveragePath[] {
+  const out: CoveragePath[] = [];
+  const t = before.curThread;
+  const tcb = before.objects[t];
+  if (t === before.idleThread || tcb?.tag !== 'TCB') return out;
+  const sys = e.tag === 'syscall' ? syscallOfWord(e.number) : undefined;
+  const used = e.tag === 'syscall' ? lookupCap(before, t, e.cap) : null;
+  if (sys === 'ReplyRecv' && before.config.variant.fastpath && tcb.boundNotification !== null && used?.ok && used.value.cap.tag === 'EndpointCap') {
+    const n = before.objects[tcb.boundNotification];
+    const caller = before.ctes[tcbSlot(t, TCB_SLOT.caller)]?.cap;
+    if (n?.tag === 'Notification' && n.state === 'Active' && caller?.tag === 'ReplyCap') out.push('fastpath-replyrecv-bound-active');
+  }
+  if (e.tag === 'syscall' && e.method === undefined && sys !== undefined && MESSAGE_SYSCALLS.has(sys) && used?.ok && reducedRights(before, used.value.slot, used.value.cap)) out.push('reduced-cap-used');
+  if (after.objects !== before.objects || after.ctes !== before.ctes) {
+    const c = stepChanges(before, after);
+    for (const p of c.objects) {
+      const b = before.objects[p];
+      if (b?.tag === 'Endpoint' && b.queue.length >= 2 && after.objects[p]?.tag === 'Endpoint' && (after.objects[p] as { queue: PPtr[] }).queue.length === 0 && endpointCaps(before, p) && !endpointCaps(after, p)) {
+        out.push('final-delete-queued-endpoint');
+        break;
+      }
+    }
+    if (e.tag === 'syscall' && e.method === 'CNode_Revoke') {
+      const gone = new Set(c.slots.filter((x) => before.ctes[x] !== undefined && after.ctes[x] === undefined));
+      for (const x of gone) {
+        const p = parentOf(before, x);
+        if (p !== null && gone.has(p)) {
+          out.push('revoke-two-generations');
+          break;
+        }
+      }
+    }
+    if (c.slots.some((x) => after.ctes[x]?.cap.tag === 'ZombieCap' && before.ctes[x]?.cap.tag !== 'ZombieCap')) out.push('zombie-created');
+  }
+  if (e.tag === 'syscall' && (e.method === 'TCB_SetPriority' || e.method === 'TCB_SetMCPriority') && used?.ok && used.value.cap.tag === 'ThreadCap' && e.extraCaps !== undefined && e.extraCaps.length > 0) {
+    const auth = lookupCap(before, t, e.extraCaps[0]);
+    const req = e.mrs[0];
+    if (auth.ok && auth.value.cap.tag === 'ThreadCap' && auth.value.cap.ptr === t && tcb.priority !== tcb.mcp && req !== undefined && (req <= tcb.mcp) !== (req <= tcb.priority)) out.push('mcp-not-priority');
+  }
+  const a = after.objects[t];
+  if (a?.tag === 'TCB' && a.state.tag === 'Inactive' && tcb.state.tag !== 'Inactive' && raisedFault(e, before, t)) {
+    const h = lookupCap(before, t, tcb.faultHandler);
+    if (h.ok && h.value.cap.tag === 'EndpointCap' && (!h.value.cap.rights.write || !(h.value.cap.rights.grant || h.value.cap.rights.grantReply))) out.push('fault-handler-lacks-rights');
+  }
+  return out;
 }

@@ -13,6 +13,8 @@ export * from './invariants';
 export * from './generators';
 export { ALL_CONTRACTS, CONTRACT_TABLE, type Contract } from './contracts';
 export { ALL_CHECKS } from './checks';
+export { checkTrace, type CheckTraceOptions, type CheckTraceResult } from './check/trace';
+export type { CheckFailure } from './check/steppers';
 export { replay, replaySpec, describeFailure, type ReplayOptions, type ReplayResult, type ReplayFailure, type ObservationLine } from './replay';
 export { parseTrace, parseTraceText, TraceError, type Trace, type ConfigOverrides } from '../abi/trace';
 export { PLATFORMS, PLATFORM_NAMES, applyPlatform, defaultConfig, timerIrq, type Config, type IrqConfig, type PlatformName } from '../abi/config';

@@ -5,7 +5,7 @@
 import type { Config } from '../../abi/config';
 import type { KernelEvent } from '../../abi/events';
 import { parseEvent, type Trace } from '../../abi/trace';
-import { coverageOutcome, coverageRow } from '../coverage';
+import { PATH_ROW, coverageOutcome, coveragePaths, coverageRow } from '../coverage';
 import { type GeneratedRun, type GeneratorOptions, type RawEvent, TraceDriver, type World, layoutWorld, recordConsumed, runConfig, worldSetup } from '../generators';
 import type { Invariant } from '../invariants/types';
 import { type CheckFailure, CheckedKernel, type ImplModule, type StepperChoice } from './steppers';
@@ -63,6 +63,7 @@ export function executeRun(run: GeneratedRun, setup: RunSetup, world: World = la
     if (rec.cells && !r.failure) {
       const row = coverageRow(event, r.before);
       addCell(rec.cells, row, coverageOutcome(event, r.before, r.after, row));
+      for (const path of coveragePaths(event, r.before, r.after)) addCell(rec.cells, PATH_ROW, path);
     }
     if (r.failure) {
       out.failure = r.failure;

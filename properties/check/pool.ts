@@ -5,7 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import { setSpecFreeze } from '../../spec';
 import { loadImpl } from '../../refinement/kernels';
-import { type CheckPlan, type RunReport, asidFillOfRun, checkIndex, loadInvariants, planConfig, shardIndexes } from './runs';
+import { type CheckPlan, type RunReport, asidFillOfRun, checkIndex, loadInvariants, planConfig, selectChecks, shardIndexes } from './runs';
 import type { RunSetup } from './execute';
 
 export type ToMain = { type: 'run'; report: RunReport } | { type: 'events'; count: number } | { type: 'done' } | { type: 'error'; message: string };
@@ -17,7 +17,7 @@ export async function makeSetup(plan: CheckPlan): Promise<RunSetup> {
   return {
     config: planConfig(plan),
     kernel: plan.kernel,
-    invariants: await loadInvariants(plan.invariantsFile),
+    invariants: selectChecks(await loadInvariants(plan.invariantsFile), plan),
     impl: plan.kernel === 'spec' ? undefined : await loadImpl(),
     generator: plan.generator,
   };

@@ -13,13 +13,16 @@ import { bootLayout } from '../../abi/boot';
 import type { KernelState } from '../../spec';
 import { type RawEvent, SLOT_INDEX_ARG, type World } from '../generators';
 import type { Cells } from './execute';
+import { COVERAGE_PATHS, type CoveragePath, PATH_ROW } from '../coverage';
+
+const PATHS = Object.keys(COVERAGE_PATHS) as CoveragePath[];
 
 // ----- coverage --------------------------------------------------------------------------------
 
 export const COVERAGE_ROWS = [...SYSCALL_NAMES, 'UnknownSyscall', ...METHOD_NAMES, 'load', 'store', 'exception', 'irq', 'tick', 'debugName'];
 const FAULTS = ['CapFault', 'VMFault', 'UnknownSyscall', 'UserException'];
 export const COVERAGE_COLUMNS = ['done', ...SEL4_ERRORS, ...FAULTS, 'Inactive'];
-const SHORT: Record<string, string> = {
+export const SHORT: Record<string, string> = {
   done: 'ok', NoError: 'NoErr', InvalidArgument: 'InvArg', InvalidCapability: 'InvCap', IllegalOperation: 'IllOp',
   RangeError: 'Range', AlignmentError: 'Align', FailedLookup: 'Lookup', TruncatedMessage: 'Trunc', DeleteFirst: 'DelFst',
   RevokeFirst: 'RevFst', NotEnoughMemory: 'NoMem', CapFault: 'CapF', VMFault: 'VMF', UnknownSyscall: 'UnkSys',
@@ -28,7 +31,8 @@ const SHORT: Record<string, string> = {
 
 /**
  * The cells every default run must reach: each syscall with success ("done": the kernel took the
- * call), each method with NoError and every error abi/ lists for it, and each kind of fault.
+ * call), each method with NoError and every error abi/ lists for it, each kind of fault, and
+ * each path of coverage.ts (row PATH_ROW).
  */
 export function requiredCells(): [string, string][] {
   const out: [string, string][] = SYSCALL_NAMES.map((s) => [s, 'done']);
@@ -37,6 +41,7 @@ export function requiredCells(): [string, string][] {
     for (const e of METHODS[m].errors) out.push([m, e]);
   }
   out.push(['Recv', 'CapFault'], ['UnknownSyscall', 'UnknownSyscall'], ['load', 'VMFault'], ['store', 'VMFault'], ['exception', 'UserException']);
+  for (const p of PATHS) out.push([PATH_ROW, p]);
   return out;
 }
 
@@ -55,6 +60,9 @@ export function coverageTable(cells: Cells): string {
     const mark = (c: string) => (got?.has(c) ? '✓' : required.has(`${r}\u0000${c}`) ? '✗' : '·');
     lines.push(`${r.padEnd(w)}  ${cols.map((c) => mark(c).padStart(7)).join('')}`);
   }
+  const paths = cells.get(PATH_ROW);
+  lines.push('paths:');
+  for (const p of PATHS) lines.push(`  ${paths?.has(p) ? '✓' : '✗'} ${p}`);
   return lines.join('\n');
 }
 
@@ -155,22 +163,26 @@ export function writeCounterexample(file: CounterexampleFile, dir = 'counterexam
   return path;
 }
 
-/** A vitest test that replays the file with every check, as `replay --check` does. */
-export function vitestSnippet(path: string, check: string): string {
+/**
+ * A vitest test for the counterexample once it is moved to regressions/ (docs/check.md): it replays
+ * the file with every check, as `replay --check` does, through the public entry alone, with the
+ * same invariants file; it fails until the bug is fixed, or — when the file says expectViolation —
+ * until exactly that check fails.
+ */
+export function vitestSnippet(path: string, check: string, invariantsFile?: string): string {
   const name = path.replace(/^.*\//, '').replace(/\.json$/, '');
+  const home = `regressions/${name}.json`;
+  const options = invariantsFile !== undefined ? `{ invariantsFile: ${JSON.stringify(invariantsFile)} }` : '{}';
   return [
-    `// test/counterexample-${name}.test.ts (imports are relative to test/)`,
+    `// test/regression-${name}.test.ts, after: mv ${path} ${home}`,
     `import { readFileSync } from 'node:fs';`,
     `import { expect, it } from 'vitest';`,
-    `import { parseTraceText } from '../abi/trace';`,
-    `import { executeTrace } from '../properties/check/execute';`,
-    `import { loadInvariants } from '../properties/check/runs';`,
-    `import { loadImpl } from '../refinement/kernels';`,
+    `import { checkTrace, parseTraceText } from 'l4check/properties';`,
     ``,
-    `it('${path}: ${check} holds', async () => {`,
-    `  const trace = parseTraceText(readFileSync('${path}', 'utf8'));`,
-    `  const r = executeTrace(trace, { kernel: 'both', invariants: await loadInvariants(), impl: await loadImpl() });`,
-    `  expect(r.failure).toBeUndefined();`,
+    `it('${home}: ${check} holds', async () => {`,
+    `  const trace = parseTraceText(readFileSync('${home}', 'utf8'));`,
+    `  const r = await checkTrace(trace, ${options});`,
+    `  expect(r.failure?.check).toBe(trace.expectViolation);`,
     `});`,
   ].join('\n');
 }
@@ -185,7 +197,7 @@ export interface JUnitCase {
 
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-export function junitXML(suite: string, cases: JUnitCase[], seconds: number): string {
+export function junitXML(suite: string, cases: JUnitCase[], seconds: number, properties: Record<string, string> = {}): string {
   const failures = cases.filter((c) => c.failure !== undefined).length;
   const skipped = cases.filter((c) => c.skipped !== undefined).length;
   const body = cases.map((c) => {
@@ -196,6 +208,7 @@ export function junitXML(suite: string, cases: JUnitCase[], seconds: number): st
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites tests="${cases.length}" failures="${failures}" skipped="${skipped}" time="${seconds.toFixed(3)}">`,
     `  <testsuite name="${xml(suite)}" tests="${cases.length}" failures="${failures}" skipped="${skipped}" time="${seconds.toFixed(3)}">`,
+    ...(Object.keys(properties).length > 0 ? ['    <properties>', ...Object.entries(properties).map(([k, v]) => `      <property name="${xml(k)}" value="${xml(v)}"/>`), '    </properties>'] : []),
     ...body,
     '  </testsuite>',
     '</testsuites>',

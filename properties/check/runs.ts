@@ -28,6 +28,16 @@ export interface CheckPlan {
   /** The --invariants FILE, loaded in every worker. */
   invariantsFile?: string;
   timeLimitMs?: number;
+  /**
+   * --path: fast-check's path of a failure ("r", or the shrunk "r:i:j..."): only run r is run, and
+   * shrunk again from its start. Replaying the shrink steps of the path directly would not give the
+   * same run: the driver trims each generated run to the events it consumed (recordConsumed), which
+   * fast-check's shrink tree depends on; rerunning r is deterministic and ends where it ended.
+   */
+  path?: string;
+  /** --only / --skip: the names of the invariants and contracts to run, or to leave out (refinement always runs with kernel both). */
+  only?: readonly string[];
+  skip?: readonly string[];
 }
 
 export function planConfig(plan: Pick<CheckPlan, 'variant' | 'platform'>): Config {
@@ -37,7 +47,8 @@ export function planConfig(plan: Pick<CheckPlan, 'variant' | 'platform'>): Confi
 }
 
 /** The run indexes of this shard, ascending. */
-export function shardIndexes(plan: Pick<CheckPlan, 'runs' | 'shard'>): number[] {
+export function shardIndexes(plan: Pick<CheckPlan, 'runs' | 'shard' | 'path'>): number[] {
+  if (plan.path !== undefined) return [Number(plan.path.split(':')[0])];
   const out: number[] = [];
   for (let r = plan.shard.index - 1; r < plan.runs; r += plan.shard.count) out.push(r);
   return out;
@@ -135,6 +146,14 @@ export function checkIndex(index: number, plan: CheckPlan, setup: RunSetup, dead
 /** The project's invariants and contracts, plus those of the user's file when one is given (--invariants). */
 export async function loadInvariants(file?: string): Promise<Invariant[]> {
   return file === undefined ? [...ALL_CHECKS] : [...ALL_CHECKS, ...(await loadInvariantsFile(file))];
+}
+
+/** The checks a plan runs: --only's, else all but --skip's; an unknown name is an Error naming it. */
+export function selectChecks(list: readonly Invariant[], plan: Pick<CheckPlan, 'only' | 'skip'>): Invariant[] {
+  for (const n of [...(plan.only ?? []), ...(plan.skip ?? [])]) {
+    if (!list.some((i) => i.name === n)) throw new Error(`no invariant or contract "${n}" (l4check list names them)`);
+  }
+  return list.filter((i) => (plan.only === undefined || plan.only.includes(i.name)) && !(plan.skip ?? []).includes(i.name));
 }
 
 export type { ImplModule };

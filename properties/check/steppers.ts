@@ -16,7 +16,8 @@ import { diffs } from '../../refinement/diff';
 import { noteWrittenKeys } from '../../spec/model/state';
 import { activationProbe } from '../../spec/kernel/thread';
 import type { EntryCost, Invariant } from '../invariants/types';
-import { MonitorSet, entryCost } from '../invariants/run';
+import { InvariantThrew, MonitorSet, entryCost } from '../invariants/run';
+import { ALL_CHECKS } from '../checks';
 
 export type ImplModule = Awaited<ReturnType<typeof loadImpl>>;
 /** The impl's machine (properties/ reaches the machine only through the kernels). */
@@ -66,12 +67,35 @@ class Monitors {
     return this.set.names;
   }
   boot(s: KernelState): CheckFailure | undefined {
-    const v = this.set.boot(s);
-    return v ? { step: 0, check: v.invariant, evidence: v.evidence } : undefined;
+    return caught(0, () => {
+      const v = this.set.boot(s);
+      return v ? { step: 0, check: v.invariant, evidence: v.evidence } : undefined;
+    });
   }
   step(step: number, event: KernelEvent, before: KernelState, after: KernelState, observation: Observation, cost?: EntryCost): CheckFailure | undefined {
-    const v = this.set.step({ step, event, before, after, observation, cost });
-    return v ? { step, check: v.invariant, evidence: v.evidence } : undefined;
+    return caught(step, () => {
+      const v = this.set.step({ step, event, before, after, observation, cost });
+      return v ? { step, check: v.invariant, evidence: v.evidence } : undefined;
+    });
+  }
+}
+
+const PROJECT_CHECKS = new Set(ALL_CHECKS.map((i) => i.name));
+
+/**
+ * A monitor that throws: one of the project's is a bug of the model ('internal'); a user's own
+ * (--invariants) is that check failing, with the exception's first line as its evidence.
+ */
+function caught(step: number, f: () => CheckFailure | undefined): CheckFailure | undefined {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof InvariantThrew && !PROJECT_CHECKS.has(e.invariant)) {
+      const msg = e.cause instanceof Error ? `${e.cause.name}: ${e.cause.message}` : String(e.cause);
+      return { step, check: e.invariant, evidence: { threw: msg.split('\n')[0].slice(0, 300) } };
+    }
+    const cause = e instanceof InvariantThrew ? e.cause : e;
+    return { step, check: 'internal', evidence: `${e instanceof InvariantThrew ? `invariant ${e.invariant}` : 'an invariant'} threw: ${(cause as Error).stack ?? String(cause)}` };
   }
 }
 
@@ -184,11 +208,7 @@ export class CheckedKernel {
     }
     const after = this.stateNow;
     if (!failure) {
-      try {
-        failure = this.monitors.step(n, event, before, after, observation, cost);
-      } catch (e) {
-        failure = { step: n, check: 'internal', evidence: `an invariant threw: ${(e as Error).stack ?? String(e)}` };
-      }
+      failure = this.monitors.step(n, event, before, after, observation, cost);
     }
     return { observation, before, after, failure };
   }

@@ -43,7 +43,8 @@ function destNode(inv: Invocation): Cap | undefined {
 function anythingInside(s: KernelState, base: number, end: number, ut: Cap & { tag: 'UntypedCap' }): boolean {
   for (const k in s.ctes) {
     const c = s.ctes[k as unknown as number].cap;
-    if (opaque(c)) return true;
+    // A Zombie names its object's base like the caps it replaced; another unknown cap may name anything.
+    if (opaque(c) && !('ptr' in c)) return true;
     if (c.tag === 'UntypedCap' && c.ptr === ut.ptr && c.sizeBits === ut.sizeBits) continue;
     if ('ptr' in c && c.ptr >= base && c.ptr < end) return true;
   }

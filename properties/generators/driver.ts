@@ -278,6 +278,11 @@ export class TraceDriver {
    * MAX_DRIVEN steps, or everyone stays blocked, the event is dropped.
    */
   feed(intent: RawEvent): boolean {
+    // A burst (events.ts arbServerBurst) is its events, fed one by one.
+    if (Array.isArray(intent.burst)) {
+      for (const e of intent.burst as RawEvent[]) if (!this.feed(e)) return false;
+      return true;
+    }
     const recordable = this.wake?.recordable === true;
     if (isDeviceEvent(intent)) {
       if (!recordable) return this.issue(intent, intent);

@@ -9,7 +9,7 @@ import { type RawEvent, arbDeviceLine, arbEvent } from './basic';
 import { often, pick, rarely, slotPools } from './choices';
 import { arbWorldInvoke } from './invocations';
 import { UNRECORDABLE_KINDS, isRecordableKind } from './recordable';
-import { ASID_METHODS, type AsidFill, BUFFER_BASE, EVENT_KINDS, SLOT_INDEX_ARG, type EventKind, type GeneratorOptions, type World, type WorldParams, arbWorldParams, layoutWorld } from './world';
+import { ASID_METHODS, type AsidFill, inv, BUFFER_BASE, EVENT_KINDS, SLOT_INDEX_ARG, type EventKind, type GeneratorOptions, type World, type WorldParams, arbWorldParams, layoutWorld } from './world';
 
 function arbIPC(w: World): fc.Arbitrary<RawEvent> {
   const P = slotPools(w);
@@ -22,12 +22,49 @@ function arbIPC(w: World): fc.Arbitrary<RawEvent> {
     extraCaps: fc.array(P.any, { minLength: 1, maxLength: 3 }),
     receive: fc.record({ root: fc.constant(2), index: P.freeSlot, depth: fc.constant(32) }),
   });
-  return fc.tuple(syscall, P.ipc, fc.nat({ max: 3 }), fc.array(fc.nat({ max: 99 }), { maxLength: 5 }), rarely(transfer, 5))
+  const one = fc.tuple(syscall, P.ipc, fc.nat({ max: 3 }), fc.array(fc.nat({ max: 99 }), { maxLength: 5 }), rarely(transfer, 5))
     .map(([s, cap, label, mrs, t]) => {
       const e: RawEvent = s === 'Yield' ? { syscall: s } : { syscall: s, cap, info: { label }, mrs };
       if (t && s !== 'Yield') Object.assign(e, t);
       return e;
     });
+  return w.recordable ? one : fc.oneof({ weight: 30, arbitrary: one }, { weight: 1, arbitrary: arbServerBurst(w) }, { weight: 1, arbitrary: arbDoomedBurst(w) });
+}
+
+/**
+ * Two sends on ep_doomed and a revoke of its untyped, as one generated item: the first two
+ * events block whoever runs them in the endpoint's send queue (nobody else uses it much), and
+ * the third, run by the next thread, deletes the last cap to it with both queued (when that
+ * thread's CSpace is the root CNode, where the untyped's cap is): the final delete of an
+ * endpoint with a queue (docs/check.md "Paths").
+ */
+function arbDoomedBurst(w: World): fc.Arbitrary<RawEvent> {
+  const send = (mrs: number[]): RawEvent => ({ syscall: 'Send', cap: w.epDoomed, info: { label: 0 }, mrs });
+  return fc.tuple(fc.array(fc.nat({ max: 99 }), { maxLength: 2 }), fc.array(fc.nat({ max: 99 }), { maxLength: 2 })).map(([a, b]) => ({
+    burst: [send(a), send(b), inv('CNode_Revoke', ROOT_SLOTS.cnode, { index: w.probes.utDoomed, depth: 32 })],
+  }));
+}
+
+/**
+ * A client's call and a server's turn, as one generated item that the driver runs as four events
+ * (TraceDriver.feed), each by whoever runs then: a call on an endpoint (which blocks the caller
+ * when nobody waits), a receive on it (by the next thread, which takes the call), a signal on a
+ * notification that can be bound, a reply and receive again. When the server is the
+ * notification's bound thread, the ReplyRecv
+ * finds its bound notification Active: the path on which the fastpath must give way to the
+ * slowpath (docs/check.md "Paths"), which random events alone reach once in a hundred runs.
+ */
+function arbServerBurst(w: World): fc.Arbitrary<RawEvent> {
+  const eps = [...w.eps, ...w.badgedEps];
+  const bindable = [...w.ntfns.slice(1), ...w.badgedNtfns.slice(1)];
+  return fc.tuple(pick(eps), pick(bindable.length > 0 ? bindable : w.ntfns), fc.array(fc.nat({ max: 99 }), { maxLength: 3 })).map(([ep, n, mrs]) => ({
+    burst: [
+      { syscall: 'Call', cap: ep, info: { label: 0 }, mrs: [] },
+      { syscall: 'Recv', cap: ep },
+      { syscall: 'Send', cap: n, info: { label: 0 }, mrs: [] },
+      { syscall: 'ReplyRecv', cap: ep, info: { label: 0 }, mrs },
+    ],
+  }));
 }
 
 function arbMemory(w: World): fc.Arbitrary<RawEvent> {

@@ -29,7 +29,7 @@ function slotSets(w: World) {
   const buffers = w.frames.slice(0, w.tcbs.length);
   return {
     tcbs: [...w.tcbs, 1],
-    endpoints: [...w.eps, ...w.badgedEps],
+    endpoints: [...w.eps, ...w.badgedEps, w.epReduced, w.epDoomed],
     notifications: [...w.ntfns, ...w.badgedNtfns],
     mappedFrames: [...buffers, 10],
     /** Frames a flush succeeds on (mapped, and the mapping holds); one mapped in a space that is gone; one whose entry another frame replaced. */
@@ -130,8 +130,9 @@ function argChoice(w: World, S: Sets, P: SlotPools, irq: IrqConfig, m: MethodNam
     case 'destIndex': return g(pick(free), pick(used), fc.constant(5000));
     // The last slot of an own CSpace's CNode is a valid offset (the bound of the RangeError).
     case 'nodeOffset': return g(pick(free), pick(used), fc.constant(5000), fc.constant(LAST_SLOT));
-    // Revoke and Delete also reach the caps that Copy and Mint put in the free slots.
-    case 'index': return /Revoke|Delete/.test(m) ? g(pick(used), u32, pick(free)) : g(pick(free), pick(used));
+    // Deletions and revokes also aim at the paths' props: the nest (a Zombie) and ep_doomed's untyped
+    // (a final endpoint delete); and at the caps that Copy and Mint put in the free slots.
+    case 'index': return /Revoke|Delete/.test(m) ? g(fc.oneof({ weight: 4, arbitrary: pick(used) }, { weight: 1, arbitrary: fc.constant(m === 'CNode_Revoke' ? w.probes.utDoomed : w.probes.nest) }), u32, pick(free)) : g(pick(free), pick(used));
     // Sometimes a childless untyped: its copy marks it full (seL4 setUntypedCapAsFull).
     case 'srcIndex': case 'pivotIndex': return slots(S.copyable, free, S.parents, S.underivable, S.childless4K);
     case 'depth': case 'destDepth': case 'srcDepth': case 'pivotDepth': return depth;

@@ -7,8 +7,11 @@
 // Above them, from slot 64, only the root CNode holds the probes: objects left in the states that
 // the late checks of the VSpace and ASID decoders look at (unmapped frames of every size, a mapped
 // page table with a second cap, a page directory whose ASID pool is gone and a frame mapped in it,
-// a frame whose mapping another frame replaced, a 4 KiB untyped with a child). Some runs also fill the ASID table, or the root's ASID pool, during setup: the only way
-// to the decoders' "nothing free" errors (DeleteFirst).
+// a frame whose mapping another frame replaced, a 4 KiB untyped with a child), and the paths' props
+// (docs/check.md "Paths"): the untyped of ep_doomed, whose revoke is a final endpoint delete, and
+// a nest (a CNode holding the only cap to another), whose deletion leaves a Zombie. Some runs
+// also fill the ASID table, or the root's ASID pool, during setup: the only way to the decoders'
+// "nothing free" errors (DeleteFirst).
 
 import fc from 'fast-check';
 import type { Config } from '../../abi/config';
@@ -81,6 +84,13 @@ export interface World {
   irqLine: number;
   /** A second IRQ handler, for random events (line IRQ_PROBE_LINE, signalling the first notification). */
   irqProbe: number;
+  /**
+   * A cap to the fault endpoint minted with Read and Write only (no Grant, no GrantReply): some
+   * threads' fault handler (a fault through it stops the thread) and a reduced cap to send through.
+   */
+  epReduced: number;
+  /** An endpoint of its own untyped (probes.utDoomed), whose revoke is the final delete of it and of its queue. */
+  epDoomed: number;
   /** A thread above the others that waits for the IRQ line and then resumes everyone (TraceDriver). */
   watchdog: number;
   /** The watchdog's own notification, which the IRQ handler signals. */
@@ -120,6 +130,12 @@ export interface Probes {
   /** A small frame mapped at STALE_VADDR, then replaced there by overFrame: its mapping record is stale. */
   staleFrame: number;
   overFrame: number;
+  /** The 4 KiB untyped that epDoomed comes from. */
+  utDoomed: number;
+  /** A CNode of 4 slots whose slot 0 holds the only cap to another CNode: deleting it leaves a Zombie. */
+  nest: number;
+  /** Where setup makes the inner CNode before moving its cap into the nest (empty after setup). */
+  nestInner: number;
   /** A badged copy of parentChild without GrantReply: CancelBadgedSends needs full rights (IllegalOperation). */
   weakEp: number;
 }
@@ -150,7 +166,7 @@ export function layoutWorld(o: GeneratorOptions): World {
   const w: World = {
     eps: take(o.endpoints), ntfns: take(o.notifications), tcbs: take(o.threads), cnodes: take(o.cspaces),
     frames: take(o.threads + 2), pageTable: next++, pageDirectory: next++, untyped: next++,
-    badgedEps: [], badgedNtfns: [], irqHandler: 0, irqLine: IRQ_LINE, irqProbe: 0, watchdog: 0, watchdogNtfn: 0, firstFree: 0, probes: undefined as unknown as Probes,
+    badgedEps: [], badgedNtfns: [], irqHandler: 0, irqLine: IRQ_LINE, irqProbe: 0, epReduced: 0, epDoomed: 0, watchdog: 0, watchdogNtfn: 0, firstFree: 0, probes: undefined as unknown as Probes,
     slotNames: new Map(), harness: [], threadNames: Array.from({ length: o.threads }, (_, i) => `t${i + 1}`),
     recordable: o.recordable === true,
   };
@@ -160,6 +176,8 @@ export function layoutWorld(o: GeneratorOptions): World {
   w.irqProbe = next++;
   w.watchdog = next++;
   w.watchdogNtfn = next++;
+  w.epReduced = next++;
+  w.epDoomed = next++;
   w.firstFree = next;
   if (w.firstFree > LAST_SLOT - 4) throw new RangeError('generator: too many objects for the 64-slot world (fewer threads, endpoints or notifications)');
   next = PROBES_BASE;
@@ -167,7 +185,7 @@ export function layoutWorld(o: GeneratorOptions): World {
   w.probes = {
     spareFrames: take(3), largePage: next++, section: next++, pageTable2: next++, mappedPT: next++, pageDirectory2: next++,
     orphanPD: next++, poolUntyped: next++, parentUntyped: next++, parentChild: next++, ptCopy: next++,
-    orphanFrame: next++, staleFrame: next++, overFrame: next++, weakEp: next++,
+    orphanFrame: next++, staleFrame: next++, overFrame: next++, utDoomed: next++, nest: next++, nestInner: next++, weakEp: next++,
   };
   const name = (slots: number[], p: string) => slots.forEach((s, i) => w.slotNames.set(s, `${p}${i}`));
   for (const [s, n] of [[1, 'rootTCB'], [2, 'rootCNode'], [3, 'rootPD'], [4, 'irqControl'], [5, 'asidControl'], [6, 'asidPool'], [10, 'rootBuffer'], [16, 'rootPT'], [17, 'ut17'], [18, 'ut18'], [19, 'ut19']] as const) w.slotNames.set(s, n);
@@ -178,11 +196,12 @@ export function layoutWorld(o: GeneratorOptions): World {
   name(w.frames, 'frame');
   name(w.badgedEps, 'ep_badged');
   name(w.badgedNtfns, 'ntfn_badged');
-  w.slotNames.set(w.pageTable, 'pt').set(w.pageDirectory, 'pd').set(w.untyped, 'ut').set(w.irqHandler, 'irqHandler').set(w.irqProbe, 'irqProbe').set(w.watchdog, 'tcb_watchdog').set(w.watchdogNtfn, 'ntfn_watchdog');
+  w.slotNames.set(w.pageTable, 'pt').set(w.pageDirectory, 'pd').set(w.untyped, 'ut').set(w.irqHandler, 'irqHandler').set(w.irqProbe, 'irqProbe').set(w.watchdog, 'tcb_watchdog').set(w.watchdogNtfn, 'ntfn_watchdog')
+    .set(w.epReduced, 'ep_reduced').set(w.epDoomed, 'ep_doomed');
   w.harness = [w.irqHandler, w.watchdog, w.watchdogNtfn, HARNESS_UNTYPED];
   const P = w.probes;
   name(P.spareFrames, 'frame_spare');
-  for (const k of ['largePage', 'section', 'pageTable2', 'pageDirectory2', 'mappedPT', 'ptCopy', 'orphanPD', 'poolUntyped', 'parentUntyped', 'parentChild', 'orphanFrame', 'staleFrame', 'overFrame'] as const) w.slotNames.set(P[k], k);
+  for (const k of ['largePage', 'section', 'pageTable2', 'pageDirectory2', 'mappedPT', 'ptCopy', 'orphanPD', 'poolUntyped', 'parentUntyped', 'parentChild', 'orphanFrame', 'staleFrame', 'overFrame', 'utDoomed', 'nest'] as const) w.slotNames.set(P[k], k);
   return w;
 }
 
@@ -198,6 +217,8 @@ export interface WorldParams {
   rootPriority: number;
   /** Thread i has the fault endpoint (the last endpoint) or none. */
   faultHandler: boolean[];
+  /** Thread i's fault endpoint is epReduced instead (when it has one): its faults stop it. Absent: none is. */
+  reducedHandler?: boolean[];
   /** For each notification, the thread it is bound to (or -1). */
   boundTo: number[];
   /** Setup fills the ASID table (every pool made) or the root's pool (every ASID assigned). */
@@ -214,6 +235,7 @@ export function arbWorldParams(o: GeneratorOptions, asidFill: AsidFill = 'none')
     ),
     rootPriority: fc.constantFrom(255, 120, 80),
     faultHandler: fc.array(fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }), { minLength: o.threads, maxLength: o.threads }),
+    reducedHandler: fc.array(fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }), { minLength: o.threads, maxLength: o.threads }),
     boundTo: fc.array(fc.integer({ min: -1, max: o.threads - 1 }), { minLength: o.notifications, maxLength: o.notifications })
       .map((b) => b.map((t, i) => (b.indexOf(t) === i ? t : -1))),
     asidFill: fc.constant(asidFill),
@@ -246,19 +268,21 @@ export function worldSetup(w: World, p: WorldParams): RawEvent[] {
     out.push(inv('CNode_Copy', cnode, { destIndex: dest, destDepth: OWN_CNODE_RADIX, srcRoot: 2, srcIndex: src, srcDepth: 32, rights: 'RWGP' }));
   w.eps.forEach((ep, i) => mint(2, 32, w.badgedEps[i], ep, 'RWGP', i + 1));
   w.ntfns.forEach((n, i) => mint(2, 32, w.badgedNtfns[i], n, 'RW', 1 << i));
+  const faultEP = w.eps[w.eps.length - 1];
+  mint(2, 32, w.epReduced, faultEP, 'RW', 0);
+  out.push(retype(ROOT_UNTYPED + 1, 'Untyped', [w.probes.utDoomed], 12), retype(w.probes.utDoomed, 'Endpoint', [w.epDoomed]));
   w.cnodes.forEach((cn, k) => {
     copy(cn, 1, w.tcbs[k]);
     mint(cn, OWN_CNODE_RADIX, 2, cn, 'RWGP', OWN_CSPACE_DATA);
     copy(cn, 3, 3);
     w.eps.forEach((ep, i) => (i === 0 ? mint(cn, OWN_CNODE_RADIX, ep, ep, 'RWGP', 10 + k) : copy(cn, ep, ep)));
-    for (const s of [...w.ntfns, ...w.badgedEps, ...w.badgedNtfns]) copy(cn, s, s);
+    for (const s of [...w.ntfns, ...w.badgedEps, ...w.badgedNtfns, w.epReduced, w.epDoomed]) copy(cn, s, s);
   });
   w.tcbs.forEach((_, i) => out.push(inv('Page_Map', w.frames[i], { vspace: 3, vaddr: BUFFER_BASE + i * 0x1000, rights: 'RW', attr: 0 })));
-  const faultEP = w.eps[w.eps.length - 1];
   w.tcbs.forEach((t, i) => {
     const own = i < w.cnodes.length;
     out.push(inv('TCB_Configure', t, {
-      faultEP: p.faultHandler[i] ? faultEP : 0, cspaceRoot: own ? w.cnodes[i] : 2, cspaceRootData: own ? OWN_CSPACE_DATA : 0,
+      faultEP: p.faultHandler[i] ? (p.reducedHandler?.[i] === true ? w.epReduced : faultEP) : 0, cspaceRoot: own ? w.cnodes[i] : 2, cspaceRootData: own ? OWN_CSPACE_DATA : 0,
       vspaceRoot: 3, vspaceRootData: 0, buffer: BUFFER_BASE + i * 0x1000, bufferFrame: w.frames[i],
     }));
     out.push(inv('TCB_SetPriority', t, { authority: 1, priority: p.priorities[i] }));
@@ -298,6 +322,9 @@ function retype(ut: number, type: string, slots: number[], sizeBits = 0): RawEve
 }
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 
+/** The nest's radix (probes.nest). */
+const NEST_RADIX = 2;
+
 /** The probes (see the header), from the second root untyped: the 1 MiB frame first, for its alignment. */
 function probesSetup(w: World): RawEvent[] {
   const P = w.probes;
@@ -322,6 +349,9 @@ function probesSetup(w: World): RawEvent[] {
     inv('CNode_Copy', 2, { destIndex: P.ptCopy, destDepth: 32, srcRoot: 2, srcIndex: P.mappedPT, srcDepth: 32, rights: 'RWGP' }),
     inv('Page_Map', P.staleFrame, { vspace: 3, vaddr: STALE_VADDR, rights: 'RW', attr: 0 }),
     inv('Page_Map', P.overFrame, { vspace: 3, vaddr: STALE_VADDR, rights: 'RW', attr: 0 }),
+    retype(ut, 'CNode', [P.nest], NEST_RADIX),
+    retype(ut, 'CNode', [P.nestInner], 1),
+    inv('CNode_Move', P.nest, { destIndex: 0, destDepth: NEST_RADIX, srcRoot: 2, srcIndex: P.nestInner, srcDepth: 32 }),
     inv('CNode_Mint', 2, { destIndex: P.weakEp, destDepth: 32, srcRoot: 2, srcIndex: P.parentChild, srcDepth: 32, rights: 'RWG', badge: 7 }),
   ];
 }

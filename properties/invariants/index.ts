@@ -15,6 +15,7 @@ export * from './capability';
 export * from './messages';
 export * from './scheduler';
 export * from './structural';
+export * from './references';
 export { setFullCheckInterval, stepChanges, incrementalInvariant, type StateInvariant, type StepChanges } from './changes';
 export { MonitorSet, checkTraceSpec, checkTraceChecked, entryCost, type InvariantRun, type StepViolation } from './run';
 

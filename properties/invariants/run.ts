@@ -20,6 +20,22 @@ export function applicableInvariants(invariants: readonly Invariant[], boot: Ker
   return invariants.filter((i) => !i.skipWhen?.(boot) && (withImpl || !i.needsImpl));
 }
 
+/** An invariant's monitor threw: which one, and what. */
+export class InvariantThrew extends Error {
+  constructor(readonly invariant: string, override readonly cause: unknown) {
+    super(`invariant ${invariant} threw: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/** Runs one monitor's hook, naming the invariant when it throws. */
+function guarded<T>(name: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw new InvariantThrew(name, e);
+  }
+}
+
 export class MonitorSet {
   private readonly monitors: { inv: Invariant; m: Monitor }[];
 
@@ -32,16 +48,16 @@ export class MonitorSet {
   }
 
   boot(s: KernelState): StepViolation | null {
-    for (const { m } of this.monitors) {
-      const v = m.boot?.(s) ?? null;
+    for (const { inv, m } of this.monitors) {
+      const v = guarded(inv.name, () => m.boot?.(s) ?? null);
       if (v !== null) return { ...v, step: 0 };
     }
     return null;
   }
 
   step(ctx: StepContext): StepViolation | null {
-    for (const { m } of this.monitors) {
-      const v = m.step(ctx);
+    for (const { inv, m } of this.monitors) {
+      const v = guarded(inv.name, () => m.step(ctx));
       if (v !== null) return { ...v, step: ctx.step };
     }
     return null;

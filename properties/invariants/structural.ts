@@ -11,7 +11,7 @@ import { irqNodeSlot } from '../../spec/object/interrupt';
 import { type StepChanges, type StateInvariant, hex, incrementalInvariant, tcbAt, threadName } from './changes';
 
 /** The endpoint or notification a thread state says the thread is queued on, with the queue kind. */
-function blockedOn(s: KernelState, t: PPtr): { obj: PPtr; kind: 'Send' | 'Recv' | 'Waiting' } | null {
+export function blockedOn(s: KernelState, t: PPtr): { obj: PPtr; kind: 'Send' | 'Recv' | 'Waiting' } | null {
   const st = tcbAt(s, t)?.state;
   if (st === undefined) return null;
   switch (st.tag) {
@@ -34,7 +34,8 @@ function queueOf(s: KernelState, p: PPtr): { state: string; queue: PPtr[] } | nu
   return null;
 }
 
-function checkQueue(s: KernelState, p: PPtr): unknown | null {
+/** What is wrong with an endpoint's or notification's queue (l4v valid_ep/valid_ntfn with sym_refs), or null (also for other objects). */
+export function checkQueue(s: KernelState, p: PPtr): unknown | null {
   const q = queueOf(s, p);
   if (q === null) return null;
   const queued = q.state === 'Send' || q.state === 'Recv' || q.state === 'Waiting';

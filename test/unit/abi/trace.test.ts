@@ -145,3 +145,30 @@ describe('trace parsing', () => {
     ]);
   });
 });
+
+describe('expect values have the observation types (a value that could never match is bad input)', () => {
+  const base = { format: 'l4check-trace/1', events: [{ tick: 1 }] };
+  const bad = (e: Record<string, unknown>) => () => parseTrace({ ...base, expect: [{ step: 1, ...e }] });
+  it.each([
+    [{ threads: { root: { state: 'Sleeping' } } }, 'expect[0].threads.root.state: expected a thread state'],
+    [{ threads: { root: { info: { label: true } } } }, 'expect[0].threads.root.info.label: expected u32, got true'],
+    [{ threads: { root: { info: { length: 1.5 } } } }, 'expect[0].threads.root.info.length: expected u32, got 1.5'],
+    [{ threads: { root: { priority: [5] } } }, 'expect[0].threads.root.priority: expected u32, got an array'],
+    [{ threads: { root: { error: 'NoSuchError' } } }, 'expect[0].threads.root.error: expected an seL4 error name'],
+    [{ threads: { root: { mrs: { x: 1 } } } }, 'expect[0].threads.root.mrs.x: expected a message register index'],
+    [{ current: 7 }, 'expect[0].current: expected a string, got 7'],
+  ])('%j', (e, msg) => {
+    expect(bad(e)).toThrow(msg);
+  });
+
+  it('null (absent), hex strings and index objects stay valid', () => {
+    expect(() => parseTrace({ ...base, expect: [{ step: 1, current: 'root', threads: { root: { state: 'Running', badge: '0x10', mrs: { 0: 5 }, info: { label: null } }, t1: null } }] })).not.toThrow();
+  });
+
+  it('a value nested deeper than the format allows, anywhere, is rejected with its path (no stack overflow)', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(() => parseTrace({ ...base, expect: [{ step: 1, threads: { root: { mrs: deep } } }] })).toThrow('nested deeper than 32 levels');
+    expect(() => parseTrace({ ...base, config: { generator: deep } })).toThrow(/^config\.generator(\[0\])+/);
+  });
+});

@@ -1,0 +1,5 @@
+// The tool's version, from package.json (reports and JUnit files carry it).
+
+import { readFileSync } from 'node:fs';
+
+export const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;

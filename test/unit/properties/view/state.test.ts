@@ -1,0 +1,73 @@
+// The state view of `replay --state K` / `--explain`: what it shows of a known scenario, and the CLI.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { parseTraceText } from '../../../../abi/trace';
+import { replay } from '../../../../properties/replay';
+import { stateText, stateView } from '../../../../properties/view/state';
+import type { KernelState } from '../../../../spec';
+
+function statesOf(file: string): KernelState[] {
+  const states: KernelState[] = [];
+  replay(parseTraceText(readFileSync(file, 'utf8')), { onStep: (_e, before, after) => {
+    if (states.length === 0) states.push(before);
+    states.push(after);
+  } });
+  return states;
+}
+
+const run = (args: string[]) => {
+  const r = spawnSync('node', ['bin/l4check.js', ...args], { encoding: 'utf8' });
+  return { code: r.status, stdout: stripVTControlCharacters(r.stdout), stderr: stripVTControlCharacters(r.stderr) };
+};
+
+describe('stateView', () => {
+  const states = statesOf('scenarios/ipc-call-nogrant.json');
+
+  it('after boot: root runs, its CSpace holds the boot caps, the untyped its watermark', () => {
+    const v = stateView(states[0]);
+    expect(v.current).toBe('root');
+    expect(v.threads.find((t) => t.name === 'root')).toMatchObject({ state: 'Running', priority: 255, mcp: 255, running: true });
+    const root = v.cspaces.find((c) => c.threads.includes('root'))!;
+    expect(root.slots.find((s) => s.index === 4)?.cap).toBe('IRQControlCap');
+    expect(root.slots.find((s) => s.cap === 'UntypedCap')?.watermark?.size).toBeGreaterThan(0);
+  });
+
+  it('a retyped object is named, its cap has the untyped as CDT parent, and blocked threads are in their queue', () => {
+    const last = stateView(states.at(-1)!);
+    const root = last.cspaces.find((c) => c.threads.includes('root'))!;
+    const ep = root.slots.find((s) => s.cap === 'EndpointCap')!;
+    expect(ep.object).toMatch(/^ep\d$/);
+    expect(ep.parent).toMatch(/^root\[\d+\]$/);
+    expect(root.slots.find((s) => `root[${s.index}]` === ep.parent)?.cap).toBe('UntypedCap');
+    for (const t of last.threads.filter((x) => x.state === 'BlockedOnSend' || x.state === 'BlockedOnReceive')) {
+      expect(last.queues.find((q) => q.name === t.on)?.queue).toContain(t.name);
+    }
+    expect(stateText(last)).toContain(`parent ${ep.parent}`);
+  });
+});
+
+describe('replay --state / --explain', () => {
+  it('--state K prints the state after step K; out of range is one line, exit 2', () => {
+    const r = run(['replay', 'scenarios/ipc-call-nogrant.json', '--state', '0']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('state after boot\nrunning: root\nthreads:');
+    const bad = run(['replay', 'scenarios/ipc-call-nogrant.json', '--state', '9999']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('--explain prints the state before and at the failing step, and the table has a header', () => {
+    const f = join(mkdtempSync(join(tmpdir(), 'l4check-view-')), 'fails.json');
+    writeFileSync(f, JSON.stringify({ format: 'l4check-trace/1', events: [{ as: 'root', invoke: 'TCB_Suspend', cap: 100 }], expect: [{ step: 1, threads: { root: { error: 'NoError' } } }] }));
+    const r = run(['replay', f, '--explain']);
+    expect(r.code).toBe(1);
+    expect(r.stdout.split('\n')[0]).toMatch(/^step\s+event\s+running\s+what changed$/);
+    expect(r.stdout).toContain('state after boot (before the failing step)');
+    expect(r.stdout).toMatch(/state after step 1, where it failed: step 1: threads\.root\.error/);
+  });
+});
