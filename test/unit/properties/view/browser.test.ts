@@ -70,6 +70,11 @@ describe.skipIf(!available && !process.env.CI)('l4check view in Chromium', () =>
     const row = p.locator(`#panel table tr[data-key="${name}"]`).first();
     expect(await row.textContent()).toContain(state);
     expect(await row.getAttribute('class')).toBe('changed');
+    // The CDT as a tree: the endpoint retyped from the root's untyped sits under it.
+    await p.locator('#slider').fill(String(v.steps.length - 1));
+    const ut = p.locator('ul.cdt > li', { hasText: 'UntypedCap' }).first();
+    expect(await ut.locator('ul > li', { hasText: 'EndpointCap' }).count()).toBeGreaterThan(0);
+    await p.locator('#slider').fill(String(k));
     await p.keyboard.press('ArrowRight');
     expect(await p.evaluate(() => (window as unknown as { l4view: { selected: number } }).l4view.selected)).toBe(k + 1);
     await p.locator(`g.row[data-step="2"] text`).first().click();
