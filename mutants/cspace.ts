@@ -63,10 +63,10 @@ export const CSPACE_MUTANTS: readonly Mutant[] = [
     name: 'final-ignores-next',
     class: 'both',
     area: 'cspace',
-    doc: 'isFinalCapability looks only at the previous MDB entry, so a cap followed by a copy of itself counts as the last cap to its object.',
+    doc: 'isFinalCapability does not look at the next MDB entry for endpoint caps, so deleting the first of two caps to an endpoint counts as deleting the last one (its queued threads are restarted while a cap to it is left).',
     patches: [
-      { file: SPEC_CNODE, find: '  return next === 0 || !sameObjectAs(cte.cap, readCTE(s, next).cap);', replace: '  return true;' },
-      { file: IMPL_CNODE, find: '  return next === 0 || !sameObjectAs(cap, readCap(k, next));', replace: '  return true;' },
+      { file: SPEC_CNODE, find: '  return next === 0 || !sameObjectAs(cte.cap, readCTE(s, next).cap);', replace: "  return next === 0 || cte.cap.tag === 'EndpointCap' || !sameObjectAs(cte.cap, readCTE(s, next).cap);" },
+      { file: IMPL_CNODE, find: '  return next === 0 || !sameObjectAs(cap, readCap(k, next));', replace: '  return next === 0 || capType(cap) === CAP_TAG.endpoint || !sameObjectAs(cap, readCap(k, next));' },
     ],
   },
   {

@@ -186,7 +186,11 @@ function noCapLeft(s: KernelState, c: Cap): boolean | null {
   const k = objectKey(c);
   for (const key in s.ctes) {
     const x = s.ctes[key as unknown as number].cap;
-    if (opaque(x)) return null;
+    // An opaque cap (a Zombie) may stand for a CNode or a TCB, never for an endpoint or notification.
+    if (opaque(x)) {
+      if (c.tag === 'EndpointCap' || c.tag === 'NotificationCap') continue;
+      return null;
+    }
     if (objectKey(x) === k) return false;
   }
   return true;
@@ -242,7 +246,18 @@ function del(inv: Invocation): unknown | null {
   const slot = slotArg(inv, inv.target.cap, 'index', 'depth');
   if (slot === undefined) return null;
   const c = capAt(inv.before, slot);
-  return firstOf(isEmpty(inv, slot, 'deleted'), () => finalisationProblem(inv.before, inv.after, c));
+  return firstOf(isEmpty(inv, slot, 'deleted'), () => finalisationProblem(inv.before, inv.after, c), () => notLastKeepsQueue(inv, c));
+}
+
+/** §3.2: an object is destroyed only with its last cap; deleting another cap to an endpoint or notification leaves its queue. */
+function notLastKeepsQueue(inv: Invocation, c: Cap): unknown | null {
+  if ((c.tag !== 'EndpointCap' && c.tag !== 'NotificationCap') || noCapLeft(inv.after, c) !== false) return null;
+  const was = inv.before.objects[c.ptr];
+  const now = inv.after.objects[c.ptr];
+  if ((was?.tag !== 'Endpoint' && was?.tag !== 'Notification') || now?.tag !== was.tag) return null;
+  return same(was.queue, now.queue) ? null : {
+    promise: `deleting a cap that is not the last one to a ${was.tag} leaves its queue as it was`, object: hex(c.ptr), before: was.queue.map(hex), after: now.queue.map(hex),
+  };
 }
 
 /** Revoke: the cap stays; every cap it removed left its slot empty; no descendant follows it. */
@@ -331,7 +346,7 @@ export const CNODE_CONTRACTS: readonly MethodContract[] = [
   row('CNode_Mutate', '§3.1.2 CNode Methods', 'as Move, the cap naming the same object with no more rights and the same badge (Mutate cannot badge), a CNode cap with the guard of the data word; an original stays original', (i) => moveOrMutate(i, true)),
   row('CNode_Rotate', '§3.1.2 CNode Methods', 'the pivot cap moves to the destination and the source cap to the pivot, both or neither, a CNode cap taking the guard of its data word (destBadge for dest, pivotBadge for the pivot); the source ends empty unless it is the destination', rotate),
   row('CNode_Delete', '§3.1.2 CNode Methods; §3.2 Deletion and Revocation; §6.1.3 Thread Deactivation',
-    'the slot ends empty; deleting the last cap to an endpoint or notification restarts its queued threads, to a TCB suspends the thread', del),
+    'the slot ends empty; deleting the last cap to an endpoint or notification restarts its queued threads, to a TCB suspends the thread; deleting another cap to one leaves its queue', del),
   row('CNode_Revoke', '§3.2 Deletion and Revocation; §2.4.1 Reusing Memory', 'the cap itself stays; caps only disappear; no CDT descendant of it is left', revoke),
   row('CNode_CancelBadgedSends', '§3.1.2 CNode Methods; API CNode_CancelBadgedSends', 'only on an endpoint cap with full rights; exactly the senders blocked with the cap\'s badge leave the endpoint\'s queue (the rest in order) and restart', cancelBadged),
   row('CNode_SaveCaller', '§3.1.2 CNode Methods; §4.2.4 Calling and Replying', 'the reply cap in the invoker\'s caller slot moves to the empty destination slot', saveCaller),

@@ -180,6 +180,15 @@ describe('CNode rows', () => {
     quietThenFires('contract-CNode_Delete', g, (a) => withTCB(a, t, { state: (g.ctx.before.objects[t] as TCB).state }));
   });
 
+  it('Delete of a cap that is not the last one to an endpoint: a changed queue is caught (final-ignores-next)', () => {
+    const f = find('CNode_Delete', 'success', ({ inv }) => {
+      const c = capAt(inv.before, slotOf(inv, 'index', 'depth'));
+      return c.tag === 'EndpointCap' && Object.values(inv.after.ctes).some((x) => x.cap.tag === 'EndpointCap' && x.cap.ptr === c.ptr);
+    });
+    const c = capAt(f.ctx.before, slotOf(f.inv, 'index', 'depth')) as Cap & { tag: 'EndpointCap' };
+    quietThenFires('contract-CNode_Delete', f, (a) => ({ ...a, objects: { ...a.objects, [c.ptr]: { ...(a.objects[c.ptr] as { tag: 'Endpoint'; queue: PPtr[] }), queue: [f.inv.invoker] } as never } }));
+  });
+
   it('Revoke: a descendant left after the cap, or a changed revoked cap, is caught', () => {
     const f = find('CNode_Revoke', 'success', ({ inv }) => {
       const slot = slotOf(inv, 'index', 'depth');
