@@ -87,7 +87,7 @@ describe('l4check mutants', () => {
     const replayed = run(['replay', '--check', '--allow-mutant', file]);
     expect(replayed.code).toBe(1);
     expect(replayed.stderr).toContain('refinement');
-  }, 60_000);
+  }, 180_000);
 
   it('bad options: one line, exit 2', () => {
     for (const args of [['--only', 'no-such-mutant'], ['--class', 'kernel'], ['--seed', 'x'], ['--workers', '0']]) {
