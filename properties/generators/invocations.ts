@@ -29,7 +29,7 @@ function slotSets(w: World) {
   const buffers = w.frames.slice(0, w.tcbs.length);
   return {
     tcbs: [...w.tcbs, 1],
-    endpoints: [...w.eps, ...w.badgedEps, w.epReduced, w.epDoomed],
+    endpoints: [...w.eps, ...w.badgedEps, w.epReduced, w.epDoomed, w.epNoWrite],
     notifications: [...w.ntfns, ...w.badgedNtfns],
     mappedFrames: [...buffers, 10],
     /** Frames a flush succeeds on (mapped, and the mapping holds); one mapped in a space that is gone; one whose entry another frame replaced. */
