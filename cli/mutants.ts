@@ -3,9 +3,10 @@
 // --workers mutants run at once. Exit 0 when every mutant is killed, 1 when one survives or
 // crashes a kernel, 2 on bad options.
 
+import { rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import pc from 'picocolors';
-import { MUTANTS, MUTANT_CLASSES, type Mutant, type MutantClass } from '../mutants';
+import { MUTANTS, MUTANT_CLASSES, type Mutant, type MutantClass, snapshot } from '../mutants';
 import { type MutantResult, runMutant } from '../mutants/run';
 import { UsageError } from './input';
 
@@ -60,15 +61,18 @@ export async function mutantsCommand(o: MutantsOpts & { list?: boolean }): Promi
   const checkArgs = o.checkArgs?.trim() ? o.checkArgs.trim().split(/\s+/) : [];
   if (!o.json) process.stdout.write(pc.dim(`l4check mutants: ${chosen.length} mutants, default check with seed ${seed}${o.regressions === false ? ', without the regression corpus' : ''}${checkArgs.length ? ` and ${checkArgs.join(' ')}` : ''}, ${workers} at a time\n`));
 
+  // One snapshot of the sources for the whole run: edits made meanwhile change no mutant.
+  const source = snapshot();
   const results: MutantResult[] = new Array(chosen.length);
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(workers, chosen.length) }, async () => {
     while (next < chosen.length) {
       const i = next++;
-      results[i] = await runMutant(chosen[i], { seed, regressions: o.regressions !== false, checkArgs });
+      results[i] = await runMutant(chosen[i], { seed, regressions: o.regressions !== false, checkArgs, source });
       if (!o.json) process.stdout.write(line(results[i]) + '\n');
     }
   }));
+  rmSync(source, { recursive: true, force: true });
   const score = mutationScore(results);
   const allKilled = results.every((r) => r.killed);
   if (o.json) {

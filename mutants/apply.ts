@@ -49,14 +49,27 @@ export function mutantDir(m: Mutant, root = PROJECT_ROOT): string {
 }
 
 /**
- * Writes the mutant's copy afresh and returns its root. The counterexamples an earlier check wrote
- * there are kept unless `fresh` (a replay may be reading one of them).
+ * A copy of the project's sources as they are now, for a whole `l4check mutants` run: each mutant's
+ * copy is made from it, so that editing the project while the run goes on changes no mutant.
  */
-export function materialise(m: Mutant, root = PROJECT_ROOT, fresh = false, dir = mutantDir(m, root)): string {
-  const files = mutatedFiles(m, root);
+export function snapshot(root = PROJECT_ROOT): string {
+  const dir = join(tmpdir(), 'l4check-mutants', relative('/', root).replace(/[^A-Za-z0-9]+/g, '-'), `.base-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const name of readdirSync(root)) if (!NOT_COPIED.has(name)) cpSync(join(root, name), join(dir, name), { recursive: true });
+  return dir;
+}
+
+/**
+ * Writes the mutant's copy afresh and returns its root: the sources of `source` (the project, or a
+ * snapshot of it) with the patches applied. The counterexamples an earlier check wrote there are
+ * kept unless `fresh` (a replay may be reading one of them).
+ */
+export function materialise(m: Mutant, root = PROJECT_ROOT, fresh = false, dir = mutantDir(m, root), source = root): string {
+  const files = mutatedFiles(m, source);
   mkdirSync(dir, { recursive: true });
   for (const name of readdirSync(dir)) if (fresh || name !== 'counterexamples') rmSync(join(dir, name), { recursive: true, force: true });
-  for (const name of readdirSync(root)) if (!NOT_COPIED.has(name)) cpSync(join(root, name), join(dir, name), { recursive: true });
+  for (const name of readdirSync(source)) if (!NOT_COPIED.has(name)) cpSync(join(source, name), join(dir, name), { recursive: true });
   for (const [file, text] of files) writeFileSync(join(dir, file), text);
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
   writeFileSync(join(dir, MUTANT_MARKER), m.name + '\n');

@@ -15,7 +15,7 @@ import type { Mutant, MutantClass } from './types';
 import { PROJECT_ROOT, mutatedFiles } from './apply';
 
 export * from './types';
-export { MUTANT_MARKER, PROJECT_ROOT, activeMutant, materialise, mutantDir, mutatedFiles } from './apply';
+export { MUTANT_MARKER, PROJECT_ROOT, activeMutant, materialise, mutantDir, mutatedFiles, snapshot } from './apply';
 
 export const MUTANTS: readonly Mutant[] = [
   ...IPC_MUTANTS, ...NOTIFICATION_MUTANTS, ...CSPACE_MUTANTS, ...UNTYPED_MUTANTS, ...SCHEDULER_MUTANTS,

@@ -14,6 +14,8 @@ export interface MutantRunOptions {
   /** Extra `check` options (tests use a small budget; `l4check mutants` none). */
   checkArgs?: readonly string[];
   root?: string;
+  /** The snapshot of the project the copy is made from (apply.ts snapshot); the project itself when absent. */
+  source?: string;
 }
 
 export interface MutantResult {
@@ -56,7 +58,8 @@ function runCheck(dir: string, args: string[]): Promise<{ code: number | null; s
 }
 
 export async function runMutant(m: Mutant, o: MutantRunOptions): Promise<MutantResult> {
-  const dir = materialise(m, o.root ?? PROJECT_ROOT, true);
+  const root = o.root ?? PROJECT_ROOT;
+  const dir = materialise(m, root, true, undefined, o.source ?? root);
   const started = Date.now();
   const args = ['--json', '--workers', '1', '--seed', String(o.seed), ...(o.regressions ? [] : ['--no-regressions']), ...(o.checkArgs ?? [])];
   const r = await runCheck(dir, args);

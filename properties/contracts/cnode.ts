@@ -82,6 +82,34 @@ const badgeIs = (inv: Invocation, dest: PPtr, want: number | null) => () => {
   return got === null || want === null || got === want ? null : { promise: 'the badge follows the badge rules', want, got };
 };
 
+/**
+ * The guard a data word gives a CNode cap (Mint, Mutate, Rotate; manual §3.1.2 "the guard of a
+ * CNode capability", libsel4 seL4_CNode_CapData on 32-bit: guard size in bits 3..7, guard in bits
+ * 8..25, cut to the guard size). Other caps: no promise here.
+ */
+const cnodeDataIs = (inv: Invocation, slot: PPtr, data: number | undefined) => () => {
+  const c = capAt(inv.after, slot);
+  if (c.tag !== 'CNodeCap' || data === undefined) return null;
+  const guardSize = Math.floor((data >>> 0) / 8) % 32;
+  const guard = (Math.floor((data >>> 0) / 256) % 2 ** 18) % 2 ** guardSize;
+  if (guardSize + c.radix > 32) return { promise: 'a guard size that does not fit beside the radix is refused', guardSize, radix: c.radix };
+  return c.guard === guard && c.guardSize === guardSize ? null : { promise: 'the CNode cap has the guard and guard size of the data word', slot: hex(slot), want: { guard, guardSize }, got: { guard: c.guard, guardSize: c.guardSize } };
+};
+
+/**
+ * An untyped cap with children cannot be copied (API CNode_Copy/Mint: RevokeFirst). Its children
+ * follow it in the derivation order (§3.1.5): the entry right after it, when that names memory
+ * inside the untyped's region, is one.
+ */
+const notAParentUntyped = (inv: Invocation, srcSlot: PPtr, src: Cap) => () => {
+  if (src.tag !== 'UntypedCap') return null;
+  const next = inv.before.ctes[srcSlot]?.mdb.next ?? 0;
+  const n = next === 0 ? null : capAt(inv.before, next);
+  if (n === null || opaque(n) || !('ptr' in n)) return null;
+  const inside = n.ptr >= src.ptr && n.ptr < src.ptr + 2 ** src.sizeBits;
+  return inside ? { promise: 'an untyped cap with children is not copied (RevokeFirst)', source: hex(srcSlot), child: hex(next), childCap: n } : null;
+};
+
 function copyOrMint(inv: Invocation, mint: boolean): unknown | null {
   const dest = destOf(inv);
   const srcSlot = srcOf(inv);
@@ -94,9 +122,11 @@ function copyOrMint(inv: Invocation, mint: boolean): unknown | null {
   const wantBadge = b === null ? null : b !== 0 || requestedBadge === undefined ? b : requestedBadge & BADGE_MASK;
   return firstOf(
     wasEmpty(inv, dest),
+    notAParentUntyped(inv, srcSlot, src),
     sameObjectAs(inv, dest, src, 'the new cap'),
     rightsMasked(inv, dest, src, inv.arg('rights')),
     badgeIs(inv, dest, wantBadge),
+    mint ? cnodeDataIs(inv, dest, requestedBadge) : () => null,
     sourceKept(inv, srcSlot, src),
     derivedFrom(inv, dest, srcSlot),
     nothingElse(inv, [dest, srcSlot]),
@@ -113,7 +143,7 @@ function moveOrMutate(inv: Invocation, mutate: boolean): unknown | null {
   const moved = () => {
     const c = capAt(inv.after, dest);
     if (!mutate) return same(c, src) ? null : { promise: 'the destination holds the source cap, unchanged', source: src, after: c };
-    return firstOf(sameObjectAs(inv, dest, src, 'the moved cap'), rightsMasked(inv, dest, src, undefined), badgeIs(inv, dest, badgeOf(src)));
+    return firstOf(sameObjectAs(inv, dest, src, 'the moved cap'), rightsMasked(inv, dest, src, undefined), badgeIs(inv, dest, badgeOf(src)), cnodeDataIs(inv, dest, inv.arg('badge')));
   };
   const stillOriginal = () => {
     const m = inv.after.ctes[dest]?.mdb;
@@ -135,6 +165,9 @@ function rotate(inv: Invocation): unknown | null {
     swap ? () => null : wasEmpty(inv, dest),
     sameObjectAs(inv, dest, p, 'the destination (the pivot cap)'),
     sameObjectAs(inv, pivot, s, 'the pivot (the source cap)'),
+    // destBadge is the data of the cap that ends up in dest, pivotBadge of the one in the pivot (API CNode_Rotate).
+    cnodeDataIs(inv, dest, inv.arg('destBadge')),
+    cnodeDataIs(inv, pivot, inv.arg('pivotBadge')),
     swap ? () => null : isEmpty(inv, srcSlot, 'source'),
     nothingElse(inv, [dest, pivot, srcSlot]),
   );
@@ -153,7 +186,11 @@ function noCapLeft(s: KernelState, c: Cap): boolean | null {
   const k = objectKey(c);
   for (const key in s.ctes) {
     const x = s.ctes[key as unknown as number].cap;
-    if (opaque(x)) return null;
+    // An opaque cap (a Zombie) may stand for a CNode or a TCB, never for an endpoint or notification.
+    if (opaque(x)) {
+      if (c.tag === 'EndpointCap' || c.tag === 'NotificationCap') continue;
+      return null;
+    }
     if (objectKey(x) === k) return false;
   }
   return true;
@@ -209,7 +246,18 @@ function del(inv: Invocation): unknown | null {
   const slot = slotArg(inv, inv.target.cap, 'index', 'depth');
   if (slot === undefined) return null;
   const c = capAt(inv.before, slot);
-  return firstOf(isEmpty(inv, slot, 'deleted'), () => finalisationProblem(inv.before, inv.after, c));
+  return firstOf(isEmpty(inv, slot, 'deleted'), () => finalisationProblem(inv.before, inv.after, c), () => notLastKeepsQueue(inv, c));
+}
+
+/** §3.2: an object is destroyed only with its last cap; deleting another cap to an endpoint or notification leaves its queue. */
+function notLastKeepsQueue(inv: Invocation, c: Cap): unknown | null {
+  if ((c.tag !== 'EndpointCap' && c.tag !== 'NotificationCap') || noCapLeft(inv.after, c) !== false) return null;
+  const was = inv.before.objects[c.ptr];
+  const now = inv.after.objects[c.ptr];
+  if ((was?.tag !== 'Endpoint' && was?.tag !== 'Notification') || now?.tag !== was.tag) return null;
+  return same(was.queue, now.queue) ? null : {
+    promise: `deleting a cap that is not the last one to a ${was.tag} leaves its queue as it was`, object: hex(c.ptr), before: was.queue.map(hex), after: now.queue.map(hex),
+  };
 }
 
 /** Revoke: the cap stays; every cap it removed left its slot empty; no descendant follows it. */
@@ -253,7 +301,12 @@ function cancelBadged(inv: Invocation): unknown | null {
   const slot = slotArg(inv, inv.target.cap, 'index', 'depth');
   if (slot === undefined) return null;
   const c = capAt(inv.before, slot);
-  if (c.tag !== 'EndpointCap' || c.badge === 0) return null;
+  if (opaque(c)) return null;
+  // API CNode_CancelBadgedSends: IllegalOperation unless the cap is an endpoint cap with full rights.
+  if (c.tag !== 'EndpointCap' || !(c.rights.read && c.rights.write && c.rights.grant && c.rights.grantReply)) {
+    return { promise: 'CancelBadgedSends succeeds only on an endpoint cap with full rights', slot: hex(slot), cap: c };
+  }
+  if (c.badge === 0) return null;
   const was = inv.before.objects[c.ptr];
   const now = inv.after.objects[c.ptr];
   if (was?.tag !== 'Endpoint' || now?.tag !== 'Endpoint') return null;
@@ -286,15 +339,15 @@ const row = (method: MethodContract['method'], section: string, promise: string,
 
 export const CNODE_CONTRACTS: readonly MethodContract[] = [
   row('CNode_Copy', '§3.1.2 CNode Methods; §3.1.4 Capability Rights; §3.1.5 Capability Derivation Tree',
-    'the empty destination gets a cap to the source object, rights = source ∩ requested, the same badge, derived from the source; nothing else changes', (i) => copyOrMint(i, false)),
+    'the empty destination gets a cap to the source object, rights = source ∩ requested, the same badge, derived from the source (never of an untyped with children); nothing else changes', (i) => copyOrMint(i, false)),
   row('CNode_Mint', '§3.1.2 CNode Methods; §3.1.4 Capability Rights; §4.2.1 Endpoint Badges',
-    'as Copy, and an unbadged endpoint or notification cap gets the requested badge (low 28 bits); a badged one keeps its own', (i) => copyOrMint(i, true)),
+    'as Copy, and an unbadged endpoint or notification cap gets the requested badge (low 28 bits); a badged one keeps its own; a CNode cap gets the guard and guard size of the data word', (i) => copyOrMint(i, true)),
   row('CNode_Move', '§3.1.2 CNode Methods', 'the source cap moves, unchanged and with its CDT place, to the empty destination; the source is left empty', (i) => moveOrMutate(i, false)),
-  row('CNode_Mutate', '§3.1.2 CNode Methods', 'as Move, the cap naming the same object with no more rights and the same badge (Mutate cannot badge); an original stays original', (i) => moveOrMutate(i, true)),
-  row('CNode_Rotate', '§3.1.2 CNode Methods', 'the pivot cap moves to the destination and the source cap to the pivot, both or neither; the source ends empty unless it is the destination', rotate),
+  row('CNode_Mutate', '§3.1.2 CNode Methods', 'as Move, the cap naming the same object with no more rights and the same badge (Mutate cannot badge), a CNode cap with the guard of the data word; an original stays original', (i) => moveOrMutate(i, true)),
+  row('CNode_Rotate', '§3.1.2 CNode Methods', 'the pivot cap moves to the destination and the source cap to the pivot, both or neither, a CNode cap taking the guard of its data word (destBadge for dest, pivotBadge for the pivot); the source ends empty unless it is the destination', rotate),
   row('CNode_Delete', '§3.1.2 CNode Methods; §3.2 Deletion and Revocation; §6.1.3 Thread Deactivation',
-    'the slot ends empty; deleting the last cap to an endpoint or notification restarts its queued threads, to a TCB suspends the thread', del),
+    'the slot ends empty; deleting the last cap to an endpoint or notification restarts its queued threads, to a TCB suspends the thread; deleting another cap to one leaves its queue', del),
   row('CNode_Revoke', '§3.2 Deletion and Revocation; §2.4.1 Reusing Memory', 'the cap itself stays; caps only disappear; no CDT descendant of it is left', revoke),
-  row('CNode_CancelBadgedSends', '§3.1.2 CNode Methods', 'exactly the senders blocked with the cap\'s badge leave the endpoint\'s queue (the rest in order) and restart', cancelBadged),
+  row('CNode_CancelBadgedSends', '§3.1.2 CNode Methods; API CNode_CancelBadgedSends', 'only on an endpoint cap with full rights; exactly the senders blocked with the cap\'s badge leave the endpoint\'s queue (the rest in order) and restart', cancelBadged),
   row('CNode_SaveCaller', '§3.1.2 CNode Methods; §4.2.4 Calling and Replying', 'the reply cap in the invoker\'s caller slot moves to the empty destination slot', saveCaller),
 ];

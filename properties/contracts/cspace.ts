@@ -11,6 +11,10 @@
 import type { KernelState } from '../../spec';
 import type { Cap, PPtr } from '../../spec/api/types';
 import { TCB_SLOT } from '../../spec/object/structures';
+import { syscallOfWord } from '../../abi/syscalls';
+import { hex, threadName } from '../invariants/changes';
+import type { StepContext } from '../invariants/types';
+import type { EventContract } from './types';
 
 export const SLOT_BYTES = 16;
 const NULL: Cap = { tag: 'NullCap' };
@@ -66,3 +70,36 @@ export function cspaceRoot(s: KernelState, tcb: PPtr): Cap {
 export function resolveInThread(s: KernelState, tcb: PPtr, cptr: number): Resolved | null {
   return resolve(s, cspaceRoot(s, tcb), cptr, 32, false);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The lookup of the cap register (manual §6.2.1 "Capability Faults"; §2.3.2 the guard and the
+// depth must match): Send and Call on an address that does not resolve are a cap fault, as are
+// Recv and NBRecv (and ReplyRecv's receive half); NBSend fails silently. A thread with a cap fault
+// does not run on: it waits on its fault handler as a caller, or is suspended without one.
+
+const FAULTS_ON_LOOKUP = new Set(['Send', 'Call', 'Recv', 'NBRecv', 'ReplyRecv']);
+
+function capLookup(ctx: StepContext): unknown | null {
+  const { before, after, event } = ctx;
+  if (event.tag !== 'syscall' || ctx.observation.skipped) return null;
+  const syscall = syscallOfWord(event.number);
+  const t = before.curThread;
+  if (syscall === undefined || t === before.idleThread || (!FAULTS_ON_LOOKUP.has(syscall) && syscall !== 'NBSend')) return null;
+  if (resolveInThread(before, t, event.cap) !== null) return null;
+  const now = after.objects[t];
+  if (now?.tag !== 'TCB') return null;
+  const st = now.state.tag;
+  if (syscall === 'NBSend') {
+    return st === 'Running' ? null : { promise: 'NBSend on an address that does not resolve fails silently: the sender runs on', thread: threadName(after, t), state: st, cptr: hex(event.cap >>> 0) };
+  }
+  const stopped = st === 'Inactive' || st === 'BlockedOnSend' || st === 'BlockedOnReply';
+  return stopped ? null : { promise: `${syscall} on an address that does not resolve (no cap, guard or depth mismatch) is a cap fault: the thread waits on its fault handler or is suspended`, thread: threadName(after, t), state: st, cptr: hex(event.cap >>> 0) };
+}
+
+export const CSPACE_CONTRACTS: readonly EventContract[] = [
+  {
+    kind: 'event', name: 'contract-CapLookup', section: '§2.3.2 Addressing Capabilities; §6.2.1 Capability Faults',
+    promise: 'Send, Call, Recv, NBRecv and ReplyRecv on a cap address that does not resolve (guard or depth mismatch, no CNode) are a cap fault: the thread waits on its fault handler or is suspended; NBSend fails silently',
+    check: capLookup,
+  },
+];

@@ -4,6 +4,7 @@
 import type { Invariant } from '../invariants/types';
 import { contractInvariant } from './adapter';
 import { CNODE_CONTRACTS } from './cnode';
+import { CSPACE_CONTRACTS } from './cspace';
 import { INTERRUPT_CONTRACTS, IRQ_CONTRACTS, SYSCALL_CONTRACTS } from './other';
 import { VSPACE_CONTRACTS } from './vspace';
 import { IPC_CONTRACTS } from './ipc';
@@ -17,6 +18,7 @@ export { decodeStep, type Invocation, type SyscallStep, type Decoded } from './d
 
 export const CONTRACT_TABLE: readonly Contract[] = [
   ...CNODE_CONTRACTS,
+  ...CSPACE_CONTRACTS,
   ...UNTYPED_CONTRACTS,
   ...TCB_CONTRACTS,
   ...IRQ_CONTRACTS,

@@ -51,6 +51,21 @@ function anythingInside(s: KernelState, base: number, end: number, ut: Cap & { t
   return false;
 }
 
+/**
+ * Whether the region is in use by anything but the invoked cap: a cap naming memory inside it, or
+ * another untyped cap of the very region (a copy: seL4 marks the copied cap full, and the manual
+ * does not say when a copied untyped is reused; docs/contracts.md).
+ */
+function regionInUse(s: KernelState, base: number, end: number, slot: number): boolean {
+  for (const k in s.ctes) {
+    if (Number(k) === slot) continue;
+    const c = s.ctes[k as unknown as number].cap;
+    if (opaque(c)) return true;
+    if ('ptr' in c && c.ptr >= base && c.ptr < end) return true;
+  }
+  return false;
+}
+
 function retype(inv: Invocation): unknown | null {
   const ut = inv.target.cap;
   const typeNo = inv.arg('type');
@@ -87,6 +102,13 @@ function retype(inv: Invocation): unknown | null {
     }
     return null;
   };
+  // §2.4.1: once every cap to an object of the region is gone, the watermark is reset and the
+  // new objects start again from the beginning of the region.
+  const fromStart = () => {
+    if (slots.length === 0 || regionInUse(inv.before, base, end, inv.target.slot)) return null;
+    const first = Math.min(...slots.map((x) => (capAt(inv.after, x) as { ptr: number }).ptr));
+    return first === base ? null : { promise: 'with no object of the region left, the new objects start at its beginning', first: hex(first), base: hex(base) };
+  };
   const distinct = () => (new Set(slots.map((s) => (capAt(inv.after, s) as { ptr: number }).ptr)).size === n ? null : { promise: 'the new objects are distinct' });
   const watermark = () => {
     const now = capAt(inv.after, inv.target.slot);
@@ -97,14 +119,36 @@ function retype(inv: Invocation): unknown | null {
     const bad = otherCapsChanged(inv, [inv.target.slot, ...slots]);
     return bad.length === 0 ? null : { promise: 'no other cap changed', capsChanged: bad };
   };
-  return firstOf(each, distinct, watermark, nothingElse);
+  return firstOf(each, fromStart, distinct, watermark, nothingElse);
+}
+
+/**
+ * NotEnoughMemory means the objects do not fit in what is left (API Untyped_Retype: "the total
+ * size of the new objects exceeds the space available"); with no object of the region left, the
+ * whole region is available again (§2.4.1).
+ */
+function retypeError(inv: Invocation, error: string): unknown | null {
+  if (error !== 'NotEnoughMemory') return null;
+  const ut = inv.target.cap;
+  const typeNo = inv.arg('type');
+  const userBits = inv.arg('sizeBits');
+  const n = inv.arg('numObjects');
+  if (ut.tag !== 'UntypedCap' || typeNo === undefined || userBits === undefined || n === undefined) return null;
+  const type = OBJECT_TYPES[typeNo];
+  if (type === undefined) return null;
+  const base = ut.ptr;
+  const end = base + 2 ** ut.sizeBits;
+  if (regionInUse(inv.before, base, end, inv.target.slot)) return null;
+  const need = n * 2 ** objectSizeBits(type, userBits);
+  return need > 2 ** ut.sizeBits ? null : { promise: 'NotEnoughMemory only when the objects do not fit: with no object of the region left, the whole region is free', need, regionBytes: 2 ** ut.sizeBits, watermark: ut.freeIndex };
 }
 
 export const UNTYPED_CONTRACTS: readonly MethodContract[] = [
   {
     kind: 'method', name: 'contract-Untyped_Retype', method: 'Untyped_Retype',
     section: '§2.4 Kernel Memory Allocation; §2.4.1 Reusing Memory; §3.1.3 Capabilities to Newly-Retyped Objects',
-    promise: 'numObjects original caps to new objects of the type and size asked, in the empty slots from nodeOffset, aligned, inside the untyped and above its watermark, which advances past them',
+    promise: 'numObjects original caps to new objects of the type and size asked, in the empty slots from nodeOffset, aligned, inside the untyped and above its watermark, which advances past them; from the region\'s start (and never NotEnoughMemory when they fit) once no object of the region is left',
     success: retype,
+    error: retypeError,
   },
 ];

@@ -12,7 +12,7 @@ import { N_USER_REGISTERS } from '../../abi/registers';
 import { ROOT_IPC_BUFFER_VADDR, ROOT_SLOTS } from '../../abi/boot';
 import { type RawEvent, arbDeviceLine, u32 } from './basic';
 import { type SlotPools, often, pick, slotPools } from './choices';
-import { BUFFER_BASE, IRQ_LINE, IRQ_PROBE_LINE, MAPPED_PT_VADDR, OWN_CSPACE_DATA, RECOVERY_PC, ROOT_UNTYPED, STALE_VADDR, type World } from './world';
+import { BUFFER_BASE, IRQ_LINE, IRQ_PROBE_LINE, LAST_SLOT, MAPPED_PT_VADDR, OWN_CSPACE_DATA, RECOVERY_PC, ROOT_UNTYPED, STALE_VADDR, type World } from './world';
 
 /** An argument's good values, and its bad ones by kind (each kind fails a different check, or the same one differently). */
 interface ArgChoice {
@@ -113,9 +113,13 @@ function argChoice(w: World, S: Sets, P: SlotPools, irq: IrqConfig, m: MethodNam
   const free = P.free;
   const used = P.all;
   switch (`${m}.${name}`) {
-    case 'CNode_Move.srcIndex': case 'CNode_Mutate.srcIndex': case 'CNode_Rotate.srcIndex': case 'CNode_Rotate.pivotIndex':
+    case 'CNode_Move.srcIndex': case 'CNode_Mutate.srcIndex':
       return slots(S.movable, free, S.endpoints);
-    case 'CNode_CancelBadgedSends.index': return slots(S.endpoints, [...S.tcbs, ...S.mappedFrames]);
+    // Rotate sometimes moves an own CSpace's CNode cap: the only caps its data words change.
+    case 'CNode_Rotate.srcIndex': case 'CNode_Rotate.pivotIndex':
+      return slots(S.movable, free, S.endpoints, w.cnodes);
+    // Sometimes a badged endpoint cap without full rights (IllegalOperation).
+    case 'CNode_CancelBadgedSends.index': return slots(S.endpoints, [...S.tcbs, ...S.mappedFrames], [w.probes.weakEp]);
     case 'TCB_BindNotification.notification': return slots(S.notifications, S.endpoints, S.tcbs);
     case 'IRQHandler_SetNotification.notification': return slots(S.notifications, [w.probes.readOnlyNtfn], S.endpoints, free);
     case 'ASIDControl_MakePool.untyped': return slots(S.childless4K, [w.probes.parentUntyped], [18], S.endpoints);
@@ -123,19 +127,26 @@ function argChoice(w: World, S: Sets, P: SlotPools, irq: IrqConfig, m: MethodNam
     case 'PageTable_Map.vaddr': return g(fc.integer({ min: 5, max: 12 }).map((i) => i * MB), fc.constantFrom(USER_TOP, 0xf0000000), fc.constantFrom(2 * MB, MAPPED_PT_VADDR));
   }
   switch (name) {
-    case 'destIndex': case 'nodeOffset': return g(pick(free), pick(used), fc.constant(5000));
-    // Deletions and revokes also aim at the paths' props: the nest (a Zombie) and ep_doomed's untyped (a final endpoint delete).
-    case 'index': return /Revoke|Delete/.test(m) ? g(fc.oneof({ weight: 4, arbitrary: pick(used) }, { weight: 1, arbitrary: fc.constant(m === 'CNode_Revoke' ? w.probes.utDoomed : w.probes.nest) }), u32) : g(pick(free), pick(used));
-    case 'srcIndex': case 'pivotIndex': return slots(S.copyable, free, S.parents, S.underivable);
+    case 'destIndex': return g(pick(free), pick(used), fc.constant(5000));
+    // The last slot of an own CSpace's CNode is a valid offset (the bound of the RangeError).
+    case 'nodeOffset': return g(pick(free), pick(used), fc.constant(5000), fc.constant(LAST_SLOT));
+    // Deletions and revokes also aim at the paths' props: the nest (a Zombie) and ep_doomed's untyped
+    // (a final endpoint delete); and at the caps that Copy and Mint put in the free slots.
+    case 'index': return /Revoke|Delete/.test(m) ? g(fc.oneof({ weight: 4, arbitrary: pick(used) }, { weight: 1, arbitrary: fc.constant(m === 'CNode_Revoke' ? w.probes.utDoomed : w.probes.nest) }), u32, pick(free)) : g(pick(free), pick(used));
+    // Sometimes a childless untyped: its copy marks it full (seL4 setUntypedCapAsFull).
+    case 'srcIndex': case 'pivotIndex': return slots(S.copyable, free, S.parents, S.underivable, S.childless4K);
     case 'depth': case 'destDepth': case 'srcDepth': case 'pivotDepth': return depth;
     case 'root': case 'srcRoot': case 'pivotRoot': return slots([2], [...S.tcbs, ...S.endpoints]);
-    case 'nodeIndex': return g(fc.constant(0), pick(used));
-    case 'nodeDepth': return g(fc.constant(0), fc.constantFrom(32, 6, 40));
+    // Mostly the invoked root itself (depth 0); sometimes an own CSpace's CNode (depth 32), whose
+    // last slot is the bound of the node offset's RangeError.
+    case 'nodeIndex': return g(w.cnodes.length > 0 ? fc.oneof(fc.constant(0), pick(w.cnodes)) : fc.constant(0), pick(used));
+    case 'nodeDepth': return g(fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fc.constant(32), weight: 1 }), fc.constantFrom(32, 6, 40));
     case 'type': return g(pick(OBJECT_TYPES), fc.integer({ min: OBJECT_TYPES.length, max: 40 }));
     case 'sizeBits': return g(fc.constantFrom(0, 0, 4, 5, 6, 12), fc.integer({ min: 13, max: 40 }));
     case 'numObjects': return g(fc.integer({ min: 1, max: 3 }), fc.constantFrom(0, 300, 5000));
     case 'rights': return g(pick(['RWGP', 'RW', 'R', 'W', 'RWG', 'RG', 'RWP', 'WP']), fc.integer({ min: 0, max: 15 }));
-    case 'badge': case 'destBadge': case 'pivotBadge': return g(fc.nat({ max: 20 }));
+    // 0x108 as CNode cap data: guard 1 of 1 bit (seL4_CNode_CapData), a guard bit that matters.
+    case 'badge': case 'destBadge': case 'pivotBadge': return g(fc.oneof({ arbitrary: fc.nat({ max: 20 }), weight: 4 }, { arbitrary: fc.constant(0x108), weight: 1 }));
     // ReadRegisters takes 1..19 (N_USER_REGISTERS); WriteRegisters' stub message holds 19. The
     // edges (18, 19 and 20: the thread ID registers and just past them) come often.
     case 'count': return g(fc.oneof(fc.integer({ min: 0, max: N_USER_REGISTERS }), fc.constantFrom(N_USER_REGISTERS - 1, N_USER_REGISTERS)),
@@ -157,9 +168,12 @@ function argChoice(w: World, S: Sets, P: SlotPools, irq: IrqConfig, m: MethodNam
     case 'bufferFrame': return slots([...S.mappedFrames, ...S.unmappedFrames], S.parents, [...S.endpoints, ...S.tcbs]);
     case 'vspace': return slots([3], S.freePDs, [w.probes.orphanPD], S.endpoints);
     case 'attr': return g(fc.constant(0), u32);
-    // A free device line; an issued one or the timer's (RevokeFirst); one past maxIRQ (RangeError).
-    case 'irq': return g(arbDeviceLine(irq).filter((i) => i !== IRQ_LINE && i !== IRQ_PROBE_LINE),
-      fc.constantFrom(IRQ_LINE, IRQ_PROBE_LINE, timerIrq(irq)), fc.constantFrom(irq.irqLines, 300));
+    // A free device line; an issued one or the timer's (RevokeFirst, twice as often: on a platform
+    // with many lines a good draw rarely repeats an issued one); one past maxIRQ (RangeError).
+    case 'irq': {
+      const issued = fc.constantFrom(IRQ_LINE, IRQ_PROBE_LINE, timerIrq(irq));
+      return g(arbDeviceLine(irq).filter((i) => i !== IRQ_LINE && i !== IRQ_PROBE_LINE), issued, issued, fc.constantFrom(irq.irqLines, 300));
+    }
     default: return g(often(fc.integer({ min: 0, max: 3 }), u32));
   }
 }

@@ -144,6 +144,8 @@ export interface Probes {
   nestInner: number;
   /** A copy of the first notification cap with Read only: IRQHandler_SetNotification refuses it. */
   readOnlyNtfn: number;
+  /** A badged copy of parentChild without GrantReply: CancelBadgedSends needs full rights (IllegalOperation). */
+  weakEp: number;
 }
 
 /** Where the probes' mapped page table sits: the 1 MiB region above the IPC buffers' one. */
@@ -192,7 +194,7 @@ export function layoutWorld(o: GeneratorOptions): World {
   w.probes = {
     spareFrames: take(3), largePage: next++, section: next++, pageTable2: next++, mappedPT: next++, pageDirectory2: next++,
     orphanPD: next++, poolUntyped: next++, parentUntyped: next++, parentChild: next++, ptCopy: next++,
-    orphanFrame: next++, staleFrame: next++, overFrame: next++, utDoomed: next++, nest: next++, nestInner: next++, readOnlyNtfn: next++,
+    orphanFrame: next++, staleFrame: next++, overFrame: next++, utDoomed: next++, nest: next++, nestInner: next++, readOnlyNtfn: next++, weakEp: next++,
   };
   const name = (slots: number[], p: string) => slots.forEach((s, i) => w.slotNames.set(s, `${p}${i}`));
   for (const [s, n] of [[1, 'rootTCB'], [2, 'rootCNode'], [3, 'rootPD'], [4, 'irqControl'], [5, 'asidControl'], [6, 'asidPool'], [10, 'rootBuffer'], [16, 'rootPT'], [17, 'ut17'], [18, 'ut18'], [19, 'ut19']] as const) w.slotNames.set(s, n);
@@ -208,7 +210,7 @@ export function layoutWorld(o: GeneratorOptions): World {
   w.harness = [w.irqHandler, w.watchdog, w.watchdogNtfn, HARNESS_UNTYPED];
   const P = w.probes;
   name(P.spareFrames, 'frame_spare');
-  for (const k of ['largePage', 'section', 'pageTable2', 'pageDirectory2', 'mappedPT', 'ptCopy', 'orphanPD', 'poolUntyped', 'parentUntyped', 'parentChild', 'orphanFrame', 'staleFrame', 'overFrame', 'utDoomed', 'nest', 'readOnlyNtfn'] as const) w.slotNames.set(P[k], k);
+  for (const k of ['largePage', 'section', 'pageTable2', 'pageDirectory2', 'mappedPT', 'ptCopy', 'orphanPD', 'poolUntyped', 'parentUntyped', 'parentChild', 'orphanFrame', 'staleFrame', 'overFrame', 'utDoomed', 'nest', 'readOnlyNtfn', 'weakEp'] as const) w.slotNames.set(P[k], k);
   return w;
 }
 
@@ -375,6 +377,7 @@ function probesSetup(w: World): RawEvent[] {
     retype(ut, 'CNode', [P.nestInner], 1),
     inv('CNode_Move', P.nest, { destIndex: 0, destDepth: NEST_RADIX, srcRoot: 2, srcIndex: P.nestInner, srcDepth: 32 }),
     inv('CNode_Mint', 2, { destIndex: P.readOnlyNtfn, destDepth: 32, srcRoot: 2, srcIndex: w.ntfns[0], srcDepth: 32, rights: 'R', badge: 0 }),
+    inv('CNode_Mint', 2, { destIndex: P.weakEp, destDepth: 32, srcRoot: 2, srcIndex: P.parentChild, srcDepth: 32, rights: 'RWG', badge: 7 }),
   ];
 }
 

@@ -10,7 +10,7 @@ import type { Cap, CapOf, PPtr } from '../../spec/api/types';
 import { capRegion } from '../../spec/object/objecttype';
 import { isMDBParentOf } from '../../spec/object/cnode';
 import { lookupCap } from '../../spec/kernel/cspace';
-import { TCB_SLOT_COUNT } from '../../spec/object/structures';
+import { TCB_SLOT, TCB_SLOT_COUNT } from '../../spec/object/structures';
 import type { KernelObject } from '../../spec/object/structures';
 import { SIZE_BITS } from '../../abi/objecttype';
 import { LABEL } from '../../abi/invocations';
@@ -454,6 +454,8 @@ class SlotIndex {
 interface ThreadAuthority {
   cnodes: Set<PPtr>;
   auth: Authority;
+  /** Every (key, rights) pair one single cap confers, as `key|rights`: a transfer copies one cap. */
+  each: Set<string>;
 }
 
 /** The authority of a thread: the caps reachable from its CSpace root, and those in its TCB slots. */
@@ -461,10 +463,12 @@ export function threadAuthority(s: KernelState, t: PPtr, index?: SlotIndex): Thr
   const idx = index ?? new SlotIndex(s);
   const auth: Authority = new Map();
   const cnodes = new Set<PPtr>();
+  const each = new Set<string>();
   const addCap = (cap: Cap) => {
     const a = authorityOf(cap);
     if (a === null) return;
     auth.set(a[0], (auth.get(a[0]) ?? 0) | a[1]);
+    each.add(`${a[0]}|${a[1]}`);
     if (cap.tag === 'CNodeCap' && !cnodes.has(cap.ptr) && s.objects[cap.ptr]?.tag === 'CNode') {
       cnodes.add(cap.ptr);
       work.push(cap.ptr);
@@ -482,12 +486,13 @@ export function threadAuthority(s: KernelState, t: PPtr, index?: SlotIndex): Thr
       if (cte !== undefined) addCap(cte.cap);
     }
   }
-  return { cnodes, auth };
+  return { cnodes, auth, each };
 }
 
-function holds(a: Authority, key: string, rights: number): boolean {
-  const r = a.get(key);
-  return r !== undefined && (rights & ~r) === 0;
+/** Whether one single cap of the holder confers `key` with at least `rights` (rights are 4 bits). */
+function holds(a: ThreadAuthority, key: string, rights: number): boolean {
+  for (let r = 0; r < 16; r++) if ((rights & ~r) === 0 && a.each.has(`${key}|${r}`)) return true;
+  return false;
 }
 
 /** The object a key names and whether it was created in this step (retype, MakePool). */
@@ -516,25 +521,58 @@ function invokedCap(ctx: StepContext): { tag: Cap['tag']; cap: Extract<Cap, { ta
   return { tag: r.value.cap.tag, cap: r.value.cap as Extract<Cap, { tag: 'UntypedCap' }>, label };
 }
 
-/** Threads that sent this step with a grant, and could have transferred caps (doNormalTransfer). */
-function grantingSenders(ctx: StepContext): PPtr[] {
+// seL4 syscall numbers (abi/syscalls.ts): the sends, the replies and the receives.
+const SYS_CALL = -1;
+const SYS_REPLY_RECV = -2;
+const SYS_SEND = -3;
+const SYS_NB_SEND = -4;
+const SYS_RECV = -5;
+const SYS_REPLY = -6;
+const SYS_NB_RECV = -8;
+
+/** A channel over which this step may have copied caps: from the sender's CSpace to the receiver's. */
+interface GrantChannel {
+  sender: PPtr;
+  receiver: PPtr;
+}
+
+/**
+ * The channels of this step that carry caps (seL4 doNormalTransfer looks the extra caps up only
+ * when its canGrant is set; manual §4.2.3 "Capability Transfer", §4.2.4 "Calling and Replying"):
+ * - Send/NBSend/Call on an endpoint cap with Grant, to a thread that was waiting to receive on it;
+ * - a reply (Reply, ReplyRecv's reply half, or Send/Call on a saved reply cap), when the reply cap
+ *   has Grant — the Grant of the receiver's endpoint cap when the reply cap was made (seL4
+ *   handleReply / doReplyTransfer take capReplyCanGrant, never the cap register's endpoint);
+ * - a receive (Recv/NBRecv/ReplyRecv) that takes a blocked sender whose send had Grant
+ *   (blockingIPCCanGrant in its thread state), to the receiving thread.
+ */
+function grantChannels(ctx: StepContext): GrantChannel[] {
   const { before, after, event } = ctx;
-  const out: PPtr[] = [];
+  const out: GrantChannel[] = [];
+  if (event.tag !== 'syscall' || ctx.observation.skipped) return out;
   const cur = before.curThread;
-  if (event.tag === 'syscall') {
-    const n = event.number | 0;
-    // Send, NBSend, Call (and a fault-free ReplyRecv's reply carries no caps to a grant-less caller).
-    if (n === -3 || n === -4 || n === -1 || n === -6 || n === -2) {
-      const r = lookupCap(before, cur, event.cap);
-      if (r.ok && r.value.cap.tag === 'EndpointCap' && r.value.cap.rights.grant) out.push(cur);
-      const caller = before.ctes[cur + 16 * 3]?.cap;
-      if ((n === -6 || n === -2) && caller?.tag === 'ReplyCap' && caller.canGrant) out.push(cur);
+  const n = event.number | 0;
+  if (n === SYS_SEND || n === SYS_NB_SEND || n === SYS_CALL) {
+    const r = lookupCap(before, cur, event.cap);
+    const c = r.ok ? r.value.cap : null;
+    if (c?.tag === 'EndpointCap' && c.rights.grant) {
+      for (const p in before.objects) {
+        const st = tcbAt(before, Number(p))?.state;
+        if (st?.tag === 'BlockedOnReceive' && st.ep === c.ptr) out.push({ sender: cur, receiver: Number(p) });
+      }
     }
+    if (c?.tag === 'ReplyCap' && !c.master && c.canGrant) out.push({ sender: cur, receiver: c.tcb });
   }
-  // A blocked sender with grant whose send completed in this step (a receive took it).
-  for (const p of stepChanges(before, after).objects) {
-    const st = tcbAt(before, p)?.state;
-    if (st?.tag === 'BlockedOnSend' && st.canGrant && tcbAt(after, p)?.state.tag !== 'BlockedOnSend') out.push(p);
+  if (n === SYS_REPLY || n === SYS_REPLY_RECV) {
+    const caller = before.ctes[cur + 16 * TCB_SLOT.caller]?.cap;
+    if (caller?.tag === 'ReplyCap' && !caller.master && caller.canGrant) out.push({ sender: cur, receiver: caller.tcb });
+  }
+  if (n === SYS_RECV || n === SYS_NB_RECV || n === SYS_REPLY_RECV) {
+    // A blocked sender with Grant whose send completed in this step: the receive took it.
+    for (const p of stepChanges(before, after).objects) {
+      const st = tcbAt(before, p)?.state;
+      if (st?.tag === 'BlockedOnSend' && st.canGrant && tcbAt(after, p)?.state.tag !== 'BlockedOnSend') out.push({ sender: p, receiver: cur });
+    }
   }
   return out;
 }
@@ -561,7 +599,14 @@ function justifyByEvent(ctx: StepContext, key: string): string | null {
   return null;
 }
 
-function justify(ctx: StepContext, t: PPtr, key: string, rights: number, authBefore: (p: PPtr) => Authority, reachAfter: Set<PPtr>): string | null {
+/**
+ * Why thread t may now hold one cap conferring `key` with `rights`, or null. Each channel needs
+ * one single cap of the source with at least those rights (a copy never adds rights).
+ */
+function justify(
+  ctx: StepContext, t: PPtr, key: string, rights: number, authBefore: (p: PPtr) => ThreadAuthority, reachAfter: Set<PPtr>,
+  reachOfAfter: (p: PPtr) => Set<PPtr>,
+): string | null {
   const { before } = ctx;
   const cur = before.curThread;
   const curAuth = authBefore(cur);
@@ -570,15 +615,21 @@ function justify(ctx: StepContext, t: PPtr, key: string, rights: number, authBef
   // ASIDControl_MakePool: the invoker invoked ASIDControl, with an untyped that covers the pool.
   const inv = invokedCap(ctx);
   const r = keyRegion(key);
-  if (r !== null && inv?.tag === 'ASIDControlCap' && inv.label === LABEL.ARMASIDControlMakePool && key.startsWith('ASIDPoolCap@') && coveredByUntyped(curAuth, r.base)) return 'ASIDControl_MakePool';
-  // The invoker passes on a cap it holds, into a CSpace it can write: its own, one whose CNode it
-  // holds (CNode operations), or the TCB slots of a thread it holds (Configure/SetSpace/SetIPCBuffer).
-  if (holds(curAuth, key, rights)) {
-    if (t === cur || curAuth.has(`ThreadCap@${hex(t)}`)) return 'invoker passes on its own cap';
-    for (const cn of reachAfter) if (curAuth.has(`CNodeCap@${hex(cn)}`)) return 'CNode operation on a CNode the invoker holds';
+  if (r !== null && inv?.tag === 'ASIDControlCap' && inv.label === LABEL.ARMASIDControlMakePool && key.startsWith('ASIDPoolCap@') && coveredByUntyped(curAuth.auth, r.base)) return 'ASIDControl_MakePool';
+  // A CNode or TCB method passes on a cap the invoker holds, into a CSpace it can write: its own,
+  // one whose CNode it holds (CNode operations), or the TCB slots of a thread it holds
+  // (Configure/SetSpace/SetIPCBuffer). An IPC is no such channel, whatever the sender holds.
+  if ((inv?.tag === 'CNodeCap' || inv?.tag === 'ThreadCap') && holds(curAuth, key, rights)) {
+    if (t === cur || curAuth.auth.has(`ThreadCap@${hex(t)}`)) return 'invoker passes on its own cap';
+    for (const cn of reachAfter) if (curAuth.auth.has(`CNodeCap@${hex(cn)}`)) return 'CNode operation on a CNode the invoker holds';
   }
-  // A transfer over Grant: the sender held the cap.
-  for (const snd of grantingSenders(ctx)) if (snd !== t && holds(authBefore(snd), key, rights)) return 'transfer over grant';
+  // A transfer over Grant, from a sender that held the cap, into the receiver's CSpace: the
+  // receiver gains it, and so does every thread that reaches a CNode of the receiver's CSpace.
+  for (const ch of grantChannels(ctx)) {
+    if (ch.sender === t || !holds(authBefore(ch.sender), key, rights)) continue;
+    if (ch.receiver === t) return 'transfer over grant';
+    for (const cn of reachOfAfter(ch.receiver)) if (reachAfter.has(cn)) return 'transfer over grant into a CSpace it shares with the receiver';
+  }
   return null;
 }
 
@@ -603,7 +654,7 @@ function hasUnexplainedGrowth(ctx: StepContext, c: StepChanges): boolean {
  */
 export const authorityConfinement: Invariant = {
   name: 'authority-confinement',
-  doc: 'a thread gains authority (caps reachable from its CSpace root and TCB slots, with rights) only by retype, CNode operations on CNodes the invoker holds, grant transfers, the reply cap of a Call or fault, TCB_Configure/SetSpace/SetIPCBuffer by a holder of its TCB, IRQControl_Get or ASIDControl_MakePool',
+  doc: 'a thread gains authority (caps reachable from its CSpace root and TCB slots, with rights) only by retype, CNode operations on CNodes the invoker holds, TCB_Configure/SetSpace/SetIPCBuffer by a holder of its TCB, transfers to it over Grant (the send cap\'s Grant, for a reply the reply cap\'s Grant) of a cap the sender held with those rights, the reply cap of a Call or fault, IRQControl_Get or ASIDControl_MakePool',
   monitor(): Monitor {
     let index: SlotIndex | null = null;
     const cache = new Map<PPtr, ThreadAuthority>();
@@ -668,28 +719,36 @@ export const authorityConfinement: Invariant = {
           for (const cn of a.cnodes) if (changedCNodes.has(cn)) affected.add(t);
         }
         // Authorities in `before` of every thread that may be a source.
-        const beforeAuth = new Map<PPtr, Authority>();
+        const beforeAuth = new Map<PPtr, ThreadAuthority>();
         const authBefore = (p: PPtr) => {
           let a = beforeAuth.get(p);
-          if (a === undefined) beforeAuth.set(p, (a = tcbAt(before, p) ? ensure(before, p).auth : new Map()));
+          if (a === undefined) beforeAuth.set(p, (a = tcbAt(before, p) ? ensure(before, p) : { cnodes: new Set(), auth: new Map(), each: new Set() }));
           return a;
         };
         for (const t of affected) authBefore(t);
         authBefore(before.curThread);
-        for (const p of grantingSenders(ctx)) authBefore(p);
+        for (const ch of grantChannels(ctx)) authBefore(ch.sender);
         index.update(after, c);
         const fresh = new Map<PPtr, ThreadAuthority>();
+        const reachOfAfter = (p: PPtr): Set<PPtr> => {
+          let a = fresh.get(p);
+          if (a === undefined && tcbAt(after, p)) fresh.set(p, (a = threadAuthority(after, p, index!)));
+          return a?.cnodes ?? new Set();
+        };
         let violation: Violation | null = null;
         for (const t of affected) {
           if (!tcbAt(after, t) || t === after.idleThread) continue;
-          const now = threadAuthority(after, t, index);
+          const now = fresh.get(t) ?? threadAuthority(after, t, index);
           fresh.set(t, now);
           if (violation !== null) continue;
-          const was = authBefore(t);
-          for (const [key, rights] of now.auth) {
-            const gained = rights & ~(was.get(key) ?? 0);
-            if (was.has(key) && gained === 0) continue;
-            if (justify(ctx, t, key, rights, authBefore, now.cnodes) === null) {
+          const was = authBefore(t).auth;
+          for (const item of now.each) {
+            // Each cap that adds to what t had must have come by a channel, with its own rights.
+            const bar = item.lastIndexOf('|');
+            const key = item.slice(0, bar);
+            const rights = Number(item.slice(bar + 1));
+            if (was.has(key) && (rights & ~was.get(key)!) === 0) continue;
+            if (justify(ctx, t, key, rights, authBefore, now.cnodes, reachOfAfter) === null) {
               violation = { invariant: name, evidence: { thread: threadName(after, t), gained: key, rights, had: was.get(key) ?? null, event: ctx.event.tag, invoker: threadName(before, before.curThread) } };
               break;
             }

@@ -25,6 +25,7 @@ main { display: flex; flex: 1; min-height: 0; }
 #state table { border-collapse: collapse; margin: 4px 0 10px; font-size: 12px; }
 #state td, #state th { border: 1px solid #dde; padding: 1px 6px; text-align: left; }
 #state h3 { font-size: 13px; margin: 8px 0 2px; }
+ul.cdt, ul.cdt ul { margin: 2px 0; padding-left: 16px; font-size: 12px; }
 .changed { background: #fff4c2; }
 #controls { display: flex; gap: 8px; align-items: center; margin-bottom: 6px; }
 #slider { flex: 1; }
@@ -118,6 +119,23 @@ function table(head, rows, prevRows, key) {
   }
   return h + '</table>';
 }
+// The CDT of the caps shown: each cap under its parent (seL4's derivation), originals at the roots.
+function cdtTree(cs) {
+  const nodes = new Map();
+  for (const c of cs) for (const x of c.slots) nodes.set(c.threads[0] + '[' + x.index + ']', x);
+  const kids = new Map();
+  const roots = [];
+  for (const [id, x] of nodes) {
+    if (x.parent && nodes.has(x.parent)) (kids.get(x.parent) || kids.set(x.parent, []).get(x.parent)).push(id);
+    else if (x.parent || kids.has(id) || [...nodes.values()].some((y) => y.parent === id)) roots.push(id);
+  }
+  const item = (id, depth) => {
+    const x = nodes.get(id);
+    const below = (kids.get(id) || []).map((k) => item(k, depth + 1)).join('');
+    return '<li data-slot="' + esc(id) + '">' + esc(id + '  ' + x.cap + (x.object ? ' ' + x.object : '') + (x.badge ? ' badge 0x' + x.badge.toString(16) : '') + (x.parent && !nodes.has(x.parent) ? '  (parent ' + x.parent + ')' : '')) + (below ? '<ul>' + below + '</ul>' : '') + '</li>';
+  };
+  return roots.length ? '<ul class="cdt">' + roots.map((r) => item(r, 0)).join('') + '</ul>' : '<div>(no derived caps)</div>';
+}
 function select(k) {
   selected = k;
   slider.value = String(k);
@@ -133,6 +151,7 @@ function select(k) {
     const pc = p && prev[3].find((x) => x.name === c.name);
     h += '<h3>CSpace ' + esc(c.name) + ' of ' + esc(c.threads.join(', ')) + '</h3>' + table([['slot', (x) => x.index], ['cap', (x) => x.cap], ['object', (x) => x.object], ['rights', (x) => x.rights], ['badge', (x) => (x.badge ? '0x' + x.badge.toString(16) : '')], ['CDT parent', (x) => x.parent], ['untyped used', (x) => (x.watermark ? '0x' + x.watermark.used.toString(16) + ' / 0x' + x.watermark.size.toString(16) : '')]], c.slots, p && (pc ? pc.slots : []), (x) => String(x.index));
   }
+  h += '<h3>capability derivation tree</h3>' + cdtTree(cs);
   document.getElementById('panel').innerHTML = h;
   const y = k * ROW;
   if (y < diagram.scrollTop + 26 || y > diagram.scrollTop + diagram.clientHeight - ROW) diagram.scrollTop = Math.max(0, y - diagram.clientHeight / 2);

@@ -3,11 +3,11 @@
 // known mutant on a small budget and its counterexample replays only there.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MUTANTS, MUTANT_MARKER, PROJECT_ROOT, activeMutant, classOfPatches, materialise, mutantByName, mutantDir, mutatedFiles, registryProblems, type Mutant } from '../../../mutants';
+import { MUTANTS, MUTANT_MARKER, PROJECT_ROOT, activeMutant, classOfPatches, materialise, mutantByName, mutantDir, mutatedFiles, registryProblems, snapshot, type Mutant } from '../../../mutants';
 
 function run(args: string[]): { code: number; stdout: string; stderr: string } {
   try {
@@ -47,6 +47,20 @@ describe('the registry', () => {
     for (const m of MUTANTS) for (const p of m.patches) expect(readFileSync(join(PROJECT_ROOT, p.file), 'utf8')).toContain(p.find);
   });
 
+  it("a run's snapshot: the mutant's copy is made from it, not from the project as it is meanwhile", () => {
+    const base = snapshot();
+    try {
+      expect(existsSync(join(base, 'test'))).toBe(false);
+      writeFileSync(join(base, 'spec/object/endpoint.ts'), readFileSync(join(base, 'spec/object/endpoint.ts'), 'utf8') + '\n// edited in the snapshot\n');
+      const dir = materialise(lifo, PROJECT_ROOT, true, undefined, base);
+      const text = readFileSync(join(dir, 'spec/object/endpoint.ts'), 'utf8');
+      expect(text).toContain('// edited in the snapshot');
+      expect(text).toContain('epo.queue.pop()');
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+
   it("a mutant's copy has the patched sources, the marker, and the project's node_modules", () => {
     const dir = materialise(lifo);
     expect(dir).toBe(mutantDir(lifo));
@@ -73,7 +87,7 @@ describe('l4check mutants', () => {
     const replayed = run(['replay', '--check', '--allow-mutant', file]);
     expect(replayed.code).toBe(1);
     expect(replayed.stderr).toContain('refinement');
-  }, 60_000);
+  }, 180_000);
 
   it('bad options: one line, exit 2', () => {
     for (const args of [['--only', 'no-such-mutant'], ['--class', 'kernel'], ['--seed', 'x'], ['--workers', '0']]) {

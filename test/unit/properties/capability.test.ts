@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { KernelState } from '../../../spec';
 import type { StateInvariant } from '../../../properties/invariants/changes';
 import { authorityConfinement, badgedCapsDescend, cdtRights, cdtWellFormed, objectsDistinct, parentOf, threadAuthority, validCaps } from '../../../properties/invariants/capability';
-import { contexts, fakeStep, ipcTrace } from './fixtures';
+import type { StepContext } from '../../../properties/invariants/types';
+import { contexts, fakeStep, ipcTrace, name, retype, setPrio, trace } from './fixtures';
 
 const { boot, steps } = contexts(ipcTrace());
 const s = steps[steps.length - 1].after;
@@ -129,5 +130,77 @@ describe('capability invariants fail', () => {
     const m = authorityConfinement.monitor();
     m.boot?.(before);
     expect(m.step(fakeStep(before, bad))?.evidence).toMatchObject({ gained: 'EndpointCap@0x00200000', had: 1 });
+  });
+});
+
+/**
+ * Grant world: r has a CSpace of its own (CNode 31 of root, guard size 26 so that r's slot i is
+ * cptr i) holding a full endpoint cap (2) and a cap to its own CNode (1). r receives, root sends
+ * the notification cap 24 over endpoint 20 (with Grant): it lands in r's slot 40. Then r calls
+ * root, which received with Grant, and root's ReplyRecv sends notification cap 26 into r's slot 41.
+ */
+function grantTrace() {
+  const node = (index: number) => ({ destIndex: index, destDepth: 6 });
+  return trace([
+    retype('Endpoint', 20),
+    retype('Notification', 24),
+    retype('Notification', 26),
+    retype('TCB', 21),
+    retype('SmallPage', 25),
+    retype('CNode', 31, 1, 6),
+    { invoke: 'CNode_Copy', cap: 31, args: { ...node(2), srcRoot: 2, srcIndex: 20, srcDepth: 32, rights: 'RWGP' } },
+    { invoke: 'CNode_Copy', cap: 31, args: { ...node(1), srcRoot: 2, srcIndex: 31, srcDepth: 32, rights: 'RWGP' } },
+    { invoke: 'TCB_Configure', cap: 21, args: { faultEP: 0, cspaceRoot: 31, cspaceRootData: 26 << 3, vspaceRoot: 3, vspaceRootData: 0, buffer: '0x00400000', bufferFrame: 25 } },
+    setPrio(21, 255),
+    name(21, 'r'),
+    { invoke: 'TCB_Resume', cap: 21 },
+    { as: 'root', syscall: 'Yield' },
+    { as: 'r', syscall: 'Recv', cap: 2, receive: { root: 1, index: 40, depth: 6 } },
+    { as: 'root', syscall: 'Send', cap: 20, info: { label: 1 }, extraCaps: [24] },
+    { as: 'root', syscall: 'Recv', cap: 20 },
+    { as: 'r', syscall: 'Call', cap: 2, receive: { root: 1, index: 41, depth: 6 } },
+    { as: 'root', syscall: 'ReplyRecv', cap: 20, info: { label: 2 }, extraCaps: [26] },
+  ], { untyped: [{ paddr: '0x00800000', sizeBits: 23 }] });
+}
+
+describe('authority-confinement is precise about Grant', () => {
+  const g = contexts(grantTrace());
+  const node = g.steps[g.steps.length - 1].after.ctes[slot(31)]?.cap;
+  const rNode = node?.tag === 'CNodeCap' ? node.ptr : 0;
+  /** The step that put a cap into r's slot i. */
+  const arrival = (i: number) => {
+    const st = g.steps.find((x) => x.before.ctes[rNode + 16 * i] === undefined && x.after.ctes[rNode + 16 * i] !== undefined);
+    if (st === undefined) throw new Error(`no cap arrived in r's slot ${i}`);
+    return st;
+  };
+  const run = (broken: StepContext) => {
+    const m = authorityConfinement.monitor();
+    m.boot?.(broken.before);
+    return m.step(broken);
+  };
+
+  it('caps transferred over Grant (a send, a reply) are allowed', () => {
+    const m = authorityConfinement.monitor();
+    m.boot?.(g.boot);
+    for (const st of g.steps) expect(m.step(st)).toBeNull();
+    expect(run(arrival(40))).toBeNull();
+    expect(run(arrival(41))).toBeNull();
+  });
+  it('a cap that arrives over a send whose endpoint cap lacks Grant is a violation, though the sender holds the receiver\'s CNode', () => {
+    const st = arrival(40);
+    const before = produce(st.before, (d) => {
+      const c = d.ctes[slot(20)].cap;
+      if (c.tag === 'EndpointCap') c.rights.grant = false;
+    });
+    expect(run({ ...st, before })?.evidence).toMatchObject({ thread: 'r', gained: expect.stringMatching(/^NotificationCap@/) });
+  });
+  it('a cap in a reply whose reply cap lacks Grant is a violation, though the cap register names an endpoint cap with Grant', () => {
+    const st = arrival(41);
+    const root = st.before.curThread;
+    const before = produce(st.before, (d) => {
+      const c = d.ctes[root + 16 * 3].cap;
+      if (c.tag === 'ReplyCap') c.canGrant = false;
+    });
+    expect(run({ ...st, before })?.evidence).toMatchObject({ thread: 'r', gained: expect.stringMatching(/^NotificationCap@/) });
   });
 });

@@ -134,6 +134,20 @@ describe('CNode rows', () => {
     quietThenFires('contract-CNode_Copy', f, (a) => withCap(a, 0x00100400 + 16 * 200, { tag: 'IRQControlCap' }));
   });
 
+  it('Copy: a copy of an untyped cap with children is caught', () => {
+    // A real copy of a childless untyped; then the same step with a child (an endpoint inside the
+    // region) following the source in the derivation order.
+    const f = find('CNode_Copy', 'success', ({ inv }) => capAt(inv.before, slotOf(inv, 'srcIndex', 'srcDepth', inv.extra[0].cap)).tag === 'UntypedCap');
+    const src = slotOf(f.inv, 'srcIndex', 'srcDepth', f.inv.extra[0].cap);
+    const u = capAt(f.ctx.before, src) as Cap & { tag: 'UntypedCap' };
+    const row = rowOf('contract-CNode_Copy');
+    expect(judge(row, f.ctx)).toBeNull();
+    const child = 0x00100000 + 16 * 4000;
+    const before = withCTE(withCTE(f.ctx.before, src, { ...cteAt(f.ctx.before, src), mdb: { ...cteAt(f.ctx.before, src).mdb, next: child } }), child,
+      { cap: { tag: 'EndpointCap', ptr: u.ptr, badge: 0, rights: ALL_RIGHTS }, mdb: { prev: src, next: 0, revocable: true, firstBadged: true } });
+    expect(judge(row, { ...f.ctx, before })).toMatchObject({ promise: expect.stringMatching(/RevokeFirst/) });
+  });
+
   it('Move and Mutate: a source left behind or a changed badge are caught', () => {
     const f = find('CNode_Move', 'success');
     const srcSlot = slotOf(f.inv, 'srcIndex', 'srcDepth', f.inv.extra[0].cap);
@@ -166,6 +180,15 @@ describe('CNode rows', () => {
     quietThenFires('contract-CNode_Delete', g, (a) => withTCB(a, t, { state: (g.ctx.before.objects[t] as TCB).state }));
   });
 
+  it('Delete of a cap that is not the last one to an endpoint: a changed queue is caught (final-ignores-next)', () => {
+    const f = find('CNode_Delete', 'success', ({ inv }) => {
+      const c = capAt(inv.before, slotOf(inv, 'index', 'depth'));
+      return c.tag === 'EndpointCap' && Object.values(inv.after.ctes).some((x) => x.cap.tag === 'EndpointCap' && x.cap.ptr === c.ptr);
+    });
+    const c = capAt(f.ctx.before, slotOf(f.inv, 'index', 'depth')) as Cap & { tag: 'EndpointCap' };
+    quietThenFires('contract-CNode_Delete', f, (a) => ({ ...a, objects: { ...a.objects, [c.ptr]: { ...(a.objects[c.ptr] as { tag: 'Endpoint'; queue: PPtr[] }), queue: [f.inv.invoker] } as never } }));
+  });
+
   it('Revoke: a descendant left after the cap, or a changed revoked cap, is caught', () => {
     const f = find('CNode_Revoke', 'success', ({ inv }) => {
       const slot = slotOf(inv, 'index', 'depth');
@@ -188,6 +211,40 @@ describe('CNode rows', () => {
     quietThenFires('contract-CNode_CancelBadgedSends', f, (a) => ({ ...a, objects: { ...a.objects, [c.ptr]: f.ctx.before.objects[c.ptr] } }));
   });
 
+  it('Mutate / Rotate: a CNode cap whose guard is not the data word\'s is caught', () => {
+    const g = find('CNode_Mutate', 'success', ({ inv }) => capAt(inv.after, slotOf(inv, 'destIndex', 'destDepth')).tag === 'CNodeCap');
+    const dest = slotOf(g.inv, 'destIndex', 'destDepth');
+    const c = capAt(g.ctx.after, dest) as Cap & { tag: 'CNodeCap' };
+    quietThenFires('contract-CNode_Mutate', g, (a) => withCap(a, dest, { ...c, guardSize: c.guardSize === 0 ? 1 : 0 }));
+    // No scenario rotates a CNode cap: put one in the pivot (before) and in the destination (after),
+    // with the guard the destBadge word gives it, then a guard size one off.
+    const r = find('CNode_Rotate', 'success', ({ inv }) => inv.arg('destBadge') === 0);
+    const rd = slotOf(r.inv, 'destIndex', 'destDepth');
+    const rp = slotOf(r.inv, 'pivotIndex', 'pivotDepth', r.inv.extra[0].cap);
+    const cn: Cap = { tag: 'CNodeCap', ptr: c.ptr, radix: c.radix, guard: 0, guardSize: 0 };
+    const ctx = { ...r.ctx, before: withCap(r.ctx.before, rp, cn), after: withCap(r.ctx.after, rd, cn) };
+    quietThenFires('contract-CNode_Rotate', { ctx }, (a) => withCap(a, rd, { ...cn, guardSize: 1 }));
+  });
+
+  it('CancelBadgedSends: a success on an endpoint cap without full rights is caught', () => {
+    const f = find('CNode_CancelBadgedSends', 'success', ({ inv }) => capAt(inv.before, slotOf(inv, 'index', 'depth')).tag === 'EndpointCap');
+    const slot = slotOf(f.inv, 'index', 'depth');
+    const c = capAt(f.ctx.before, slot) as Cap & { tag: 'EndpointCap' };
+    const row = rowOf('contract-CNode_CancelBadgedSends');
+    expect(judge(row, f.ctx)).toBeNull();
+    const weak = { ...c, rights: { ...c.rights, grantReply: false } };
+    const v = judge(row, { ...f.ctx, before: withCap(f.ctx.before, slot, weak), after: withCap(f.ctx.after, slot, weak) });
+    expect(v).toMatchObject({ promise: expect.stringMatching(/full rights/) });
+  });
+
+  it('CapLookup: a thread that runs on after a Call or Recv on an address that does not resolve is caught', () => {
+    for (const name of ['Call', 'Recv']) {
+      const ctx = findSyscall(name, (st) => st.target === null && st.invoker !== st.before.idleThread);
+      const t = ctx.before.curThread;
+      quietThenFires('contract-CapLookup', { ctx }, (a) => withTCB(a, t, { state: { tag: 'Running' } }));
+    }
+  });
+
   it('SaveCaller: a reply cap left in the caller slot is caught', () => {
     const f = find('CNode_SaveCaller', 'success', ({ inv }) => capAt(inv.before, inv.invoker + 16 * TCB_SLOT.caller).tag === 'ReplyCap');
     const caller = f.inv.invoker + 16 * TCB_SLOT.caller;
@@ -205,6 +262,23 @@ describe('Untyped_Retype', () => {
     quietThenFires('contract-Untyped_Retype', f, (a) => withCap(a, slot, { tag: 'IRQControlCap' }));
     const ut = capAt(f.ctx.after, f.inv.target.slot) as Cap & { tag: 'UntypedCap' };
     quietThenFires('contract-Untyped_Retype', f, (a) => withCap(a, f.inv.target.slot, { ...ut, freeIndex: capAt(f.ctx.before, f.inv.target.slot).tag === 'UntypedCap' ? (capAt(f.ctx.before, f.inv.target.slot) as typeof ut).freeIndex : 0 }));
+  });
+  it('with nothing of the region left: objects not at its start, or NotEnoughMemory though they fit, are caught', () => {
+    // The first retype from a fresh untyped: nothing of its region exists yet.
+    const f = find('Untyped_Retype', 'success', ({ inv }) => {
+      const u = inv.target.cap;
+      return u.tag === 'UntypedCap' && u.freeIndex === 0 && inv.arg('numObjects') === 1 && inv.arg('nodeDepth') === 0 && inv.arg('type') === 2;
+    });
+    const root = f.inv.extra[0].cap as Cap & { ptr: number };
+    const slot = root.ptr + 16 * f.inv.arg('nodeOffset')!;
+    const c = capAt(f.ctx.after, slot) as Cap & { tag: 'EndpointCap' };
+    const ut = capAt(f.ctx.after, f.inv.target.slot) as Cap & { tag: 'UntypedCap' };
+    // The endpoint one place up (still aligned, inside, the watermark past it): not from the start.
+    const up = c.ptr + 16;
+    quietThenFires('contract-Untyped_Retype', f, (a) => withCap(withCap({ ...a, objects: { ...a.objects, [up]: a.objects[c.ptr] } }, slot, { ...c, ptr: up }), f.inv.target.slot, { ...ut, freeIndex: ut.freeIndex + 16 }));
+    const row = rowOf('contract-Untyped_Retype') as Contract & { kind: 'method' };
+    expect(row.error!(f.inv, 'NotEnoughMemory')).toMatchObject({ promise: expect.stringMatching(/NotEnoughMemory only when/) });
+    expect(row.error!(f.inv, 'RangeError')).toBeNull();
   });
 });
 

@@ -37,7 +37,7 @@ describe.skipIf(!available && !process.env.CI)('l4check view in Chromium', () =>
   beforeAll(async () => {
     setSpecFreeze(false);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await browser?.close();
   });
@@ -70,13 +70,18 @@ describe.skipIf(!available && !process.env.CI)('l4check view in Chromium', () =>
     const row = p.locator(`#panel table tr[data-key="${name}"]`).first();
     expect(await row.textContent()).toContain(state);
     expect(await row.getAttribute('class')).toBe('changed');
+    // The CDT as a tree: the endpoint retyped from the root's untyped sits under it.
+    await p.locator('#slider').fill(String(v.steps.length - 1));
+    const ut = p.locator('ul.cdt > li', { hasText: 'UntypedCap' }).first();
+    expect(await ut.locator('ul > li', { hasText: 'EndpointCap' }).count()).toBeGreaterThan(0);
+    await p.locator('#slider').fill(String(k));
     await p.keyboard.press('ArrowRight');
     expect(await p.evaluate(() => (window as unknown as { l4view: { selected: number } }).l4view.selected)).toBe(k + 1);
     await p.locator(`g.row[data-step="2"] text`).first().click();
     expect(await p.evaluate(() => (window as unknown as { l4view: { selected: number } }).l4view.selected)).toBe(2);
     await p.screenshot({ path: join(dir, 'scenario.png') });
     expect(errors).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 
   it('a counterexample: the failing step is highlighted and selected, with the check and its evidence beside it', async () => {
     // The lazy scheduler's regression without its expectViolation: bounded-scheduler fails.
@@ -91,5 +96,5 @@ describe.skipIf(!available && !process.env.CI)('l4check view in Chromium', () =>
     expect(await p.locator(`g.row.row-fail[data-step="${v.failure!.step}"]`).count()).toBe(1);
     await p.screenshot({ path: join(dir, 'counterexample.png') });
     expect(errors).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 });
