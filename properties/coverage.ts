@@ -7,6 +7,8 @@ import { syscallOfWord } from '../abi/syscalls';
 import type { KernelState } from '../spec';
 import type { Cap, PPtr } from '../spec/api/types';
 import { lookupCap } from '../spec/kernel/cspace';
+import { getReceiveSlots } from '../spec/kernel/transfer';
+import { lookupIPCBuffer } from '../spec/kernel/vspace';
 import { tcbSlot } from '../spec/model/state';
 import { TCB_SLOT } from '../spec/object/structures';
 import { parentOf } from './invariants/capability';
@@ -73,6 +75,8 @@ export const COVERAGE_PATHS = {
   'revoke-two-generations': 'a CNode_Revoke that deletes a cap together with its CDT parent (two generations of descendants)',
   'mcp-not-priority': "TCB_SetPriority or SetMCPriority with the caller's own TCB as authority, its priority differing from its MCP, and a requested value on different sides of the two (only the MCP decides)",
   'fault-handler-lacks-rights': 'a fault whose handler cap is an endpoint cap without Write, or without both Grant and GrantReply: the thread becomes Inactive',
+  'grantless-reply-caps': "a Reply or ReplyRecv carrying caps through a reply cap without Grant to a caller whose receive slot is set and empty (seL4 transfers no cap)",
+  'page-table-unmapped-in-use': 'a PageTable_Unmap that unmaps a page table holding valid entries (the unmap must flush their translations)',
   'zombie-created': 'a step leaves a Zombie cap that was not there before (a cyclic deletion: the last cap to a CNode or TCB inside an object being deleted)',
 } as const;
 
@@ -160,6 +164,17 @@ export function coveragePaths(e: KernelEvent, before: KernelState, after: Kernel
     const auth = lookupCap(before, t, e.extraCaps[0]);
     const req = e.mrs[0];
     if (auth.ok && auth.value.cap.tag === 'ThreadCap' && auth.value.cap.ptr === t && tcb.priority !== tcb.mcp && req !== undefined && (req <= tcb.mcp) !== (req <= tcb.priority)) out.push('mcp-not-priority');
+  }
+  if ((sys === 'Reply' || sys === 'ReplyRecv') && e.tag === 'syscall' && e.extraCaps !== undefined && e.extraCaps.length > 0) {
+    const reply = before.ctes[tcbSlot(t, TCB_SLOT.caller)]?.cap;
+    const caller = reply?.tag === 'ReplyCap' ? before.objects[reply.tcb] : undefined;
+    if (reply?.tag === 'ReplyCap' && !reply.canGrant && caller?.tag === 'TCB' && caller.state.tag === 'BlockedOnReply' && caller.fault === null
+      && getReceiveSlots(before, reply.tcb, lookupIPCBuffer(before, true, reply.tcb)) !== null) out.push('grantless-reply-caps');
+  }
+  if (e.tag === 'syscall' && e.method === 'PageTable_Unmap' && used?.ok && used.value.cap.tag === 'PageTableCap' && used.value.cap.mapped !== null) {
+    const pt = before.objects[used.value.cap.ptr];
+    const now = after.ctes[used.value.slot]?.cap;
+    if (pt?.tag === 'PageTable' && Object.keys(pt.entries).length > 0 && now?.tag === 'PageTableCap' && now.mapped === null) out.push('page-table-unmapped-in-use');
   }
   const a = after.objects[t];
   if (a?.tag === 'TCB' && a.state.tag === 'Inactive' && tcb.state.tag !== 'Inactive' && raisedFault(e, before, t)) {

@@ -23,7 +23,7 @@ export function slotPools(w: World) {
   const any = often(pick(all), fc.oneof(pick(free), fc.constant(0), u32), 5);
   return {
     free, all, any,
-    ipc: often(pick([...w.eps, ...w.badgedEps, ...w.ntfns, ...w.badgedNtfns, w.epReduced, w.epDoomed]), any, 8),
+    ipc: often(pick([...w.eps, ...w.badgedEps, ...w.ntfns, ...w.badgedNtfns, w.epReduced, w.epDoomed, w.epNoWrite]), any, 8),
     freeSlot: often(pick(free), pick(all), 3),
   };
 }

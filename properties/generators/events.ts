@@ -9,7 +9,7 @@ import { type RawEvent, arbDeviceLine, arbEvent } from './basic';
 import { often, pick, rarely, slotPools } from './choices';
 import { arbWorldInvoke } from './invocations';
 import { UNRECORDABLE_KINDS, isRecordableKind } from './recordable';
-import { ASID_METHODS, type AsidFill, inv, BUFFER_BASE, EVENT_KINDS, MAPPED_PT_VADDR, STALE_VADDR, SLOT_INDEX_ARG, type EventKind, type GeneratorOptions, type World, type WorldParams, arbWorldParams, layoutWorld } from './world';
+import { ASID_METHODS, type AsidFill, inv, BUFFER_BASE, EVENT_KINDS, LAST_SLOT, MAPPED_PT_VADDR, STALE_VADDR, SLOT_INDEX_ARG, type EventKind, type GeneratorOptions, type World, type WorldParams, arbWorldParams, layoutWorld } from './world';
 
 function arbIPC(w: World): fc.Arbitrary<RawEvent> {
   const P = slotPools(w);
@@ -28,7 +28,7 @@ function arbIPC(w: World): fc.Arbitrary<RawEvent> {
       if (t && s !== 'Yield') Object.assign(e, t);
       return e;
     });
-  return w.recordable ? one : fc.oneof({ weight: 30, arbitrary: one }, { weight: 1, arbitrary: arbServerBurst(w) }, { weight: 1, arbitrary: arbDoomedBurst(w) });
+  return w.recordable ? one : fc.oneof({ weight: 30, arbitrary: one }, { weight: 1, arbitrary: arbServerBurst(w) }, { weight: 1, arbitrary: arbDoomedBurst(w) }, { weight: 1, arbitrary: arbGrantlessReplyBurst(w) });
 }
 
 /**
@@ -67,6 +67,46 @@ function arbServerBurst(w: World): fc.Arbitrary<RawEvent> {
   }));
 }
 
+/**
+ * A call that sets a receive slot, through an endpoint cap without Grant (ep_reduced or the last
+ * badged one), its receive by the next thread through the same cap, and a reply carrying caps, as
+ * one generated item. The server's reply cap then has no Grant, and seL4 transfers no cap although
+ * the caller's slot is free: random events alone rarely line the three up. The caps and the slot
+ * are ones every CSpace has at the same index.
+ */
+function arbGrantlessReplyBurst(w: World): fc.Arbitrary<RawEvent> {
+  const shared = Array.from({ length: LAST_SLOT - w.firstFree + 1 }, (_, i) => w.firstFree + i);
+  const caps = [...w.eps, ...w.ntfns, ...w.badgedNtfns];
+  const ep = w.badgedEps[w.badgedEps.length - 1];
+  return fc.tuple(pick(ep === undefined ? [w.epReduced] : [w.epReduced, ep]), pick(shared), fc.array(pick(caps), { minLength: 1, maxLength: 2 }), fc.array(fc.nat({ max: 99 }), { maxLength: 2 }))
+    .map(([cap, index, extraCaps, mrs]) => ({
+      burst: [
+        { syscall: 'Call', cap, info: { label: 0 }, mrs: [], receive: { root: ROOT_SLOTS.cnode, index, depth: 32 } },
+        { syscall: 'Recv', cap },
+        { syscall: 'Reply', info: { label: 0 }, mrs, extraCaps },
+      ],
+    }));
+}
+
+/**
+ * An access through the probes' mapped page table, the deletion of its second cap, PageTable_Unmap
+ * (which seL4 allows only for the last cap) and the same access again, as one generated item (a
+ * memory event now and then): the first access caches the translation, and the unmap must flush
+ * it, so that the second faults. The delete and unmap succeed when the thread that runs them has
+ * the root CNode as its CSpace; afterwards the page table is unmapped for the rest of the run.
+ */
+function arbUnmapBurst(w: World): fc.Arbitrary<RawEvent> {
+  const P = w.probes;
+  return fc.constantFrom(STALE_VADDR + 0x40, STALE_VADDR + 0x80).map((v) => ({
+    burst: [
+      { load: v },
+      inv('CNode_Delete', ROOT_SLOTS.cnode, { index: P.ptCopy, depth: 32 }),
+      inv('PageTable_Unmap', P.mappedPT),
+      { load: v },
+    ],
+  }));
+}
+
 function arbMemory(w: World): fc.Arbitrary<RawEvent> {
   const addr = fc.oneof(
     { weight: 5, arbitrary: fc.integer({ min: 0, max: w.tcbs.length + 2 }).map((i) => BUFFER_BASE + i * 0x1000 + 0x40) },
@@ -75,7 +115,8 @@ function arbMemory(w: World): fc.Arbitrary<RawEvent> {
     // address), so that their translations are cached when a page or that table is unmapped.
     { weight: 1, arbitrary: fc.constantFrom(STALE_VADDR + 0x40, MAPPED_PT_VADDR + 0x3040) },
   );
-  return fc.oneof(addr.map((v) => ({ load: v })), fc.tuple(addr, fc.nat({ max: 0xffff })).map(([v, x]) => ({ store: v, value: x })));
+  const access = fc.oneof(addr.map((v): RawEvent => ({ load: v })), fc.tuple(addr, fc.nat({ max: 0xffff })).map(([v, x]): RawEvent => ({ store: v, value: x })));
+  return w.recordable ? access : fc.oneof({ weight: 30, arbitrary: access }, { weight: 1, arbitrary: arbUnmapBurst(w) });
 }
 
 /**

@@ -29,7 +29,7 @@ function slotSets(w: World) {
   const buffers = w.frames.slice(0, w.tcbs.length);
   return {
     tcbs: [...w.tcbs, 1],
-    endpoints: [...w.eps, ...w.badgedEps, w.epReduced, w.epDoomed],
+    endpoints: [...w.eps, ...w.badgedEps, w.epReduced, w.epDoomed, w.epNoWrite],
     notifications: [...w.ntfns, ...w.badgedNtfns],
     mappedFrames: [...buffers, 10],
     /** Frames a flush succeeds on (mapped, and the mapping holds); one mapped in a space that is gone; one whose entry another frame replaced. */
@@ -168,9 +168,12 @@ function argChoice(w: World, S: Sets, P: SlotPools, irq: IrqConfig, m: MethodNam
     case 'bufferFrame': return slots([...S.mappedFrames, ...S.unmappedFrames], S.parents, [...S.endpoints, ...S.tcbs]);
     case 'vspace': return slots([3], S.freePDs, [w.probes.orphanPD], S.endpoints);
     case 'attr': return g(fc.constant(0), u32);
-    // A free device line; an issued one or the timer's (RevokeFirst); one past maxIRQ (RangeError).
-    case 'irq': return g(arbDeviceLine(irq).filter((i) => i !== IRQ_LINE && i !== IRQ_PROBE_LINE),
-      fc.constantFrom(IRQ_LINE, IRQ_PROBE_LINE, timerIrq(irq)), fc.constantFrom(irq.irqLines, 300));
+    // A free device line; an issued one or the timer's (RevokeFirst, twice as often: on a platform
+    // with many lines a good draw rarely repeats an issued one); one past maxIRQ (RangeError).
+    case 'irq': {
+      const issued = fc.constantFrom(IRQ_LINE, IRQ_PROBE_LINE, timerIrq(irq));
+      return g(arbDeviceLine(irq).filter((i) => i !== IRQ_LINE && i !== IRQ_PROBE_LINE), issued, issued, fc.constantFrom(irq.irqLines, 300));
+    }
     default: return g(often(fc.integer({ min: 0, max: 3 }), u32));
   }
 }

@@ -91,6 +91,12 @@ export interface World {
   epReduced: number;
   /** An endpoint of its own untyped (probes.utDoomed), whose revoke is the final delete of it and of its queue. */
   epDoomed: number;
+  /**
+   * A cap to the fault endpoint minted with Read, Grant and GrantReply but no Write: some threads'
+   * fault handler (seL4 sends nothing through it and stops the faulting thread), and a cap that
+   * cannot send.
+   */
+  epNoWrite: number;
   /** A thread above the others that waits for the IRQ line and then resumes everyone (TraceDriver). */
   watchdog: number;
   /** The watchdog's own notification, which the IRQ handler signals. */
@@ -168,7 +174,7 @@ export function layoutWorld(o: GeneratorOptions): World {
   const w: World = {
     eps: take(o.endpoints), ntfns: take(o.notifications), tcbs: take(o.threads), cnodes: take(o.cspaces),
     frames: take(o.threads + 2), pageTable: next++, pageDirectory: next++, untyped: next++,
-    badgedEps: [], badgedNtfns: [], irqHandler: 0, irqLine: IRQ_LINE, irqProbe: 0, epReduced: 0, epDoomed: 0, watchdog: 0, watchdogNtfn: 0, firstFree: 0, probes: undefined as unknown as Probes,
+    badgedEps: [], badgedNtfns: [], irqHandler: 0, irqLine: IRQ_LINE, irqProbe: 0, epReduced: 0, epDoomed: 0, epNoWrite: 0, watchdog: 0, watchdogNtfn: 0, firstFree: 0, probes: undefined as unknown as Probes,
     slotNames: new Map(), harness: [], threadNames: Array.from({ length: o.threads }, (_, i) => `t${i + 1}`),
     recordable: o.recordable === true,
   };
@@ -180,6 +186,7 @@ export function layoutWorld(o: GeneratorOptions): World {
   w.watchdogNtfn = next++;
   w.epReduced = next++;
   w.epDoomed = next++;
+  w.epNoWrite = next++;
   w.firstFree = next;
   if (w.firstFree > LAST_SLOT - 4) throw new RangeError('generator: too many objects for the 64-slot world (fewer threads, endpoints or notifications)');
   next = PROBES_BASE;
@@ -199,7 +206,7 @@ export function layoutWorld(o: GeneratorOptions): World {
   name(w.badgedEps, 'ep_badged');
   name(w.badgedNtfns, 'ntfn_badged');
   w.slotNames.set(w.pageTable, 'pt').set(w.pageDirectory, 'pd').set(w.untyped, 'ut').set(w.irqHandler, 'irqHandler').set(w.irqProbe, 'irqProbe').set(w.watchdog, 'tcb_watchdog').set(w.watchdogNtfn, 'ntfn_watchdog')
-    .set(w.epReduced, 'ep_reduced').set(w.epDoomed, 'ep_doomed');
+    .set(w.epReduced, 'ep_reduced').set(w.epDoomed, 'ep_doomed').set(w.epNoWrite, 'ep_nowrite');
   w.harness = [w.irqHandler, w.watchdog, w.watchdogNtfn, HARNESS_UNTYPED];
   const P = w.probes;
   name(P.spareFrames, 'frame_spare');
@@ -221,6 +228,8 @@ export interface WorldParams {
   faultHandler: boolean[];
   /** Thread i's fault endpoint is epReduced instead (when it has one): its faults stop it. Absent: none is. */
   reducedHandler?: boolean[];
+  /** Thread i's fault endpoint is epNoWrite instead (when it has one and it is not reduced): its faults stop it. Absent: none is. */
+  noWriteHandler?: boolean[];
   /** For each notification, the thread it is bound to (or -1). */
   boundTo: number[];
   /** Setup fills the ASID table (every pool made) or the root's pool (every ASID assigned). */
@@ -238,6 +247,7 @@ export function arbWorldParams(o: GeneratorOptions, asidFill: AsidFill = 'none')
     rootPriority: fc.constantFrom(255, 120, 80),
     faultHandler: fc.array(fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }), { minLength: o.threads, maxLength: o.threads }),
     reducedHandler: fc.array(fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }), { minLength: o.threads, maxLength: o.threads }),
+    noWriteHandler: fc.array(fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }), { minLength: o.threads, maxLength: o.threads }),
     boundTo: fc.array(fc.integer({ min: -1, max: o.threads - 1 }), { minLength: o.notifications, maxLength: o.notifications })
       .map((b) => b.map((t, i) => (b.indexOf(t) === i ? t : -1))),
     asidFill: fc.constant(asidFill),
@@ -276,22 +286,26 @@ export function worldSetup(w: World, p: WorldParams): RawEvent[] {
   w.ntfns.forEach((n, i) => mint(2, 32, w.badgedNtfns[i], n, 'RW', 1 << i));
   const faultEP = w.eps[w.eps.length - 1];
   mint(2, 32, w.epReduced, faultEP, 'RW', 0);
+  mint(2, 32, w.epNoWrite, faultEP, 'RGP', 0);
   out.push(retype(ROOT_UNTYPED + 1, 'Untyped', [w.probes.utDoomed], 12), retype(w.probes.utDoomed, 'Endpoint', [w.epDoomed]));
   w.cnodes.forEach((cn, k) => {
     copy(cn, 1, w.tcbs[k]);
     mint(cn, OWN_CNODE_RADIX, 2, cn, 'RWGP', OWN_CSPACE_DATA);
     copy(cn, 3, 3);
     w.eps.forEach((ep, i) => (i === 0 ? mint(cn, OWN_CNODE_RADIX, ep, ep, 'RWGP', 10 + k) : copy(cn, ep, ep)));
-    for (const s of [...w.ntfns, ...w.badgedEps, ...w.badgedNtfns, w.epReduced, w.epDoomed]) copy(cn, s, s);
+    for (const s of [...w.ntfns, ...w.badgedEps, ...w.badgedNtfns, w.epReduced, w.epDoomed, w.epNoWrite]) copy(cn, s, s);
   });
   w.tcbs.forEach((_, i) => out.push(inv('Page_Map', w.frames[i], { vspace: 3, vaddr: BUFFER_BASE + i * 0x1000, rights: 'RW', attr: 0 })));
   // Threads take the last endpoint as their fault handler, every other one through its badged cap
-  // (GrantReply without Grant); a reduced handler (no Grant or GrantReply) stops the thread.
+  // (GrantReply without Grant); a reduced handler (no Grant or GrantReply) or one without Write
+  // stops the thread.
   const faultEPs = [faultEP, w.badgedEps[last]];
+  const handler = (i: number) =>
+    (!p.faultHandler[i] ? 0 : p.reducedHandler?.[i] === true ? w.epReduced : p.noWriteHandler?.[i] === true ? w.epNoWrite : faultEPs[i % 2]);
   w.tcbs.forEach((t, i) => {
     const own = i < w.cnodes.length;
     out.push(inv('TCB_Configure', t, {
-      faultEP: p.faultHandler[i] ? (p.reducedHandler?.[i] === true ? w.epReduced : faultEPs[i % 2]) : 0, cspaceRoot: own ? w.cnodes[i] : 2, cspaceRootData: own ? OWN_CSPACE_DATA : 0,
+      faultEP: handler(i), cspaceRoot: own ? w.cnodes[i] : 2, cspaceRootData: own ? OWN_CSPACE_DATA : 0,
       vspaceRoot: 3, vspaceRootData: 0, buffer: BUFFER_BASE + i * 0x1000, bufferFrame: w.frames[i],
     }));
     out.push(inv('TCB_SetPriority', t, { authority: 1, priority: p.priorities[i] }));

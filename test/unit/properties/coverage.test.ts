@@ -73,6 +73,22 @@ describe('coverage paths', () => {
     expect(two.get(4)).toEqual(['revoke-two-generations']);
   });
 
+  it('grantless-reply-caps in the call-reply scenario: the reply with a cap through a reply cap without Grant, not the one with Grant', () => {
+    const got = pathsOf(parseTraceText(readFileSync('scenarios/ipc-call-reply.json', 'utf8')));
+    expect(got.get(17)).toContain('grantless-reply-caps');
+    expect(got.get(13) ?? []).not.toContain('grantless-reply-caps');
+  });
+
+  it('page-table-unmapped-in-use: PageTable_Unmap of a table with a page mapped in it, not of an empty one', () => {
+    const mapPT = { invoke: 'PageTable_Map', cap: 40, args: { vspace: 3, vaddr: 0x00800000, attr: 0 } };
+    const unmap = { invoke: 'PageTable_Unmap', cap: 40 };
+    const page = { invoke: 'Page_Map', cap: 41, args: { vspace: 3, vaddr: 0x00801000, rights: 'RW', attr: 0 } };
+    const used = pathsOf(trace([retype('PageTable', 40), mapPT, retype('SmallPage', 41), page, unmap]));
+    expect(used.get(5)).toEqual(['page-table-unmapped-in-use']);
+    const empty = pathsOf(trace([retype('PageTable', 40), mapPT, unmap]));
+    expect([...empty.values()].flat()).toEqual([]);
+  });
+
   it('none on a plain IPC trace', () => {
     expect([...pathsOf(ipcTrace()).values()].flat()).toEqual([]);
   });
