@@ -46,6 +46,8 @@ function anythingInside(s: KernelState, base: number, end: number, ut: Cap & { t
     // A Zombie names its object's base like the caps it replaced; another unknown cap may name anything.
     if (opaque(c) && !('ptr' in c)) return true;
     if (c.tag === 'UntypedCap' && c.ptr === ut.ptr && c.sizeBits === ut.sizeBits) continue;
+    // An untyped the region lies in (an ancestor, which may start at the same address) is not inside it.
+    if (c.tag === 'UntypedCap' && c.ptr <= base && c.ptr + 2 ** c.sizeBits >= end) continue;
     if ('ptr' in c && c.ptr >= base && c.ptr < end) return true;
   }
   return false;
