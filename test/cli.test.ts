@@ -1,22 +1,14 @@
 // The command line end to end: exit codes, one-line errors, --json output.
 
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCli } from './run-cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'l4check-cli-'));
 
-function run(args: string[]): { code: number; stdout: string; stderr: string } {
-  try {
-    const stdout = execFileSync('node', ['bin/l4check.js', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return { code: 0, stdout, stderr: '' };
-  } catch (e) {
-    const x = e as { status: number; stdout: string; stderr: string };
-    return { code: x.status, stdout: x.stdout, stderr: x.stderr };
-  }
-}
+const run = (args: string[]) => runCli(args);
 
 function file(name: string, content: unknown): string {
   const p = join(dir, name);

@@ -2,22 +2,14 @@
 // class its patches make it; a mutant exists only in its copy of the project; the command kills a
 // known mutant on a small budget and its counterexample replays only there.
 
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../../run-cli';
 import { MUTANTS, MUTANT_MARKER, PROJECT_ROOT, activeMutant, classOfPatches, materialise, mutantByName, mutantDir, mutatedFiles, registryProblems, snapshot, type Mutant } from '../../../mutants';
 
-function run(args: string[]): { code: number; stdout: string; stderr: string } {
-  try {
-    const stdout = execFileSync('node', ['bin/l4check.js', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return { code: 0, stdout, stderr: '' };
-  } catch (e) {
-    const x = e as { status: number; stdout: string; stderr: string };
-    return { code: x.status, stdout: x.stdout, stderr: x.stderr };
-  }
-}
+const run = (args: string[]) => runCli(args);
 
 const lifo = mutantByName('ep-dequeue-tail')!;
 

@@ -1,11 +1,10 @@
 // The state view of `replay --state K` / `--explain`: what it shows of a known scenario, and the CLI.
 
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../../../run-cli';
 import { parseTraceText } from '../../../../abi/trace';
 import { replay } from '../../../../properties/replay';
 import { stateText, stateView } from '../../../../properties/view/state';
@@ -20,10 +19,7 @@ function statesOf(file: string): KernelState[] {
   return states;
 }
 
-const run = (args: string[]) => {
-  const r = spawnSync('node', ['bin/l4check.js', ...args], { encoding: 'utf8' });
-  return { code: r.status, stdout: stripVTControlCharacters(r.stdout), stderr: stripVTControlCharacters(r.stderr) };
-};
+const run = (args: string[]) => runCli(args);
 
 describe('stateView', () => {
   const states = statesOf('scenarios/ipc-call-nogrant.json');
