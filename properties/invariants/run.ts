@@ -27,15 +27,6 @@ export class InvariantThrew extends Error {
   }
 }
 
-/** Runs one monitor's hook, naming the invariant when it throws. */
-function guarded<T>(name: string, f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    throw new InvariantThrew(name, e);
-  }
-}
-
 export class MonitorSet {
   private readonly monitors: { inv: Invariant; m: Monitor }[];
 
@@ -48,17 +39,28 @@ export class MonitorSet {
   }
 
   boot(s: KernelState): StepViolation | null {
-    for (const { inv, m } of this.monitors) {
-      const v = guarded(inv.name, () => m.boot?.(s) ?? null);
-      if (v !== null) return { ...v, step: 0 };
+    let i = 0;
+    try {
+      for (; i < this.monitors.length; i++) {
+        const v = this.monitors[i].m.boot?.(s) ?? null;
+        if (v !== null) return { ...v, step: 0 };
+      }
+    } catch (e) {
+      throw new InvariantThrew(this.monitors[i].inv.name, e);
     }
     return null;
   }
 
   step(ctx: StepContext): StepViolation | null {
-    for (const { inv, m } of this.monitors) {
-      const v = guarded(inv.name, () => m.step(ctx));
-      if (v !== null) return { ...v, step: ctx.step };
+    // One try around the loop (the index names the monitor that threw): no closure per monitor per step.
+    let i = 0;
+    try {
+      for (; i < this.monitors.length; i++) {
+        const v = this.monitors[i].m.step(ctx);
+        if (v !== null) return { ...v, step: ctx.step };
+      }
+    } catch (e) {
+      throw new InvariantThrew(this.monitors[i].inv.name, e);
     }
     return null;
   }
