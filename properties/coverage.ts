@@ -6,10 +6,10 @@ import { type CapInterface, METHODS } from '../abi/invocations';
 import { syscallOfWord } from '../abi/syscalls';
 import type { KernelState } from '../spec';
 import type { Cap, PPtr } from '../spec/api/types';
-import { lookupCap } from '../spec/kernel/cspace';
+import { lookupCap, lookupTargetSlot } from '../spec/kernel/cspace';
 import { getReceiveSlots } from '../spec/kernel/transfer';
 import { lookupIPCBuffer } from '../spec/kernel/vspace';
-import { tcbSlot } from '../spec/model/state';
+import { cnodeSlot, tcbSlot } from '../spec/model/state';
 import { TCB_SLOT } from '../spec/object/structures';
 import { parentOf } from './invariants/capability';
 import { stepChanges } from './invariants/changes';
@@ -77,6 +77,10 @@ export const COVERAGE_PATHS = {
   'fault-handler-lacks-rights': 'a fault whose handler cap is an endpoint cap without Write, or without both Grant and GrantReply: the thread becomes Inactive',
   'grantless-reply-caps': "a Reply or ReplyRecv carrying caps through a reply cap without Grant to a caller whose receive slot is set and empty (seL4 transfers no cap)",
   'page-table-unmapped-in-use': 'a PageTable_Unmap that unmaps a page table holding valid entries (the unmap must flush their translations)',
+  'first-badged-copy-moved': 'a CNode_Move, Mutate or Rotate of a cap that is firstBadged but not revocable (a copy whose badged original was deleted: the only caps whose two MDB bits differ)',
+  'badged-sibling-revoked': 'a CNode_Revoke of a badged endpoint or notification cap whose next CDT entry has the same object and badge but starts a badged subtree of its own (firstBadged), and survives',
+  'retype-fills-last-slot': "an Untyped_Retype that puts a new cap in a CNode's last slot",
+  'page-remapped': 'a Page_Map of a frame cap already mapped, at its own address, that rewrites its entries (a remap: new rights, the old translation flushed)',
   'zombie-created': 'a step leaves a Zombie cap that was not there before (a cyclic deletion: the last cap to a CNode or TCB inside an object being deleted)',
 } as const;
 
@@ -125,6 +129,20 @@ function raisedFault(e: KernelEvent, s: KernelState, t: PPtr): boolean {
   return RECEIVE_SYSCALLS.has(sys) && found.value.cap.tag !== 'EndpointCap' && found.value.cap.tag !== 'NotificationCap';
 }
 
+/** Whether `slot` is the last slot of a CNode object (the bound of a retype's slot range). */
+function isLastSlotOfCNode(s: KernelState, slot: PPtr): boolean {
+  for (const k in s.objects) {
+    const o = s.objects[k as unknown as PPtr];
+    if (o.tag === 'CNode' && cnodeSlot(Number(k), 2 ** o.radix - 1) === slot) return true;
+  }
+  return false;
+}
+
+/** Two badged caps to one endpoint or notification with one badge. */
+function sameBadgedObject(a: Cap, b: Cap): boolean {
+  return (a.tag === 'EndpointCap' || a.tag === 'NotificationCap') && a.tag === b.tag && a.ptr === (b as { ptr: PPtr }).ptr && a.badge !== 0 && a.badge === (b as { badge: number }).badge;
+}
+
 /** The paths one step took (usually none). */
 export function coveragePaths(e: KernelEvent, before: KernelState, after: KernelState): CoveragePath[] {
   const out: CoveragePath[] = [];
@@ -158,6 +176,9 @@ export function coveragePaths(e: KernelEvent, before: KernelState, after: Kernel
         }
       }
     }
+    // A move keeps both MDB bits: a slot that was empty and now holds such a cap received it.
+    if (e.tag === 'syscall' && /^CNode_(Move|Mutate|Rotate)$/.test(e.method ?? '') && c.slots.some((x) => before.ctes[x] === undefined && after.ctes[x]?.mdb.firstBadged && !after.ctes[x].mdb.revocable)) out.push('first-badged-copy-moved');
+    if (e.tag === 'syscall' && e.method === 'Untyped_Retype' && c.slots.some((x) => before.ctes[x] === undefined && after.ctes[x] !== undefined && isLastSlotOfCNode(before, x))) out.push('retype-fills-last-slot');
     if (c.slots.some((x) => after.ctes[x]?.cap.tag === 'ZombieCap' && before.ctes[x]?.cap.tag !== 'ZombieCap')) out.push('zombie-created');
   }
   if (e.tag === 'syscall' && (e.method === 'TCB_SetPriority' || e.method === 'TCB_SetMCPriority') && used?.ok && used.value.cap.tag === 'ThreadCap' && e.extraCaps !== undefined && e.extraCaps.length > 0) {
@@ -170,6 +191,16 @@ export function coveragePaths(e: KernelEvent, before: KernelState, after: Kernel
     const caller = reply?.tag === 'ReplyCap' ? before.objects[reply.tcb] : undefined;
     if (reply?.tag === 'ReplyCap' && !reply.canGrant && caller?.tag === 'TCB' && caller.state.tag === 'BlockedOnReply' && caller.fault === null
       && getReceiveSlots(before, reply.tcb, lookupIPCBuffer(before, true, reply.tcb)) !== null) out.push('grantless-reply-caps');
+  }
+  if (e.tag === 'syscall' && e.method === 'CNode_Revoke' && used?.ok && used.value.cap.tag === 'CNodeCap') {
+    const slot = e.mrs.length >= 2 ? lookupTargetSlot(before, used.value.cap, e.mrs[0], e.mrs[1]) : null;
+    const here = slot?.ok ? before.ctes[slot.value] : undefined;
+    const next = here === undefined || here.mdb.next === 0 ? undefined : before.ctes[here.mdb.next];
+    if (here !== undefined && next !== undefined && sameBadgedObject(here.cap, next.cap) && next.mdb.firstBadged && after.ctes[here.mdb.next]?.cap === next.cap) out.push('badged-sibling-revoked');
+  }
+  if (e.tag === 'syscall' && e.method === 'Page_Map' && used?.ok && used.value.cap.tag === 'FrameCap' && used.value.cap.mapped !== null && used.value.cap.mapped.vaddr === e.mrs[0]) {
+    // The cap stays as it was; the entries the remap rewrites show that it succeeded.
+    if (after.objects !== before.objects && stepChanges(before, after).objects.some((p) => /^Page(Table|Directory)$/.test(after.objects[p]?.tag ?? ''))) out.push('page-remapped');
   }
   if (e.tag === 'syscall' && e.method === 'PageTable_Unmap' && used?.ok && used.value.cap.tag === 'PageTableCap' && used.value.cap.mapped !== null) {
     const pt = before.objects[used.value.cap.ptr];

@@ -9,7 +9,7 @@ import { type RawEvent, arbDeviceLine, arbEvent } from './basic';
 import { often, pick, rarely, slotPools } from './choices';
 import { arbWorldInvoke } from './invocations';
 import { UNRECORDABLE_KINDS, isRecordableKind } from './recordable';
-import { ASID_METHODS, type AsidFill, inv, BUFFER_BASE, EVENT_KINDS, LAST_SLOT, MAPPED_PT_VADDR, STALE_VADDR, SLOT_INDEX_ARG, type EventKind, type GeneratorOptions, type World, type WorldParams, arbWorldParams, layoutWorld } from './world';
+import { ASID_METHODS, type AsidFill, inv, ROOT_UNTYPED, BUFFER_BASE, EVENT_KINDS, LAST_SLOT, MAPPED_PT_VADDR, STALE_VADDR, SLOT_INDEX_ARG, type EventKind, type GeneratorOptions, type World, type WorldParams, arbWorldParams, layoutWorld } from './world';
 
 function arbIPC(w: World): fc.Arbitrary<RawEvent> {
   const P = slotPools(w);
@@ -107,6 +107,63 @@ function arbUnmapBurst(w: World): fc.Arbitrary<RawEvent> {
   }));
 }
 
+/**
+ * Badged caps in the CDT, as one generated item (an invocation now and then) run on the root
+ * CNode, in one of two shapes that random invocations alone never line up:
+ * - a badged mint, a copy of it, the delete of the minted original and a move of the copy: the copy
+ *   inherits firstBadged when its original goes (seL4 emptySlot) while it stays non-revocable, the
+ *   only caps whose two MDB bits differ, and the move rewrites both;
+ * - two mints of the same badge from one endpoint cap and a revoke of the second: each starts a
+ *   badged subtree of its own (firstBadged), so the revoke must leave the first.
+ * The slots are ones every CSpace has at the same index, the badge one no setup cap has.
+ */
+function arbBadgedBurst(w: World): fc.Arbitrary<RawEvent> {
+  const shared = Array.from({ length: LAST_SLOT - w.firstFree + 1 }, (_, i) => w.firstFree + i);
+  const root = ROOT_SLOTS.cnode;
+  const mint = (dest: number, src: number, badge: number) => inv('CNode_Mint', root, { destIndex: dest, destDepth: 32, srcRoot: root, srcIndex: src, srcDepth: 32, rights: 'RWGP', badge });
+  return fc.tuple(fc.boolean(), pick(w.eps), fc.uniqueArray(pick(shared), { minLength: 3, maxLength: 3 }), fc.integer({ min: 0x40, max: 0x7f }))
+    .map(([move, ep, [a, b, c], badge]) => ({
+      burst: move
+        ? [
+          mint(a, ep, badge),
+          inv('CNode_Copy', root, { destIndex: b, destDepth: 32, srcRoot: root, srcIndex: a, srcDepth: 32, rights: 'RWGP' }),
+          inv('CNode_Delete', root, { index: a, depth: 32 }),
+          inv('CNode_Move', root, { destIndex: c, destDepth: 32, srcRoot: root, srcIndex: b, srcDepth: 32 }),
+        ]
+        : [mint(a, ep, badge), mint(b, ep, badge), inv('CNode_Revoke', root, { index: b, depth: 32 })],
+    }));
+}
+
+/**
+ * The probes' large page mapped read-write through the mapped page table, written (which caches
+ * the translation), mapped again read-only over its own mapping, written again (which must fault:
+ * the remap flushes the old translation), unmapped, and read in another of its 16 entries, as one
+ * generated item (a memory event now and then): random events alone rarely map the large page and
+ * then remap or unmap it.
+ */
+function arbLargePageBurst(w: World): fc.Arbitrary<RawEvent> {
+  const page = w.probes.largePage;
+  const map = (vaddr: number, rights: string) => inv('Page_Map', page, { vspace: 3, vaddr, rights, attr: 0 });
+  return fc.tuple(fc.constantFrom(MAPPED_PT_VADDR + 0x10000, MAPPED_PT_VADDR + 0x20000), fc.integer({ min: 0, max: 15 }), fc.integer({ min: 1, max: 15 }), fc.nat({ max: 0xffff }))
+    .map(([v, a, b, value]) => ({
+      burst: [
+        map(v, 'RW'), { store: v + a * 0x1000 + 0x40, value },
+        map(v, 'R'), { store: v + a * 0x1000 + 0x40, value },
+        inv('Page_Unmap', page), { load: v + b * 0x1000 + 0x40 },
+      ],
+    }));
+}
+
+/**
+ * A retype into the end of an own CSpace's CNode: the objects fill its last slots exactly, or
+ * run one past the end (RangeError), the bound a slot-count check gets wrong by one. The random
+ * invocations reach an own CNode as the destination rarely, and its last slot more rarely still.
+ */
+function arbRetypeAtEnd(w: World): fc.Arbitrary<RawEvent> {
+  return fc.tuple(pick([w.untyped, ROOT_UNTYPED]), pick(['Endpoint', 'Notification']), pick(w.cnodes.length > 0 ? w.cnodes : [ROOT_SLOTS.cnode]), fc.integer({ min: 1, max: 2 }), fc.boolean())
+    .map(([ut, type, cnode, n, over]) => inv('Untyped_Retype', ut, { type, sizeBits: 0, root: ROOT_SLOTS.cnode, nodeIndex: cnode, nodeDepth: 32, nodeOffset: LAST_SLOT - n + 1 + (over ? 1 : 0), numObjects: n }));
+}
+
 function arbMemory(w: World): fc.Arbitrary<RawEvent> {
   const addr = fc.oneof(
     { weight: 5, arbitrary: fc.integer({ min: 0, max: w.tcbs.length + 2 }).map((i) => BUFFER_BASE + i * 0x1000 + 0x40) },
@@ -116,7 +173,7 @@ function arbMemory(w: World): fc.Arbitrary<RawEvent> {
     { weight: 1, arbitrary: fc.constantFrom(STALE_VADDR + 0x40, MAPPED_PT_VADDR + 0x3040) },
   );
   const access = fc.oneof(addr.map((v): RawEvent => ({ load: v })), fc.tuple(addr, fc.nat({ max: 0xffff })).map(([v, x]): RawEvent => ({ store: v, value: x })));
-  return w.recordable ? access : fc.oneof({ weight: 30, arbitrary: access }, { weight: 1, arbitrary: arbUnmapBurst(w) });
+  return w.recordable ? access : fc.oneof({ weight: 30, arbitrary: access }, { weight: 1, arbitrary: arbUnmapBurst(w) }, { weight: 1, arbitrary: arbLargePageBurst(w) });
 }
 
 /**
@@ -145,7 +202,7 @@ export function breaksHarness(e: RawEvent, w: World): boolean {
 export function arbWorldEvent(w: World, o: GeneratorOptions, irq: IrqConfig = defaultConfig(), focus: readonly MethodName[] = []): fc.Arbitrary<RawEvent> {
   const kinds: Record<EventKind, fc.Arbitrary<RawEvent>> = {
     ipc: arbIPC(w),
-    invoke: arbWorldInvoke(w, focus, irq),
+    invoke: w.recordable ? arbWorldInvoke(w, focus, irq) : fc.oneof({ weight: 40, arbitrary: arbWorldInvoke(w, focus, irq) }, { weight: 1, arbitrary: arbBadgedBurst(w) }, { weight: 1, arbitrary: arbRetypeAtEnd(w) }),
     memory: arbMemory(w),
     exception: fc.nat({ max: 7 }).map((c) => ({ exception: c })),
     irq: often(arbDeviceLine(irq), fc.constant(w.irqLine), 4).map((l) => ({ irq: l })),

@@ -118,6 +118,8 @@ function argChoice(w: World, S: Sets, P: SlotPools, irq: IrqConfig, m: MethodNam
     // Rotate sometimes moves an own CSpace's CNode cap: the only caps its data words change.
     case 'CNode_Rotate.srcIndex': case 'CNode_Rotate.pivotIndex':
       return slots(S.movable, free, S.endpoints, w.cnodes);
+    // Mint also derives an own CSpace's CNode cap, with the cap data a guard is decoded from.
+    case 'CNode_Mint.srcIndex': return slots([...S.copyable, ...w.cnodes], free, S.parents, S.underivable, S.childless4K);
     // Sometimes a badged endpoint cap without full rights (IllegalOperation).
     case 'CNode_CancelBadgedSends.index': return slots(S.endpoints, [...S.tcbs, ...S.mappedFrames], [w.probes.weakEp]);
     case 'TCB_BindNotification.notification': return slots(S.notifications, S.endpoints, S.tcbs);
@@ -129,7 +131,7 @@ function argChoice(w: World, S: Sets, P: SlotPools, irq: IrqConfig, m: MethodNam
   switch (name) {
     case 'destIndex': return g(pick(free), pick(used), fc.constant(5000));
     // The last slot of an own CSpace's CNode is a valid offset (the bound of the RangeError).
-    case 'nodeOffset': return g(pick(free), pick(used), fc.constant(5000), fc.constant(LAST_SLOT));
+    case 'nodeOffset': return g(fc.oneof({ weight: 3, arbitrary: pick(free) }, { weight: 1, arbitrary: fc.constant(LAST_SLOT) }), pick(used), fc.constant(5000));
     // Deletions and revokes also aim at the paths' props: the nest (a Zombie) and ep_doomed's untyped
     // (a final endpoint delete); and at the caps that Copy and Mint put in the free slots.
     case 'index': return /Revoke|Delete/.test(m) ? g(fc.oneof({ weight: 4, arbitrary: pick(used) }, { weight: 1, arbitrary: fc.constant(m === 'CNode_Revoke' ? w.probes.utDoomed : w.probes.nest) }), u32, pick(free)) : g(pick(free), pick(used));

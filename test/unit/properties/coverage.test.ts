@@ -89,6 +89,42 @@ describe('coverage paths', () => {
     expect([...empty.values()].flat()).toEqual([]);
   });
 
+  const cnode = (method: string, args: Raw): Raw => ({ invoke: method, cap: 2, args: { destDepth: 32, srcRoot: 2, srcDepth: 32, ...args } });
+  const mint = (dest: number, src: number, badge: number) => cnode('CNode_Mint', { destIndex: dest, srcIndex: src, rights: 'RWGP', badge });
+  const copy = (dest: number, src: number) => cnode('CNode_Copy', { destIndex: dest, srcIndex: src, rights: 'RWGP' });
+  const move = (dest: number, src: number) => cnode('CNode_Move', { destIndex: dest, srcIndex: src });
+  const slotOp = (method: string, index: number): Raw => ({ invoke: method, cap: 2, args: { index, depth: 32 } });
+
+  it('first-badged-copy-moved: the move of a copy whose badged original was deleted, not of a copy whose original is there', () => {
+    const used = pathsOf(trace([retype('Endpoint', 40), mint(41, 40, 5), copy(42, 41), slotOp('CNode_Delete', 41), move(43, 42)]));
+    expect([...used.entries()]).toEqual([[5, ['first-badged-copy-moved']]]);
+    const kept = pathsOf(trace([retype('Endpoint', 40), mint(41, 40, 5), copy(42, 41), move(43, 42)]));
+    expect([...kept.values()].flat()).toEqual([]);
+  });
+
+  it('badged-sibling-revoked: the revoke of a badged cap followed by its own-subtree sibling of the same badge, not of the last one', () => {
+    // Mint puts its cap right after the source: 40, 42, 41.
+    const used = pathsOf(trace([retype('Endpoint', 40), mint(41, 40, 5), mint(42, 40, 5), slotOp('CNode_Revoke', 42)]));
+    expect([...used.entries()]).toEqual([[4, ['badged-sibling-revoked']]]);
+    const last = pathsOf(trace([retype('Endpoint', 40), mint(41, 40, 5), mint(42, 40, 5), slotOp('CNode_Revoke', 41)]));
+    expect([...last.values()].flat()).toEqual([]);
+  });
+
+  it("retype-fills-last-slot: a retype into a CNode's last slot, not into the one before", () => {
+    const into = (offset: number): Raw => ({ invoke: 'Untyped_Retype', cap: 17, args: { type: 'Endpoint', sizeBits: 0, root: 2, nodeIndex: 45, nodeDepth: 32, nodeOffset: offset, numObjects: 1 } });
+    const used = pathsOf(trace([retype('CNode', 45, 1, 2), into(3)]));
+    expect([...used.entries()]).toEqual([[2, ['retype-fills-last-slot']]]);
+    const before = pathsOf(trace([retype('CNode', 45, 1, 2), into(2)]));
+    expect([...before.values()].flat()).toEqual([]);
+  });
+
+  it('page-remapped: a Page_Map of a mapped frame at its own address, not its first map', () => {
+    const mapPT = { invoke: 'PageTable_Map', cap: 40, args: { vspace: 3, vaddr: 0x00800000, attr: 0 } };
+    const page = (rights: string) => ({ invoke: 'Page_Map', cap: 41, args: { vspace: 3, vaddr: 0x00801000, rights, attr: 0 } });
+    const used = pathsOf(trace([retype('PageTable', 40), mapPT, retype('SmallPage', 41), page('RW'), page('R')]));
+    expect([...used.entries()]).toEqual([[5, ['page-remapped']]]);
+  });
+
   it('none on a plain IPC trace', () => {
     expect([...pathsOf(ipcTrace()).values()].flat()).toEqual([]);
   });

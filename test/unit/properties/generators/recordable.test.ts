@@ -33,9 +33,9 @@ function generated(o: GeneratorOptions, seed: number, index: number) {
 const hash = (x: unknown) => createHash('sha256').update(JSON.stringify(x)).digest('hex');
 
 describe('without the option', () => {
-  it('the generator makes the events it made before the option existed (seed 1, runs 0 and 9: hashes pinned before the change, re-pinned when the path props and bursts came, and with the read-only notification probe, the irq probe badged cap, the priority edges and the accesses through the probes page table, when the rights and fault endpoints were biased, the CNode-operation biases, and with the no-Write fault handler, the grantless reply burst and the page table unmap burst)', () => {
-    expect(hash(generated(DEFAULT_GENERATOR_OPTIONS, 1, 0).events)).toBe('9c819caa4011b1d5dd84b50bb716a857a447516466f90cb2f45f4caf5132d592');
-    expect(hash(generated(DEFAULT_GENERATOR_OPTIONS, 1, 9).events)).toBe('e52c75f3f830a5752646240a3460999717233091fee8bc106b45dd8cf876dd0c');
+  it('the generator makes the events it made before the option existed (seed 1, runs 0 and 9; re-pinned on purpose each time a bias or burst of the default generator changes, last for the badged-CDT, large-page and retype-at-end bursts)', () => {
+    expect(hash(generated(DEFAULT_GENERATOR_OPTIONS, 1, 0).events)).toBe('322f9e2d8c1469e004da4e04f79fc258fab49b62513754dfe8392822a59b8c9d');
+    expect(hash(generated(DEFAULT_GENERATOR_OPTIONS, 1, 9).events)).toBe('155897d8412d0f42e637bacef48be2d92f716ceabaa2fbe02b58389fd364a12d');
   });
 
   it('the default options and `l4check check` without --recordable carry no recordable key (config.generator unchanged)', () => {
