@@ -61,6 +61,26 @@ export const FAULT_MUTANTS: readonly Mutant[] = [
     patches: [{ file: F_SPEC, find: 'return [...UNKNOWN_SYSCALL_REGISTERS.map(reg), fault.number];', replace: 'return [...UNKNOWN_SYSCALL_REGISTERS.map(reg)];' }],
   },
   {
+    name: 'both-user-exception-no-sp',
+    class: 'both',
+    area: 'fault',
+    doc: 'Both kernels put FaultIP where SP belongs in a user exception message (FaultIP, FaultIP, CPSR, Number, Code).',
+    patches: [
+      { file: F_SPEC, find: 'return [...USER_EXCEPTION_REGISTERS.map(reg), fault.number, fault.code];', replace: 'return [...USER_EXCEPTION_REGISTERS.map((r) => reg(r === REG.sp ? REG.pc : r)), fault.number, fault.code];' },
+      { file: F_IMPL, find: 'return [...USER_EXCEPTION_REGISTERS.map((r) => getRegister(k, t, r)), fault.number, fault.code];', replace: 'return [...USER_EXCEPTION_REGISTERS.map((r) => getRegister(k, t, r === REG.sp ? REG.pc : r)), fault.number, fault.code];' },
+    ],
+  },
+  {
+    name: 'both-cap-fault-no-ip',
+    class: 'both',
+    area: 'fault',
+    doc: 'Both kernels start a cap fault message with 0 instead of the restart address (FaultIP).',
+    patches: [
+      { file: F_SPEC, find: "return [reg(REG.pc), fault.address, fault.inReceivePhase ? 1 : 0, ...lookupFailureWords(fault.failure)];", replace: "return [0, fault.address, fault.inReceivePhase ? 1 : 0, ...lookupFailureWords(fault.failure)];" },
+      { file: F_IMPL, find: 'return [getRegister(k, t, REG.pc), fault.address, fault.inReceivePhase ? 1 : 0, ...lookupFailureWords(fault.failure)];', replace: 'return [0, fault.address, fault.inReceivePhase ? 1 : 0, ...lookupFailureWords(fault.failure)];' },
+    ],
+  },
+  {
     name: 'impl-fault-badge-zero',
     class: 'impl',
     area: 'fault',

@@ -6,7 +6,8 @@
 // the queue, or, non-blocking, runs on.
 
 import { FAULT_TYPES } from '../../abi/errors';
-import { UNKNOWN_SYSCALL_REGISTERS, USER_EXCEPTION_REGISTERS, sanitiseRegister } from '../../abi/registers';
+import { N_MSG_REGISTERS } from '../../abi/messageinfo';
+import { REG, UNKNOWN_SYSCALL_REGISTERS, USER_EXCEPTION_REGISTERS, sanitiseRegister } from '../../abi/registers';
 import { syscallOfWord } from '../../abi/syscalls';
 import type { KernelState } from '../../spec';
 import type { Cap, PPtr } from '../../spec/api/types';
@@ -289,7 +290,21 @@ function fault(ctx: StepContext): unknown | null {
   if (t === before.idleThread) return null;
   const isFault = event.tag === 'exception' || (event.tag === 'syscall' && syscallOfWord(event.number) === undefined);
   if (!isFault) return null;
-  return faultSent(ctx, t, event.tag === 'exception' ? FAULT_TYPES.UserException : FAULT_TYPES.UnknownSyscall, () => null);
+  const exception = event.tag === 'exception';
+  return faultSent(ctx, t, exception ? FAULT_TYPES.UserException : FAULT_TYPES.UnknownSyscall, (mrs, length) => {
+    // The registers as the thread left them (a blocked fault sender's registers do not change),
+    // then the syscall number, or the exception's number (its code is the architecture's).
+    const regs = tcbOf(ctx.after, t)?.registers ?? [];
+    const want = exception
+      ? [...USER_EXCEPTION_REGISTERS.map((r) => regs[r] ?? 0), event.code]
+      : [...UNKNOWN_SYSCALL_REGISTERS.map((r) => regs[r] ?? 0), event.tag === 'syscall' ? event.number : 0];
+    const full = want.length + (exception ? 1 : 0);
+    if (length !== full && length !== N_MSG_REGISTERS) return { promise: 'the fault message has the manual\'s length (cut to the message registers without an IPC buffer)', length, want: full };
+    for (let i = 0; i < Math.min(mrs.length, want.length); i++) {
+      if (mrs[i] >>> 0 !== want[i] >>> 0) return { promise: exception ? 'a user exception message carries FaultIP, SP, CPSR and the exception number' : 'an unknown syscall message carries r0-r7, FaultIP, SP, LR, CPSR and the syscall number', index: i, want: want[i] >>> 0, got: mrs[i] >>> 0 };
+    }
+    return null;
+  });
 }
 
 /**
@@ -298,7 +313,7 @@ function fault(ctx: StepContext): unknown | null {
  * cap's badge and the fault's label (`words` judges its words); otherwise the thread is suspended
  * and nothing is sent.
  */
-function faultSent(ctx: StepContext, t: PPtr, label: number, words: (mrs: readonly number[]) => unknown | null, replied?: PPtr): unknown | null {
+function faultSent(ctx: StepContext, t: PPtr, label: number, words: (mrs: readonly number[], length: number) => unknown | null, replied?: PPtr): unknown | null {
   const { before, after } = ctx;
   const tcb = tcbOf(before, t);
   if (tcb === undefined || tcb.fault !== null) return null;
@@ -318,7 +333,7 @@ function faultSent(ctx: StepContext, t: PPtr, label: number, words: (mrs: readon
   if (r === undefined || r === t) return null;
   const d = tcbOf(after, r)?.delivered;
   if (d?.info?.label !== label || d.badge !== (h.badge >>> 0)) return { promise: 'the handler receives the fault message with the handler cap\'s badge', receiver: threadName(after, r), label: d?.info?.label, want: label, badge: d?.badge };
-  return words(d.mrs ?? []);
+  return words(d.mrs ?? [], d.info.length);
 }
 
 /**
@@ -353,6 +368,8 @@ function capFault(ctx: StepContext): unknown | null {
   const rc = capAt(st.before, st.invoker + SLOT_BYTES * TCB_SLOT.caller);
   const replied = st.syscall === 'ReplyRecv' && rc.tag === 'ReplyCap' ? rc.tcb : undefined;
   return faultSent(ctx, st.invoker, FAULT_TYPES.CapFault, (mrs) => {
+    const pc = tcbOf(ctx.after, st.invoker)?.registers[REG.pc] ?? 0;
+    if (mrs.length > 0 && mrs[0] >>> 0 !== pc >>> 0) return { promise: 'a cap fault message starts with the restart address', want: pc, got: mrs[0] };
     if (address !== undefined && mrs.length > 1 && mrs[1] >>> 0 !== address) return { promise: 'a cap fault message carries the cap address', address, got: mrs[1] };
     return mrs.length > 2 && mrs[2] !== phase ? { promise: 'a cap fault message says whether it happened in the receive phase', phase, got: mrs[2] } : null;
   }, replied);
@@ -372,5 +389,5 @@ export const IPC_CONTRACTS: readonly Contract[] = [
     'the first waiting sender\'s message arrives with its badge, caps only if it sent with Grant; a caller then waits for the reply (reply cap in the receiver, Grant from the receive cap) or is suspended; an active notification\'s word arrives and is cleared; only its bound thread may wait on a bound notification', recv),
   sys('NBRecv', '§2.2 System Calls; §5.2 Signalling, Polling and Waiting', 'as Recv when a sender or signal is already there', recv),
   { kind: 'event', name: 'contract-CapFault', section: '§6.2.1 Capability Faults; §5.3 Binding Notifications', promise: 'a failed cap lookup in Send/Call, or a Recv/NBRecv on a cap that is not a readable endpoint or notification (or a notification bound to another thread), sends a CapFault with the cap address and the phase to the handler; without a valid handler the thread is suspended', check: capFault },
-  { kind: 'event', name: 'contract-Fault', section: '§6.2 Faults', promise: 'a fault goes as a Call to a handler cap with Write and Grant or GrantReply; otherwise the thread is Inactive and nothing is sent', check: fault },
+  { kind: 'event', name: 'contract-Fault', section: '§6.2 Faults; §6.2.2 Unknown Syscall; §6.2.3 User Exception', promise: 'a fault goes as a Call to a handler cap with Write and Grant or GrantReply, its message the registers in the manual\'s order and then the syscall or exception number, at the manual\'s length; otherwise the thread is Inactive and nothing is sent', check: fault },
 ];
