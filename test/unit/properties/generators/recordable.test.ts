@@ -33,7 +33,7 @@ function generated(o: GeneratorOptions, seed: number, index: number) {
 const hash = (x: unknown) => createHash('sha256').update(JSON.stringify(x)).digest('hex');
 
 describe('without the option', () => {
-  it('the generator makes the events it made before the option existed (seed 1, runs 0 and 9; re-pinned on purpose each time a bias or burst of the default generator changes, last for the harness's own thread caps and the call burst's carried cap)', () => {
+  it('the generator makes the events it made before the option existed (seed 1, runs 0 and 9; re-pinned on purpose each time a bias or burst of the default generator changes, last for the harness-held thread caps and the carried cap of the call burst)', () => {
     expect(hash(generated(DEFAULT_GENERATOR_OPTIONS, 1, 0).events)).toBe('05fd1eddd719dd283e1ff59a02639e1701e7863ebc9bd44ffecf1cdc7e3bdafc');
     expect(hash(generated(DEFAULT_GENERATOR_OPTIONS, 1, 9).events)).toBe('b511e00079aca2f9d719d2aa463da60dc9de9ee09d2fb200e4bde2c2844e2730');
   });
