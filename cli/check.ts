@@ -19,7 +19,7 @@ import { runPool } from '../properties/check/pool';
 import { type CheckPlan, type FailureReport, GENERATED_RAN_FLOOR, loadInvariants, planConfig, selectChecks } from '../properties/check/runs';
 import {
   type JUnitCase, SHORT, addressNames, counterexampleTrace, coverageTable, describeEvent, junitXML, mergeCells,
-  missingCells, nameEvidence, vitestSnippet, writeCounterexample, generatedShare,
+  missingCells, nameEvidence, vitestSnippet, writeCounterexample, generatedShare, cellsJSON,
 } from '../properties/check/report';
 import { CheckedKernel, type ImplModule, type KernelChoice } from '../properties/check/steppers';
 import { ALL_CHECKS } from '../properties/checks';
@@ -449,7 +449,7 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
       runsRun, notRun: pool?.notRun ?? 0, events, regressionEvents, randomEvents: events - regressionEvents, seconds, eventsPerSecond: Math.round(events / seconds),
       generatedEvents: { fed: generated.fed, ran: generated.ran, share: generated.share, floor: GENERATED_RAN_FLOOR, lowest: generated.lowest ?? null },
       checks: Object.fromEntries(checkNames.map((n) => [n, failedCheck === n ? 'fail' : badRegression ? 'not run' : 'pass'])),
-      skipped: skippedNames, regressions, coverage: Object.fromEntries([...cells].map(([r, s]) => [r, [...s].sort()])), missing,
+      skipped: skippedNames, regressions, ...cellsJSON(cells), missing,
       failure: counterexample && failure ? {
         ...counterexample, evidence: parsedEvidence(counterexample.evidence), run: Number(failure.path.split(':')[0]),
         seed: failure.seed, fastCheckPath: failure.path, numShrinks: failure.numShrinks, reproduce,
@@ -467,7 +467,7 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
     log(false, '');
     log(false, pc.bold('coverage') + ' (rows: each system call, method and event kind; columns: the outcome for the calling thread)');
     log(false, coverageTable(cells));
-    log(false, pc.dim(`✓ reached   ✗ required and never reached   · not required, not reached.   ${Object.entries(SHORT).map(([k, v]) => `${v} ${k}`).join(', ')}; ok: the kernel took the call`));
+    log(false, pc.dim(legendLines().join('\n')));
   }
   if (missing.length === 0) log(false, pc.green('every required cell reached'));
   else log(false, pc.yellow(`never reached (${missing.length}):\n${missing.map((m) => `  ${m}`).join('\n')}`));
@@ -495,6 +495,22 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
   if (vacuous) process.stderr.write(`l4check check: ${vacuous}\n`);
   if (badRegression) process.stderr.write(`l4check check: ${badRegression.file}: ${badRegression.detail}\n`);
   return ok ? 0 : 1;
+}
+
+/** The matrix's legend, in lines of at most 120 columns: the marks, then each abbreviation. */
+export function legendLines(): string[] {
+  const out = ['✓ reached   ✗ required and never reached   · not required, not reached; ok: the kernel took the call'];
+  let line = '';
+  for (const [k, v] of Object.entries(SHORT).filter(([k]) => k !== 'done')) {
+    const item = `${v} ${k}`;
+    if (line.length + item.length + 3 > 120) {
+      out.push(line);
+      line = '';
+    }
+    line += (line ? ',  ' : '') + item;
+  }
+  if (line) out.push(line);
+  return out;
 }
 
 /** The named evidence as JSON data (it is printed as one line of JSON). */

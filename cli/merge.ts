@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import pc from 'picocolors';
 import { type Cells, addCell } from '../properties/check/execute';
-import { missingCells } from '../properties/check/report';
+import { cellsJSON, missingCells } from '../properties/check/report';
 import { UsageError } from './input';
 import { VERSION } from './version';
 
@@ -23,6 +23,7 @@ interface Report {
   seconds: number;
   checks: Record<string, string>;
   coverage: Record<string, string[]>;
+  coverageCounts?: Record<string, Record<string, number>>;
   failure?: { check: string; step: number; path: string; reproduce?: string };
 }
 
@@ -41,7 +42,11 @@ function readReport(file: string): Report {
 
 export function mergeReports(reports: readonly Report[]) {
   const cells: Cells = new Map();
-  for (const r of reports) for (const [row, cs] of Object.entries(r.coverage)) for (const c of cs) addCell(cells, row, c);
+  // Counts add up when every report has them (older reports list the cells only).
+  for (const r of reports) {
+    for (const [row, cs] of Object.entries(r.coverage)) for (const c of cs) addCell(cells, row, c, r.coverageCounts?.[row]?.[c] ?? 1);
+  }
+  const counted = reports.every((r) => r.coverageCounts !== undefined);
   const checks: Record<string, string> = {};
   for (const r of reports) {
     for (const [n, v] of Object.entries(r.checks)) {
@@ -55,7 +60,7 @@ export function mergeReports(reports: readonly Report[]) {
     ok: reports.every((r) => r.ok), version: VERSION, reports: reports.length, seeds: [...new Set(reports.map((r) => r.seed))], shards,
     runsRun: sum((r) => r.runsRun), notRun: sum((r) => r.notRun), events: sum((r) => r.events),
     regressionEvents: sum((r) => r.regressionEvents), randomEvents: sum((r) => r.randomEvents), seconds: sum((r) => r.seconds),
-    checks, coverage: Object.fromEntries([...cells].map(([row, s]) => [row, [...s].sort()])), missing: missingCells(cells),
+    checks, ...(counted ? cellsJSON(cells) : { coverage: cellsJSON(cells).coverage }), missing: missingCells(cells),
     failures: reports.flatMap((r) => (r.failure ? [{ shard: `${r.shard.index}/${r.shard.count}`, check: r.failure.check, step: r.failure.step, path: r.failure.path, reproduce: r.failure.reproduce }] : [])),
   };
 }

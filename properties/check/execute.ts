@@ -18,13 +18,13 @@ export interface RunSetup {
   generator: GeneratorOptions;
 }
 
-/** Which (row, outcome) cells of the coverage matrix a run reached. */
-export type Cells = Map<string, Set<string>>;
+/** Which (row, outcome) cells of the coverage matrix a run reached, and how many times. */
+export type Cells = Map<string, Map<string, number>>;
 
-export function addCell(cells: Cells, row: string, outcome: string): void {
+export function addCell(cells: Cells, row: string, outcome: string, count = 1): void {
   let s = cells.get(row);
-  if (!s) cells.set(row, (s = new Set()));
-  s.add(outcome);
+  if (!s) cells.set(row, (s = new Map()));
+  s.set(outcome, (s.get(outcome) ?? 0) + count);
 }
 
 export interface RunOutcome {

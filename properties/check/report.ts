@@ -12,7 +12,7 @@ import { TRACE_FORMAT } from '../../abi/trace';
 import { bootLayout } from '../../abi/boot';
 import type { KernelState } from '../../spec';
 import { type RawEvent, SLOT_INDEX_ARG, type World } from '../generators';
-import type { Cells } from './execute';
+import { type Cells, addCell } from './execute';
 import { COVERAGE_PATHS, type CoveragePath, PATH_ROW } from '../coverage';
 import { VACUITY_MIN_FED } from './runs';
 
@@ -24,11 +24,14 @@ export const COVERAGE_ROWS = [...SYSCALL_NAMES, 'UnknownSyscall', ...METHOD_NAME
 const FAULTS = ['CapFault', 'VMFault', 'UnknownSyscall', 'UserException'];
 export const COVERAGE_COLUMNS = ['done', ...SEL4_ERRORS, ...FAULTS, 'Inactive'];
 export const SHORT: Record<string, string> = {
-  done: 'ok', NoError: 'NoErr', InvalidArgument: 'InvArg', InvalidCapability: 'InvCap', IllegalOperation: 'IllOp',
-  RangeError: 'Range', AlignmentError: 'Align', FailedLookup: 'Lookup', TruncatedMessage: 'Trunc', DeleteFirst: 'DelFst',
-  RevokeFirst: 'RevFst', NotEnoughMemory: 'NoMem', CapFault: 'CapF', VMFault: 'VMF', UnknownSyscall: 'UnkSys',
-  UserException: 'UsrExc', Inactive: 'Inact',
+  done: 'ok', NoError: 'NoEr', InvalidArgument: 'IArg', InvalidCapability: 'ICap', IllegalOperation: 'IOp',
+  RangeError: 'Rnge', AlignmentError: 'Algn', FailedLookup: 'Look', TruncatedMessage: 'Trnc', DeleteFirst: 'DelF',
+  RevokeFirst: 'RevF', NotEnoughMemory: 'NoMm', CapFault: 'CapF', VMFault: 'VMF', UnknownSyscall: 'Unk',
+  UserException: 'UExc', Inactive: 'Inac',
 };
+
+/** The width of a matrix column: the abbreviations are at most 4 characters, so that 17 columns and the longest row name fit 120. */
+const COLUMN = 5;
 
 /**
  * The cells every default run must reach: each syscall with success ("done": the kernel took the
@@ -55,11 +58,11 @@ export function coverageTable(cells: Cells): string {
   const required = new Set(requiredCells().map(([r, c]) => `${r}\u0000${c}`));
   const cols = COVERAGE_COLUMNS.filter((c) => [...cells.values()].some((s) => s.has(c)) || requiredCells().some(([, x]) => x === c));
   const w = Math.max(...COVERAGE_ROWS.map((r) => r.length));
-  const lines = [`${''.padEnd(w)}  ${cols.map((c) => (SHORT[c] ?? c).padStart(7)).join('')}`];
+  const lines = [`${''.padEnd(w)} ${cols.map((c) => (SHORT[c] ?? c).padStart(COLUMN)).join('')}`];
   for (const r of COVERAGE_ROWS) {
     const got = cells.get(r);
     const mark = (c: string) => (got?.has(c) ? '✓' : required.has(`${r}\u0000${c}`) ? '✗' : '·');
-    lines.push(`${r.padEnd(w)}  ${cols.map((c) => mark(c).padStart(7)).join('')}`);
+    lines.push(`${r.padEnd(w)} ${cols.map((c) => mark(c).padStart(COLUMN)).join('')}`);
   }
   const paths = cells.get(PATH_ROW);
   lines.push('paths:');
@@ -67,12 +70,17 @@ export function coverageTable(cells: Cells): string {
   return lines.join('\n');
 }
 
-export function mergeCells(into: Cells, from: Iterable<[string, string[]]>): void {
-  for (const [r, cs] of from) {
-    let s = into.get(r);
-    if (!s) into.set(r, (s = new Set()));
-    for (const c of cs) s.add(c);
-  }
+export function mergeCells(into: Cells, from: Iterable<[string, [string, number][]]>): void {
+  for (const [r, cs] of from) for (const [c, n] of cs) addCell(into, r, c, n);
+}
+
+/** The matrix for --json: each row's outcomes reached (sorted), and with the times each was reached. */
+export function cellsJSON(cells: Cells): { coverage: Record<string, string[]>; coverageCounts: Record<string, Record<string, number>> } {
+  const rows = [...cells].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return {
+    coverage: Object.fromEntries(rows.map(([r, s]) => [r, [...s.keys()].sort()])),
+    coverageCounts: Object.fromEntries(rows.map(([r, s]) => [r, Object.fromEntries([...s].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))])),
+  };
 }
 
 // ----- names instead of addresses --------------------------------------------------------------

@@ -70,7 +70,8 @@ export interface RunReport {
   steps: number;
   /** Its generated thread events fed and run (the unshrunk run). */
   generated?: { fed: number; ran: number };
-  cells: [string, string[]][];
+  /** The coverage cells it reached: per row, (outcome, times) pairs. */
+  cells: [string, [string, number][]][];
   checked: string[];
   failure?: FailureReport;
 }

@@ -12,11 +12,12 @@ import { parseEvent, parseTraceText } from '../../../abi/trace';
 import {
   DEFAULT_GENERATOR_OPTIONS, NONCE_BASE, type RawEvent, TraceDriver, arbFullRun, arbWorldParams, isNonce, layoutWorld, runConfig, worldSetup,
 } from '../../../properties/generators';
-import { executeRun, executeTrace, type RunSetup } from '../../../properties/check/execute';
+import { type Cells, addCell, executeRun, executeTrace, type RunSetup } from '../../../properties/check/execute';
 import { CheckedKernel } from '../../../properties/check/steppers';
 import { type CheckPlan, GENERATED_RAN_FLOOR, checkIndex, planConfig, shardIndexes } from '../../../properties/check/runs';
 import { runPool } from '../../../properties/check/pool';
-import { counterexampleTrace, generatedShare, junitXML, writeCounterexample } from '../../../properties/check/report';
+import { COVERAGE_COLUMNS, COVERAGE_ROWS, cellsJSON, counterexampleTrace, coverageTable, generatedShare, junitXML, mergeCells, writeCounterexample } from '../../../properties/check/report';
+import { legendLines } from '../../../cli/check';
 import type { Invariant } from '../../../properties/invariants/types';
 import { loadImpl } from '../../../refinement/kernels';
 import { setSpecFreeze } from '../../../spec';
@@ -161,6 +162,20 @@ describe('vacuity', () => {
     expect(g).toEqual({ fed: 550, ran: 260, share: 260 / 550, lowest: { run: 1, share: 0.2, fed: 300 } });
     expect(g.lowest!.share).toBeLessThan(GENERATED_RAN_FLOOR);
     expect(generatedShare([]).lowest).toBeUndefined();
+  });
+});
+
+describe('the coverage matrix', () => {
+  it('fits 120 columns with every row and column there, legend included; counts add up across runs and go to --json', () => {
+    const all: Cells = new Map();
+    for (const r of COVERAGE_ROWS) for (const c of COVERAGE_COLUMNS) addCell(all, r, c);
+    const width = (t: string) => Math.max(...t.split('\n').map((l) => [...l].length));
+    expect(width(coverageTable(all))).toBeLessThanOrEqual(120);
+    expect(width(legendLines().join('\n'))).toBeLessThanOrEqual(120);
+    const cells: Cells = new Map();
+    mergeCells(cells, [['Send', [['done', 3], ['CapFault', 1]]]]);
+    mergeCells(cells, [['Send', [['done', 2]]], ['Yield', [['done', 1]]]]);
+    expect(cellsJSON(cells)).toEqual({ coverage: { Send: ['CapFault', 'done'], Yield: ['done'] }, coverageCounts: { Send: { CapFault: 1, done: 5 }, Yield: { done: 1 } } });
   });
 });
 
