@@ -101,10 +101,20 @@ async function replayCommand(file: string, opts: ReplayOpts, argv: readonly stri
     if (stateAt >= states.length) process.stderr.write(`${file}: the replay stopped at step ${states.length - 1}, before step ${stateAt}\n`);
     show(stateAt, stateAt === 0 ? 'state after boot' : `state after step ${stateAt}`);
   }
+  // A bounded-scheduler failure is the cost of the threads schedule() walked past: name them.
+  const sweptAt = r.failure?.kind === 'violation' && r.failure.violation.check === 'bounded-scheduler' ? r.failure.step : undefined;
+  const swept = (k: number) => {
+    if (k !== sweptAt || r.failure?.kind !== 'violation') return;
+    const ts = (r.failure.violation.evidence as { swept?: string[] }).swept ?? [];
+    if (opts.json) process.stdout.write(JSON.stringify({ sweptAtStep: k, threads: ts }) + '\n');
+    else process.stdout.write(`swept at step ${k} (the stale ready-queue entries of blocked threads that this step's schedule() walked past): ${ts.length === 0 ? '(none)' : ts.join(', ')}\n`);
+  };
+  if (stateAt !== undefined) swept(stateAt);
   if (opts.explain && r.failure) {
     const at = r.failure.step;
     show(at - 1, at - 1 === 0 ? 'state after boot (before the failing step)' : `state after step ${at - 1} (before the failing step)`);
     show(at, `state after step ${at}, where it failed: ${describeFailure(r.failure)}`);
+    if (stateAt !== at) swept(at);
   } else if (opts.explain && !opts.json) process.stdout.write('\n(--explain: nothing failed)\n');
   if (!r.failure) {
     // A counterexample that `check` wrote failed a check this replay did not run: say so.

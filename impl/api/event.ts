@@ -126,6 +126,7 @@ export function applyEvent(k: Kernel, event: KernelEvent): number {
   if (idle && event.tag !== 'irq' && event.tag !== 'tick') return EVENT_SKIPPED;
   let loaded = EVENT_DONE;
   k.scheduleLoads = 0;
+  k.sweptEntries.length = 0;
   switch (event.tag) {
     case 'syscall':
       setupTrap(k, event);

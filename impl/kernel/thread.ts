@@ -233,7 +233,8 @@ export function tcbSchedDequeue(k: Kernel, t: number): void {
 /** Lazy: does queue prio hold a runnable thread (other than the current one if skipRunning)? */
 function lazyQueueLive(k: Kernel, prio: number, skipRunning: boolean, cur: number): boolean {
   for (let t = k.m.load32(qHeadAddr(prio)); t !== 0; t = getSchedNext(k, t)) {
-    if (isRunnable(k, t) && !(skipRunning && t === cur)) return true;
+    if (!isRunnable(k, t)) k.sweptEntries.push(t);
+    else if (!(skipRunning && t === cur)) return true;
   }
   return false;
 }
@@ -322,6 +323,7 @@ export function chooseThread(k: Kernel): void {
     }
     const head = k.m.load32(qHeadAddr(p));
     if (isLazy && !isRunnable(k, head)) {
+      k.sweptEntries.push(head);
       qRemove(k, head, p); // a stale entry (L1): the unbounded work of lazy scheduling
       continue;
     }

@@ -97,6 +97,12 @@ export class Kernel {
    * bounded-scheduler check compares it with a constant that must not grow with the thread count).
    */
   scheduleLoads = 0;
+  /**
+   * Instrumentation: the TCBs whose stale ready-queue entries the scheduler walked past (looking
+   * for a runnable thread) or removed during the last event, in that order, repeats included: lazy
+   * scheduling's unbounded work, which a bounded-scheduler failure names.
+   */
+  readonly sweptEntries: number[] = [];
 
   /**
    * Instrumentation: told each time activateThread restarts a thread (seL4 moves its next pc to

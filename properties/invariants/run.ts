@@ -109,7 +109,7 @@ export function checkTraceSpec(trace: Trace, invariants: readonly Invariant[]): 
  */
 export function entryCost(k: RefinementChecker['impl']['kernel'], state: KernelState): EntryCost {
   const e = k.m.perEntry();
-  return { scheduleLoads: k.scheduleLoads, loads: e.loads, stores: e.stores, lines: e.lines, get threads() { return countThreads(state); } };
+  return { scheduleLoads: k.scheduleLoads, loads: e.loads, stores: e.stores, lines: e.lines, swept: k.sweptEntries, get threads() { return countThreads(state); } };
 }
 
 function countThreads(s: KernelState): number {

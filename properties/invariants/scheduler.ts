@@ -164,7 +164,9 @@ export const boundedScheduler: Invariant = {
     step: (ctx) => {
       const cost = ctx.cost;
       if (cost === undefined || cost.scheduleLoads <= SCHEDULE_LOAD_BOUND) return null;
-      return { invariant: 'bounded-scheduler', evidence: { scheduleLoads: cost.scheduleLoads, bound: SCHEDULE_LOAD_BOUND, threads: cost.threads, variant: ctx.after.config.variant.scheduler } };
+      // The threads schedule() walked past: queued, but blocked since (their names in the state after).
+      const swept = [...new Set(cost.swept)].map((t) => threadName(ctx.after, t));
+      return { invariant: 'bounded-scheduler', evidence: { scheduleLoads: cost.scheduleLoads, bound: SCHEDULE_LOAD_BOUND, threads: cost.threads, swept, variant: ctx.after.config.variant.scheduler } };
     },
   }),
 };

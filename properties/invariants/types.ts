@@ -17,6 +17,8 @@ export interface EntryCost {
   lines: number;
   /** Number of threads that exist (the bound must not grow with it). */
   threads: number;
+  /** The TCBs whose stale ready-queue entries the event's scheduling walked past or removed (lazy scheduling; impl Kernel.sweptEntries). */
+  swept: readonly number[];
 }
 
 export interface StepContext {

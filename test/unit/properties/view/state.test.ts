@@ -84,4 +84,17 @@ describe('replay --state / --explain', () => {
     expect(row(4)).toMatch(/^\s*4\s+root\s+NBRecv cap=40\(ntfn0\)\s+root\s+root: Running badge=3/);
     expect(row(5)).toMatch(/^\s*5\s+device\s+tick=1/);
   });
+
+  it('a bounded-scheduler failure names the threads whose stale ready-queue entries the scheduler walked past, in the evidence and in --explain/--state', () => {
+    const t = JSON.parse(readFileSync('regressions/lazy-bounded-scheduler.json', 'utf8'));
+    delete t.expectViolation;
+    const f = join(mkdtempSync(join(tmpdir(), 'l4check-view-')), 'lazy.json');
+    writeFileSync(f, JSON.stringify(t));
+    const r = run(['replay', '--check', f, '--explain']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/"swept":\["root"\]/);
+    expect(r.stdout).toMatch(/^swept at step 79 \(.*\): root$/m);
+    const s79 = run(['replay', '--check', f, '--state', '79']);
+    expect(s79.stdout).toMatch(/^swept at step 79 \(.*\): root$/m);
+  });
 });
