@@ -59,11 +59,12 @@ function arbServerBurst(w: World): fc.Arbitrary<RawEvent> {
   const bindable = [...w.ntfns.slice(1), ...w.badgedNtfns.slice(1)];
   const shared = Array.from({ length: LAST_SLOT - w.firstFree + 1 }, (_, i) => w.firstFree + i);
   // Now and then the call carries an endpoint cap (the same endpoint's, unwrapped, or another's,
-  // transferred into the receiver's slot).
-  const carried = fc.option(fc.tuple(pick(eps), pick(shared)), { freq: 2 });
+  // transferred into the receiver's slot), sometimes after IRQControl's, which does not derive
+  // (the transfer stops there).
+  const carried = fc.option(fc.tuple(pick(eps), pick(shared), fc.boolean()), { freq: 2 });
   return fc.tuple(pick(eps), pick(bindable.length > 0 ? bindable : w.ntfns), fc.array(fc.nat({ max: 99 }), { maxLength: 3 }), carried).map(([ep, n, mrs, c]) => ({
     burst: [
-      c === null ? { syscall: 'Call', cap: ep, info: { label: 0 }, mrs: [] } : { syscall: 'Call', cap: ep, info: { label: 0 }, mrs: [], extraCaps: [c[0]] },
+      c === null ? { syscall: 'Call', cap: ep, info: { label: 0 }, mrs: [] } : { syscall: 'Call', cap: ep, info: { label: 0 }, mrs: [], extraCaps: c[2] ? [ROOT_SLOTS.irqControl, c[0]] : [c[0]] },
       c === null ? { syscall: 'Recv', cap: ep } : { syscall: 'Recv', cap: ep, receive: { root: ROOT_SLOTS.cnode, index: c[1], depth: 32 } },
       { syscall: 'Send', cap: n, info: { label: 0 }, mrs: [] },
       { syscall: 'ReplyRecv', cap: ep, info: { label: 0 }, mrs },
@@ -118,23 +119,24 @@ function arbUnmapBurst(w: World): fc.Arbitrary<RawEvent> {
  *   inherits firstBadged when its original goes (seL4 emptySlot) while it stays non-revocable, the
  *   only caps whose two MDB bits differ, and the move rewrites both;
  * - two mints of the same badge from one endpoint cap and a revoke of the second: each starts a
- *   badged subtree of its own (firstBadged), so the revoke must leave the first.
+ *   badged subtree of its own (firstBadged), so the revoke must leave the first;
+ * - a badged mint, a copy of it and a revoke of the mint: the copy is its child, and goes.
+ * Each on an endpoint or a notification.
  * The slots are ones every CSpace has at the same index, the badge one no setup cap has.
  */
 function arbBadgedBurst(w: World): fc.Arbitrary<RawEvent> {
   const shared = Array.from({ length: LAST_SLOT - w.firstFree + 1 }, (_, i) => w.firstFree + i);
   const root = ROOT_SLOTS.cnode;
   const mint = (dest: number, src: number, badge: number) => inv('CNode_Mint', root, { destIndex: dest, destDepth: 32, srcRoot: root, srcIndex: src, srcDepth: 32, rights: 'RWGP', badge });
-  return fc.tuple(fc.boolean(), pick(w.eps), fc.uniqueArray(pick(shared), { minLength: 3, maxLength: 3 }), fc.integer({ min: 0x40, max: 0x7f }))
-    .map(([move, ep, [a, b, c], badge]) => ({
-      burst: move
-        ? [
-          mint(a, ep, badge),
-          inv('CNode_Copy', root, { destIndex: b, destDepth: 32, srcRoot: root, srcIndex: a, srcDepth: 32, rights: 'RWGP' }),
-          inv('CNode_Delete', root, { index: a, depth: 32 }),
-          inv('CNode_Move', root, { destIndex: c, destDepth: 32, srcRoot: root, srcIndex: b, srcDepth: 32 }),
-        ]
-        : [mint(a, ep, badge), mint(b, ep, badge), inv('CNode_Revoke', root, { index: b, depth: 32 })],
+  const copy = (dest: number, src: number) => inv('CNode_Copy', root, { destIndex: dest, destDepth: 32, srcRoot: root, srcIndex: src, srcDepth: 32, rights: 'RWGP' });
+  const slot = (index: number) => ({ index, depth: 32 });
+  return fc.tuple(fc.constantFrom('move', 'siblings', 'child'), pick([...w.eps, ...w.ntfns]), fc.uniqueArray(pick(shared), { minLength: 3, maxLength: 3 }), fc.integer({ min: 0x40, max: 0x7f }))
+    .map(([shape, ep, [a, b, c], badge]) => ({
+      burst: shape === 'move'
+        ? [mint(a, ep, badge), copy(b, a), inv('CNode_Delete', root, slot(a)), inv('CNode_Move', root, { destIndex: c, destDepth: 32, srcRoot: root, srcIndex: b, srcDepth: 32 })]
+        : shape === 'siblings'
+          ? [mint(a, ep, badge), mint(b, ep, badge), inv('CNode_Revoke', root, slot(b))]
+          : [mint(a, ep, badge), copy(b, a), inv('CNode_Revoke', root, slot(a))],
     }));
 }
 
@@ -166,6 +168,49 @@ function arbLargePageBurst(w: World): fc.Arbitrary<RawEvent> {
 function arbRetypeAtEnd(w: World): fc.Arbitrary<RawEvent> {
   return fc.tuple(pick([w.untyped, ROOT_UNTYPED]), pick(['Endpoint', 'Notification']), pick(w.cnodes.length > 0 ? w.cnodes : [ROOT_SLOTS.cnode]), fc.integer({ min: 1, max: 2 }), fc.boolean())
     .map(([ut, type, cnode, n, over]) => inv('Untyped_Retype', ut, { type, sizeBits: 0, root: ROOT_SLOTS.cnode, nodeIndex: cnode, nodeDepth: 32, nodeOffset: LAST_SLOT - n + 1 + (over ? 1 : 0), numObjects: n }));
+}
+
+/**
+ * A new endpoint and a copy of it, a send on the copy (which blocks the sender when nobody
+ * waits), and the delete of the original, as one generated item run on the root CNode: the
+ * original is not the last cap (its next entry is the copy), so the queued sender must stay queued.
+ * Random invocations rarely delete a cap whose next entry, not previous one, is the other cap.
+ */
+function arbCopiedEndpointBurst(w: World): fc.Arbitrary<RawEvent> {
+  const shared = Array.from({ length: LAST_SLOT - w.firstFree + 1 }, (_, i) => w.firstFree + i);
+  const root = ROOT_SLOTS.cnode;
+  return fc.tuple(fc.uniqueArray(pick(shared), { minLength: 2, maxLength: 2 }), fc.array(fc.nat({ max: 99 }), { maxLength: 2 })).map(([[a, b], mrs]) => ({
+    burst: [
+      inv('Untyped_Retype', ROOT_UNTYPED, { type: 'Endpoint', sizeBits: 0, root, nodeIndex: 0, nodeDepth: 0, nodeOffset: a, numObjects: 1 }),
+      inv('CNode_Copy', root, { destIndex: b, destDepth: 32, srcRoot: root, srcIndex: a, srcDepth: 32, rights: 'RWGP' }),
+      { syscall: 'Send', cap: b, info: { label: 0 }, mrs },
+      inv('CNode_Delete', root, { index: a, depth: 32 }),
+    ],
+  }));
+}
+
+/**
+ * A thread's IPC buffer taken away (TCB_SetIPCBuffer with no frame), a server's turn (the
+ * server-turn burst: the message length is cut to the four message registers when either side has
+ * no buffer), and the buffer given back, as one generated item run on the root CNode: random
+ * events rarely leave a thread without a buffer while it takes part in a long message.
+ */
+function arbBufferlessBurst(w: World): fc.Arbitrary<RawEvent> {
+  const set = (i: number, buffer: number, frame: number) => inv('TCB_SetIPCBuffer', w.tcbs[i], { buffer, bufferFrame: frame });
+  return fc.tuple(fc.nat({ max: w.tcbs.length - 1 }), arbServerBurst(w), fc.array(fc.nat({ max: 99 }), { minLength: 4, maxLength: 5 })).map(([i, turn, long]) => {
+    const events = turn.burst as RawEvent[];
+    // The call carries a long message.
+    const call = { ...events[0], mrs: long };
+    return { burst: [set(i, 0, 0), call, ...events.slice(1), set(i, BUFFER_BASE + i * 0x1000, w.frames[i])] };
+  });
+}
+
+/** A mint of an own CSpace's CNode cap with cap data that sets a guard (seL4_CNode_CapData: 0x108 is guard 1 of 1 bit; 0x2108 has guard bits above its size). */
+function arbGuardedCNodeMint(w: World): fc.Arbitrary<RawEvent> {
+  const shared = Array.from({ length: LAST_SLOT - w.firstFree + 1 }, (_, i) => w.firstFree + i);
+  const root = ROOT_SLOTS.cnode;
+  return fc.tuple(pick(w.cnodes.length > 0 ? w.cnodes : [root]), pick(shared), fc.constantFrom(0x108, 0x2108))
+    .map(([cn, a, data]) => inv('CNode_Mint', root, { destIndex: a, destDepth: 32, srcRoot: root, srcIndex: cn, srcDepth: 32, rights: 'RWGP', badge: data }));
 }
 
 function arbMemory(w: World): fc.Arbitrary<RawEvent> {
@@ -206,7 +251,7 @@ export function breaksHarness(e: RawEvent, w: World): boolean {
 export function arbWorldEvent(w: World, o: GeneratorOptions, irq: IrqConfig = defaultConfig(), focus: readonly MethodName[] = []): fc.Arbitrary<RawEvent> {
   const kinds: Record<EventKind, fc.Arbitrary<RawEvent>> = {
     ipc: arbIPC(w),
-    invoke: w.recordable ? arbWorldInvoke(w, focus, irq) : fc.oneof({ weight: 40, arbitrary: arbWorldInvoke(w, focus, irq) }, { weight: 1, arbitrary: arbBadgedBurst(w) }, { weight: 1, arbitrary: arbRetypeAtEnd(w) }),
+    invoke: w.recordable ? arbWorldInvoke(w, focus, irq) : fc.oneof({ weight: 40, arbitrary: arbWorldInvoke(w, focus, irq) }, { weight: 1, arbitrary: arbBadgedBurst(w) }, { weight: 1, arbitrary: arbRetypeAtEnd(w) }, { weight: 1, arbitrary: arbCopiedEndpointBurst(w) }, { weight: 1, arbitrary: arbBufferlessBurst(w) }, { weight: 1, arbitrary: arbGuardedCNodeMint(w) }),
     memory: arbMemory(w),
     exception: fc.nat({ max: 7 }).map((c) => ({ exception: c })),
     irq: often(arbDeviceLine(irq), fc.constant(w.irqLine), 4).map((l) => ({ irq: l })),
