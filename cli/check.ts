@@ -16,7 +16,7 @@ import { DEFAULT_GENERATOR_OPTIONS, EVENT_KINDS, UNRECORDABLE_KINDS, type EventK
 import { type Cells, type RunOutcome, type RunSetup, executeRun, executeTrace } from '../properties/check/execute';
 import { traceOf } from '../properties/check/shrink';
 import { runPool } from '../properties/check/pool';
-import { type CheckPlan, type FailureReport, GENERATED_RAN_FLOOR, loadInvariants, planConfig, selectChecks } from '../properties/check/runs';
+import { type CheckPlan, type FailureReport, GENERATED_RAN_FLOOR, expectedRunEvents, loadInvariants, planConfig, selectChecks, shardIndexes } from '../properties/check/runs';
 import {
   type JUnitCase, SHORT, addressNames, counterexampleTrace, coverageTable, describeEvent, junitXML, mergeCells,
   missingCells, nameEvidence, vitestSnippet, writeCounterexample, generatedShare, cellsJSON,
@@ -192,11 +192,14 @@ interface Regression {
 }
 
 /** Replays regressions/ on the checked kernel: green when nothing fails, or exactly expectViolation does. */
-async function runRegressions(kernel: KernelChoice, invariants: Awaited<ReturnType<typeof loadInvariants>>, corpus?: string): Promise<Regression[]> {
+async function runRegressions(kernel: KernelChoice, invariants: Awaited<ReturnType<typeof loadInvariants>>, corpus?: string, bar?: SingleBar): Promise<Regression[]> {
   const dir = corpusDir('regressions', corpus);
   if (!existsSync(dir)) return [];
   const impl = kernel === 'spec' ? undefined : await loadImpl();
-  return traceFiles([dir]).map((file) => {
+  const files = traceFiles([dir]);
+  bar?.start(files.length, 0, { phase: 'corpus', events: 0, rate: 0, left: '' });
+  return files.map((file, done) => {
+    bar?.update(done);
     let trace;
     try {
       trace = parseTrace(JSON.parse(readFileSync(file, 'utf8')));
@@ -328,7 +331,9 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
 
   // Earlier failures first, then the regression corpus.
   const earlier = o.replayFailures === false ? [] : replayFailures(plan, invariants, plan.kernel === 'spec' ? undefined : await loadImpl());
-  const regressions = [...earlier, ...(o.regressions === false ? [] : await runRegressions(plan.kernel, invariants, o.corpus))];
+  const corpusBar = o.json || !process.stderr.isTTY ? undefined : new SingleBar({ format: '{phase} {bar} {value}/{total} traces', stream: process.stderr, hideCursor: true, clearOnComplete: true });
+  const regressions = [...earlier, ...(o.regressions === false ? [] : await runRegressions(plan.kernel, invariants, o.corpus, corpusBar))];
+  corpusBar?.stop();
   let events = regressions.reduce((a, r) => a + r.steps, 0);
   for (const r of regressions) log(o.json, `${r.ok ? pc.green('ok  ') : pc.red('FAIL')} ${r.file}: ${r.detail}`);
   // A corpus trace failing one of the user's own invariants (--invariants) is reported, and the runs
@@ -342,17 +347,23 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
   let pool: Awaited<ReturnType<typeof runPool>> | undefined;
   if (!badRegression) {
     const bar = o.json || !process.stderr.isTTY ? undefined : new SingleBar({
-      format: 'runs {bar} {value}/{total} | {events} events | {rate} events/s | {left} left',
+      format: '{phase} {bar} {value}/{total} | {events} events | {rate} events/s | {left} left',
       stream: process.stderr, hideCursor: true, clearOnComplete: true,
     });
-    const total = Math.ceil((plan.runs - (plan.shard.index - 1)) / plan.shard.count);
+    const indexes = shardIndexes(plan);
+    const total = indexes.length;
     let done = 0;
     let live = events;
-    bar?.start(total, 0, { events: 0, rate: 0, left: '?' });
+    // The time left: the time so far, scaled by the expected cost of the runs still to finish
+    // against that of the runs finished (runs with an ASID fill cost several ordinary runs).
+    const runsStarted = Date.now();
+    const expected = indexes.reduce((a, i) => a + expectedRunEvents(i, g), 0);
+    let expectedDone = 0;
+    bar?.start(total, 0, { phase: 'runs', events: 0, rate: 0, left: '?' });
     // The bar counts finished runs; its events move while runs are under way (workers report every 256).
     const show = () => {
       const elapsed = (Date.now() - started) / 1000;
-      const left = done === 0 ? '?' : `${Math.ceil((elapsed / done) * (total - done))}s`;
+      const left = expectedDone === 0 ? '?' : `${Math.ceil(((Date.now() - runsStarted) / 1000) * ((expected - expectedDone) / expectedDone))}s`;
       bar?.update(done, { events: live, rate: Math.round(live / elapsed), left });
     };
     // Ctrl-C: a partial summary (what ran, and how to go on) and a partial JUnit file, exit 130.
@@ -368,8 +379,9 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
     };
     process.once('SIGINT', interrupted);
     try {
-      pool = await runPool(plan, () => {
+      pool = await runPool(plan, (r) => {
         done++;
+        expectedDone += expectedRunEvents(r.index, g);
         show();
       }, (count) => {
         live += count;

@@ -14,7 +14,7 @@ import {
 } from '../../../properties/generators';
 import { type Cells, addCell, executeRun, executeTrace, type RunSetup } from '../../../properties/check/execute';
 import { CheckedKernel } from '../../../properties/check/steppers';
-import { type CheckPlan, GENERATED_RAN_FLOOR, checkIndex, planConfig, shardIndexes } from '../../../properties/check/runs';
+import { type CheckPlan, GENERATED_RAN_FLOOR, checkIndex, expectedRunEvents, planConfig, shardIndexes } from '../../../properties/check/runs';
 import { runPool } from '../../../properties/check/pool';
 import { COVERAGE_COLUMNS, COVERAGE_ROWS, cellsJSON, counterexampleTrace, coverageTable, generatedShare, junitXML, mergeCells, writeCounterexample } from '../../../properties/check/report';
 import { legendLines } from '../../../cli/check';
@@ -181,6 +181,13 @@ describe('the coverage matrix', () => {
 
 describe('runs, workers and shards', () => {
   const plan: CheckPlan = { runs: 4, seed: 42, kernel: 'spec', variant: {}, generator: { ...O, steps: 30 }, shard: { index: 1, count: 1 }, workers: 1 };
+
+  it("the progress bar's expected cost of a run: the ASID fills make runs 9, 29, ... and 99 dearer", () => {
+    const g = DEFAULT_GENERATOR_OPTIONS;
+    expect(expectedRunEvents(0, g)).toBe(expectedRunEvents(1, g));
+    expect(expectedRunEvents(9, g) - expectedRunEvents(0, g)).toBeGreaterThan(100);
+    expect(expectedRunEvents(99, g) - expectedRunEvents(9, g)).toBeGreaterThan(500);
+  });
 
   it('shards split the runs and cover them all', () => {
     const a = shardIndexes({ runs: 10, shard: { index: 1, count: 3 } });
