@@ -238,6 +238,7 @@ const HARNESS_ANCESTORS: readonly number[] = [ROOT_SLOTS.cnode, ROOT_SLOTS.irqCo
  * IRQControl, left long runs with nobody to wake the blocked threads.
  */
 export function breaksHarness(e: RawEvent, w: World): boolean {
+  if (Array.isArray(e.burst)) return (e.burst as RawEvent[]).some((x) => breaksHarness(x, w));
   const harness = w.harness;
   const args = (e.args as Record<string, unknown> | undefined) ?? {};
   if (e.invoke === 'CNode_Revoke' && HARNESS_ANCESTORS.includes(args.index as number)) return true;
