@@ -6,6 +6,7 @@
  */
 
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../bin/l4check.js', import.meta.url));
@@ -17,6 +18,8 @@ export interface WorkersRun {
   /** The seconds check itself reports (from its start, node and tsx start-up excluded). */
   checkSeconds: number;
   events: number;
+  /** The 1-minute load average when it started and when it ended (the other work on the machine). */
+  load: [number, number];
 }
 
 export interface WorkersResult {
@@ -46,10 +49,12 @@ export async function runWorkersBench(runs: number, steps: number, seed = 1): Pr
   const args = ['check', '--seed', String(seed), '--runs', String(runs), '--steps', String(steps), '--no-coverage', '--no-replay-failures', '--json'];
   const out: WorkersRun[] = [];
   for (const workers of [1, 2]) {
+    const before = os.loadavg()[0];
     const r = await checkOnce([...args, '--workers', String(workers)]);
+    const load: [number, number] = [Number(before.toFixed(2)), Number(os.loadavg()[0].toFixed(2))];
     const j = JSON.parse(r.out) as { ok: boolean; seconds: number; events: number };
     if (!j.ok) throw new Error(`bench: l4check ${args.join(' ')} --workers ${workers} failed a check`);
-    out.push({ workers, wallSeconds: Number(r.wallSeconds.toFixed(2)), checkSeconds: j.seconds, events: j.events });
+    out.push({ workers, wallSeconds: Number(r.wallSeconds.toFixed(2)), checkSeconds: j.seconds, events: j.events, load });
   }
   return {
     workers2Speedup: Number((out[0].wallSeconds / out[1].wallSeconds).toFixed(2)),
