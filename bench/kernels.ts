@@ -128,7 +128,7 @@ export function randomBenchWorkload(setup: RunSetup, seed: number, runs: number)
     out.push({ config, events: parse(r.events!.map(({ as: _, ...e }) => e), config), generated });
   }
   const events = out.reduce((a, r) => a + r.events.length, 0);
-  return { name: 'random', runs: out, events, description: `check's default workload: seed ${seed}, runs 0..${runs - 1} of ${setup.generator.steps} steps, setup and driver events as run (${events} events)` };
+  return { name: 'random', runs: out, events, description: `check's workload: seed ${seed}, runs 0..${runs - 1} of ${setup.generator.steps} steps, setup and driver events as run (${events} events)` };
 }
 
 /**
@@ -325,6 +325,6 @@ export function runHeapBench(setup: RunSetup, marks: readonly number[]): HeapRes
   return {
     heapGrowthMiBPer1e6: Number(growth.toFixed(1)),
     ...(note ? { heapNote: note } : {}),
-    heap: { run, points: points.map((p) => ({ events: p.events, heapMiB: Number(p.heapMiB.toFixed(1)) })), method: `heapUsed after global.gc(); growth between ${a.events} and ${b.events} events, per 10^6 events` },
+    heap: { run, points: points.map((p) => ({ events: p.events, heapMiB: Number(p.heapMiB.toFixed(2)) })), method: `heapUsed after global.gc(); growth between ${a.events} and ${b.events} events, per 10^6 events` },
   };
 }

@@ -24,6 +24,8 @@ export interface BenchPlan {
   minMs: number;
   /** Runs of check's workload (0..n-1 of seed 1). */
   randomRuns: number;
+  /** The generated steps of each of those runs (check's --steps: 250 by default). */
+  randomSteps: number;
   ipcRounds: number;
   modes: readonly Mode[];
   /** Event counts at which the heap is measured. */
@@ -38,6 +40,7 @@ export const DEFAULT_BENCH_PLAN: BenchPlan = {
   reps: 5,
   minMs: 300,
   randomRuns: 40,
+  randomSteps: 250,
   ipcRounds: 5000,
   modes: MODES,
   heapMarks: [1e4, 1e5],
@@ -77,7 +80,7 @@ const load = () => os.loadavg().map((x) => Number(x.toFixed(2)));
 export async function runBench(plan: BenchPlan): Promise<BenchReport> {
   const has = (p: BenchPart) => plan.parts.includes(p);
   const loadStart = load();
-  const checkPlan = parsePlan({ kernel: 'both', seed: '1' });
+  const checkPlan = parsePlan({ kernel: 'both', seed: '1', steps: String(plan.randomSteps) });
   const setup = await makeSetup(checkPlan);
   const machine = has('machine') ? runMachineBench() : [];
   let workloads: Workload[] = [];

@@ -22,6 +22,7 @@ export interface BenchOpts {
   reps?: string;
   minMs?: string;
   randomRuns?: string;
+  randomSteps?: string;
   ipcRounds?: string;
   modes?: string;
   heapMarks?: string;
@@ -58,6 +59,7 @@ export function benchPlan(o: BenchOpts): BenchPlan {
     reps: count('reps', o.reps, 1, 100, o.quick ? 3 : d.reps),
     minMs: count('min-ms', o.minMs, 0, 60000, d.minMs),
     randomRuns: count('random-runs', o.randomRuns, 1, 200, d.randomRuns),
+    randomSteps: count('random-steps', o.randomSteps, 1, 60000, d.randomSteps),
     ipcRounds: count('ipc-rounds', o.ipcRounds, 1, 1e6, d.ipcRounds),
     modes: o.modes === undefined ? d.modes : list<Mode>('modes', o.modes, MODES),
     heapMarks,

@@ -231,6 +231,7 @@ function buildProgram(argv: readonly string[]): Command {
     .addOption(new Option('--reps <n>').hideHelp())
     .addOption(new Option('--min-ms <ms>').hideHelp())
     .addOption(new Option('--random-runs <n>').hideHelp())
+    .addOption(new Option('--random-steps <n>').hideHelp())
     .addOption(new Option('--ipc-rounds <n>').hideHelp())
     .addOption(new Option('--modes <list>').hideHelp())
     .addOption(new Option('--heap-marks <list>').hideHelp())

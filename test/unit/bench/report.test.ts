@@ -12,8 +12,9 @@ import { makeSetup } from '../../../properties/check/pool';
 import { parsePlan } from '../../../cli/check';
 import { setupEvents } from '../../../properties/generators';
 import { benchPlan } from '../../../cli/bench';
+import { runCli } from '../../run-cli';
 
-const TINY: BenchPlan = { ...DEFAULT_BENCH_PLAN, parts: ['kernels', 'heap'], reps: 1, minMs: 0, randomRuns: 1, ipcRounds: 5, heapMarks: [20, 40] };
+const TINY: BenchPlan = { ...DEFAULT_BENCH_PLAN, parts: ['kernels', 'heap'], reps: 1, minMs: 0, randomRuns: 1, randomSteps: 20, ipcRounds: 5, heapMarks: [20, 40] };
 
 describe('l4check bench --json', () => {
   it('has the issue 14 shape: every workload × mode, the figures, the machine rows kept in their own field', async () => {
@@ -29,7 +30,7 @@ describe('l4check bench --json', () => {
     }
     // setup, the first Call and the server's Recv, then a ReplyRecv and a Call per round
     expect(r.method.workloads.ipc.events).toBe(setupEvents().length + 2 + 2 * TINY.ipcRounds);
-    expect(r.method.workloads.random.description).toContain('seed 1, runs 0..0');
+    expect(r.method.workloads.random.description).toContain('seed 1, runs 0..0 of 20 steps');
     // vitest's workers run without --expose-gc: no heap figure, and the JSON says why
     expect(r.heapGrowthMiBPer1e6).toBeNull();
     expect(r.heapNote).toContain('--expose-gc');
@@ -56,6 +57,17 @@ describe('l4check bench --json', () => {
     } finally {
       globalThis.gc = had;
     }
+  });
+});
+
+describe('l4check bench without --expose-gc', () => {
+  it('runs itself again with it, so that the heap figure is one', () => {
+    const r = runCli(['bench', '--json', '--skip', 'machine,kernels,workers,shrink', '--heap-marks', '5,10']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as BenchReport;
+    expect(typeof j.heapGrowthMiBPer1e6).toBe('number');
+    expect(j.heap?.points.map((p) => p.events)).toEqual([0, 5, 10]);
+    expect(j.results).toEqual([]);
   });
 });
 
