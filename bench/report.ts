@@ -142,7 +142,7 @@ export function formatBench(r: BenchReport): string {
   if (r.heapGrowthMiBPer1e6 !== null && r.heapNote) lines.push(`  ${r.heapNote}`);
   if (r.workers2Speedup !== null && r.workers) {
     const [a, b] = r.workers.runs;
-    lines.push(`--workers 2 speedup: ${r.workers2Speedup}x wall (l4check check --seed ${r.workers.budget.seed} --runs ${r.workers.budget.runs} --steps ${r.workers.budget.steps}: 1 worker ${a.wallSeconds} s, 2 workers ${b.wallSeconds} s; ${a.events.toLocaleString('en')} events; load ${a.load.join('-')} and ${b.load.join('-')})`);
+    lines.push(`--workers 2 speedup: ${r.workers2Speedup}x wall (l4check check --seed ${r.workers.budget.seed} --runs ${r.workers.budget.runs} --steps ${r.workers.budget.steps}: 1 worker ${a.wallSeconds} s, 2 workers ${b.wallSeconds} s${a.cpuSeconds !== null && b.cpuSeconds !== null ? ` (${a.cpuSeconds} and ${b.cpuSeconds} CPU s)` : ''}; ${a.events.toLocaleString('en')} events; load ${a.load.join('-')} and ${b.load.join('-')})`);
   } else lines.push('--workers 2 speedup: not measured (--skip workers)');
   if (r.shrinkSeconds !== null && r.shrink) {
     const s = r.shrink;

@@ -79,7 +79,7 @@ describe('the table (npm run bench)', () => {
     method: { usPerEvent: 'CPU', reps: 5, minMsPerRep: 300, workloads: { ipc: { events: 10, description: 'ipc loop' }, random: { events: 20, description: 'check workload' } } },
     host: { cpus: 2, cpuModel: 'cpu', loadStart: [1, 2, 3], loadEnd: [1, 2, 3] },
     heap: { run: 'ipc', points: [{ events: 0, heapMiB: 1 }, { events: 10, heapMiB: 2 }], method: 'gc' },
-    workers: { args: [], budget: { runs: 200, steps: 250, seed: 1 }, runs: [{ workers: 1, wallSeconds: 60, checkSeconds: 58, events: 100, load: [1, 1] }, { workers: 2, wallSeconds: 40, checkSeconds: 38, events: 100, load: [1, 1] }] },
+    workers: { args: [], budget: { runs: 200, steps: 250, seed: 1 }, runs: [{ workers: 1, wallSeconds: 60, checkSeconds: 58, events: 100, load: [1, 1], cpuSeconds: 50 }, { workers: 2, wallSeconds: 40, checkSeconds: 38, events: 100, load: [1, 1], cpuSeconds: 50 }] },
     shrink: { command: 'l4check check --variant scheduler=lazy --seed 5', run: 17, check: 'bounded-scheduler', findSeconds: 10, eventsBefore: 500, eventsAfter: 109, setupEvents: 102, numShrinks: 28 },
     machine: [{ name: 'physical word loads', value: 3e8, unit: 'ops/s' }],
     other: [],
