@@ -35,6 +35,8 @@ export interface RunOutcome {
   events?: RawEvent[];
   /** The invariants checked under the run's variant. */
   checked: string[];
+  /** A generated run's thread events: how many were fed, and how many ran (TraceDriver.generated). */
+  generated?: { fed: number; ran: number };
 }
 
 export interface RecordOptions {
@@ -86,6 +88,7 @@ export function executeRun(run: GeneratedRun, setup: RunSetup, world: World = la
       break;
     }
   }
+  out.generated = driver.generated;
   return finish();
 }
 
