@@ -68,11 +68,51 @@ export interface BenchReport {
   heap?: HeapResult['heap'];
   workers?: WorkersResult['workers'];
   shrink?: ShrinkResult['shrink'];
+  /** Issue 14's targets against this run's figures (null: not measured in this run). */
+  targets: Target[];
   /** The machine's micro-benchmarks (bench/machine.ts). */
   machine: BenchResult[];
   /** Other figures: the share of the random workload the impl skips. */
   other: BenchResult[];
   skipped: BenchPart[];
+}
+
+export interface Target {
+  name: string;
+  value: number | null;
+  /** 'min': value >= limit; 'max': value <= limit. */
+  bound: 'min' | 'max';
+  limit: number;
+  met: boolean | null;
+}
+
+/** Issue 14's targets, each from this run's figures. */
+export function targetsOf(r: Pick<BenchReport, 'results' | 'heapGrowthMiBPer1e6' | 'workers2Speedup' | 'shrinkSeconds'>): Target[] {
+  const rate = (workload: string, mode: Mode) => r.results.find((x) => x.workload === workload && x.mode === mode)?.usPerEvent;
+  const perS = (workload: string, mode: Mode) => {
+    const us = rate(workload, mode);
+    return us === undefined ? null : 1e6 / us;
+  };
+  const ratio = (workload: string) => {
+    const full = rate(workload, 'checked-full');
+    const impl = rate(workload, 'impl');
+    return full === undefined || impl === undefined ? null : full / impl;
+  };
+  const t = (name: string, value: number | null, bound: 'min' | 'max', limit: number): Target => ({
+    name, value: value === null ? null : Number(value.toFixed(2)), bound, limit,
+    met: value === null ? null : bound === 'min' ? value >= limit : value <= limit,
+  });
+  return [
+    t('random checked-full events/s', perS('random', 'checked-full'), 'min', 50000),
+    t('ipc checked-full events/s', perS('ipc', 'checked-full'), 'min', 100000),
+    t('ipc spec events/s', perS('ipc', 'spec'), 'min', 300000),
+    t('ipc impl events/s', perS('ipc', 'impl'), 'min', 1000000),
+    t('random checked-full / impl', ratio('random'), 'max', 20),
+    t('ipc checked-full / impl', ratio('ipc'), 'max', 20),
+    t('workers2Speedup', r.workers2Speedup, 'min', 1.7),
+    t('heapGrowthMiBPer1e6', r.heapGrowthMiBPer1e6, 'max', 50),
+    t('shrinkSeconds', r.shrinkSeconds, 'max', 10),
+  ];
 }
 
 const load = () => os.loadavg().map((x) => Number(x.toFixed(2)));
@@ -95,6 +135,7 @@ export async function runBench(plan: BenchPlan): Promise<BenchReport> {
   const heap = has('heap') ? runHeapBench(setup, plan.heapMarks) : undefined;
   const workers = has('workers') ? await runWorkersBench(plan.workersRuns, plan.workersSteps) : undefined;
   const heapNote = heap ? heap.heapNote : 'not measured (--skip heap)';
+  const figures = { results, heapGrowthMiBPer1e6: heap?.heapGrowthMiBPer1e6 ?? null, workers2Speedup: workers?.workers2Speedup ?? null, shrinkSeconds: shrink?.shrinkSeconds ?? null };
   return {
     node: process.version,
     date: new Date().toISOString(),
@@ -113,6 +154,7 @@ export async function runBench(plan: BenchPlan): Promise<BenchReport> {
     ...(heap ? { heap: heap.heap } : {}),
     ...(workers ? { workers: workers.workers } : {}),
     ...(shrink ? { shrink: shrink.shrink } : {}),
+    targets: targetsOf(figures),
     machine,
     other,
     skipped: BENCH_PARTS.filter((p) => !has(p)),
@@ -148,6 +190,11 @@ export function formatBench(r: BenchReport): string {
     const s = r.shrink;
     lines.push(`shrink of the lazy-scheduler counterexample: ${r.shrinkSeconds} s wall (${s.command}: run ${s.run} fails ${s.check}; ${s.eventsBefore} events -> ${s.eventsAfter}, of which ${s.setupEvents} setup; ${s.numShrinks} shrink steps)`);
   } else lines.push('shrink of the lazy-scheduler counterexample: not measured (--skip shrink)');
+  lines.push('', 'issue 14 targets');
+  for (const x of r.targets) {
+    const v = x.value === null ? 'not measured' : x.value.toLocaleString('en');
+    lines.push(`  ${(x.met === null ? '    ' : x.met ? 'met ' : 'MISS').padEnd(5)}${x.name.padEnd(32)} ${v.padStart(12)} (${x.bound === 'min' ? '>=' : '<='} ${x.limit.toLocaleString('en')})`);
+  }
   if (r.machine.length > 0) {
     lines.push('', 'machine');
     for (const x of r.machine) lines.push(`  ${x.name.padEnd(50)} ${fmtValue(x.value, x.unit)}`);

@@ -6,7 +6,7 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { type BenchPlan, type BenchReport, DEFAULT_BENCH_PLAN, formatBench, runBench } from '../../../bench/report';
+import { type BenchPlan, type BenchReport, DEFAULT_BENCH_PLAN, formatBench, runBench, targetsOf } from '../../../bench/report';
 import { MODES, WORKLOADS, runHeapBench } from '../../../bench/kernels';
 import { makeSetup } from '../../../properties/check/pool';
 import { parsePlan } from '../../../cli/check';
@@ -47,6 +47,7 @@ describe('l4check bench --json', () => {
     expect(r.skipped).toEqual(['machine', 'workers', 'shrink']);
     expect(r.machine).toEqual([]);
     expect(r.other.map((x) => x.name)).toEqual(['random: events skipped (idle thread running)']);
+    expect(r.targets.find((x) => x.name === 'heapGrowthMiBPer1e6')?.met).toBeNull();
     expect(JSON.parse(JSON.stringify(r))).toEqual(r);
   });
 
@@ -89,6 +90,7 @@ describe('the table (npm run bench)', () => {
     heap: { run: 'ipc', points: [{ events: 0, heapMiB: 1 }, { events: 10, heapMiB: 2 }], method: 'gc' },
     workers: { args: [], budget: { runs: 200, steps: 250, seed: 1 }, runs: [{ workers: 1, wallSeconds: 60, checkSeconds: 58, events: 100, load: [1, 1], cpuSeconds: 50 }, { workers: 2, wallSeconds: 40, checkSeconds: 38, events: 100, load: [1, 1], cpuSeconds: 50 }] },
     shrink: { command: 'l4check check --variant scheduler=lazy --seed 5', run: 17, check: 'bounded-scheduler', findSeconds: 10, eventsBefore: 500, eventsAfter: 109, setupEvents: 102, numShrinks: 28 },
+    targets: [],
     machine: [{ name: 'physical word loads', value: 3e8, unit: 'ops/s' }],
     other: [],
     skipped: [],
@@ -102,6 +104,19 @@ describe('the table (npm run bench)', () => {
     expect(t).toContain('lazy-scheduler counterexample: 7.25 s');
     expect(t).toContain('500 events -> 109');
     expect(t).toContain('physical word loads');
+  });
+
+  it('judges the issue 14 targets from the figures, and leaves unmeasured ones open', () => {
+    const fast = report.results.map((x) => ({ ...x, eventsPerSecond: 2e6, usPerEvent: 0.5 }));
+    const t = targetsOf({ results: fast, heapGrowthMiBPer1e6: 12.5, workers2Speedup: 1.5, shrinkSeconds: null });
+    const byName = new Map(t.map((x) => [x.name, x]));
+    expect(byName.get('random checked-full events/s')).toMatchObject({ value: 2e6, met: true });
+    expect(byName.get('ipc checked-full / impl')).toMatchObject({ value: 1, met: true });
+    expect(byName.get('heapGrowthMiBPer1e6')).toMatchObject({ value: 12.5, limit: 50, met: true });
+    expect(byName.get('workers2Speedup')).toMatchObject({ value: 1.5, limit: 1.7, met: false });
+    expect(byName.get('shrinkSeconds')).toMatchObject({ value: null, met: null });
+    expect(targetsOf({ results: [], heapGrowthMiBPer1e6: null, workers2Speedup: null, shrinkSeconds: null }).every((x) => x.met === null)).toBe(true);
+    expect(formatBench({ ...report, targets: t })).toMatch(/MISS +workers2Speedup +1\.5 \(>= 1\.7\)/);
   });
 
   it('says what was not measured', () => {
