@@ -242,10 +242,22 @@ function buildProgram(argv: readonly string[]): Command {
     });
   program
     .command('bench')
-    .description('measure throughput (machine word accesses, translations, kernel events per second)')
+    .description('measure throughput: kernel events per CPU second by workload and mode, heap growth, --workers 2 speedup, shrink time, machine accesses (docs/performance.md)')
     .option('--json', 'one JSON object with every figure')
-    .addOption(new Option('--only <part>', 'run only one part').choices(['machine', 'kernels', 'contracts']))
+    .addOption(new Option('--only <part>', 'run only one part (kernels: the modes and the heap)').choices(['machine', 'kernels', 'contracts']))
+    .option('--skip <parts>', 'leave out parts, comma-separated: machine, kernels, heap, workers, shrink')
+    .option('--quick', 'a smaller budget: 3 repetitions, and check --runs 40 for the workers speedup')
+    .option('--long', 'measure the heap at 10^6 events too (minutes)')
     .option('--ipc', "instead: the seed's IPC table — loads, stores, lines, TLB hits and misses, kernel entries per IPC (docs/ipc-cost.md)")
+    .addOption(new Option('--reps <n>').hideHelp())
+    .addOption(new Option('--min-ms <ms>').hideHelp())
+    .addOption(new Option('--random-runs <n>').hideHelp())
+    .addOption(new Option('--random-steps <n>').hideHelp())
+    .addOption(new Option('--ipc-rounds <n>').hideHelp())
+    .addOption(new Option('--modes <list>').hideHelp())
+    .addOption(new Option('--heap-marks <list>').hideHelp())
+    .addOption(new Option('--workers-runs <n>').hideHelp())
+    .addOption(new Option('--workers-steps <n>').hideHelp())
     .action(async (opts: BenchOpts) => {
       program.setOptionValue('exitCode', await benchCommand(opts));
     });
