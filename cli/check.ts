@@ -446,6 +446,7 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
       failure: counterexample && failure ? {
         ...counterexample, evidence: parsedEvidence(counterexample.evidence), run: Number(failure.path.split(':')[0]),
         seed: failure.seed, fastCheckPath: failure.path, numShrinks: failure.numShrinks, reproduce,
+        ...(failure.shrink ? { shrink: failure.shrink } : {}),
         // Before shrinking: the corpus and the runs up to the failing one, and the time it was found.
         foundAfter: {
           events: regressions.reduce((a, r) => a + r.steps, 0) + (pool?.reports ?? []).reduce((a, r) => a + (r.failure ? r.failure.originalSteps : r.steps), 0),
