@@ -35,6 +35,8 @@ export interface RunOutcome {
   events?: RawEvent[];
   /** The invariants checked under the run's variant. */
   checked: string[];
+  /** Stopped by RecordOptions.abandon: neither passed nor failed. */
+  abandoned?: boolean;
 }
 
 export interface RecordOptions {
@@ -42,6 +44,8 @@ export interface RecordOptions {
   trace?: boolean;
   /** Told the events run, every PROGRESS_EVERY events and at the end (for a live progress bar). */
   progress?: (events: number) => void;
+  /** Asked every PROGRESS_EVERY events: true stops the run there, unfinished (its result is not wanted any more). */
+  abandon?: () => boolean;
 }
 
 const PROGRESS_EVERY = 256;
@@ -93,7 +97,10 @@ export function executeRun(run: GeneratedRun, setup: RunSetup, world: World = la
     out.events?.push({ as: current, ...raw });
     const r = k.step(event);
     current = r.observation.current;
-    if (rec.progress && k.steps % PROGRESS_EVERY === 0) rec.progress(PROGRESS_EVERY);
+    if (k.steps % PROGRESS_EVERY === 0) {
+      rec.progress?.(PROGRESS_EVERY);
+      if (rec.abandon?.()) out.abandoned = true;
+    }
     if (rec.cells && !r.failure) {
       const row = coverageRow(event, r.before);
       addCell(rec.cells, row, coverageOutcome(event, r.before, r.after, row));
@@ -103,12 +110,12 @@ export function executeRun(run: GeneratedRun, setup: RunSetup, world: World = la
       out.failure = r.failure;
       return false;
     }
-    return true;
+    return !out.abandoned;
   };
   const finish = () => {
     out.steps = k.steps;
     rec.progress?.(k.steps % PROGRESS_EVERY);
-    if (!out.failure) out.failure = k.finish();
+    if (!out.failure && !out.abandoned) out.failure = k.finish();
     k.release();
     return out;
   };

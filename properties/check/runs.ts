@@ -64,6 +64,8 @@ export interface RunReport {
   cells: [string, string[]][];
   checked: string[];
   failure?: FailureReport;
+  /** Stopped unfinished (IndexHooks.abandon): the aggregator drops it, a lower index failed. */
+  abandoned?: boolean;
 }
 
 export interface FailureReport {
@@ -112,8 +114,8 @@ export function checkIndex(index: number, plan: CheckPlan, setup: RunSetup, dead
   const prop = fc.property(arbFullRun(setup.generator, setup.config, asidFillOfRun(index)), (run) => {
     if (first) {
       first = false;
-      const r = executeRun(run, setup, world, { cells, progress });
-      report = { index, steps: r.steps, cells: [...cells].map(([k, v]) => [k, [...v]]), checked: r.checked };
+      const r = executeRun(run, setup, world, { cells, progress, abandon: hooks.abandon });
+      report = { index, steps: r.steps, cells: [...cells].map(([k, v]) => [k, [...v]]), checked: r.checked, ...(r.abandoned ? { abandoned: true } : {}) };
       if (!r.failure) return true;
       report.failure = { seed: plan.seed, path: String(index), numShrinks: 0, original: r.failure, originalSteps: r.steps, detectedAt: Date.now(), counterexample: run };
       // Told before shrinking: the pool stops the runs above this index now, not when the shrink ends.
@@ -160,6 +162,8 @@ export interface IndexHooks {
   onFailure?: (index: number) => void;
   /** Shrink candidates from a snapshot after their setup (default), or from boot. */
   fromSnapshots?: boolean;
+  /** Asked during the run (executeRun's RecordOptions.abandon): stop, the result is not wanted (a lower index failed). */
+  abandon?: () => boolean;
 }
 
 /** The project's invariants and contracts, plus those of the user's file when one is given (--invariants). */
