@@ -15,7 +15,7 @@ import { parseEvent, parseTrace } from '../abi/trace';
 import { DEFAULT_GENERATOR_OPTIONS, EVENT_KINDS, UNRECORDABLE_KINDS, type EventKind, type GeneratorOptions, type RawEvent, type World, layoutWorld, runConfig, worldSetup } from '../properties/generators';
 import { type Cells, type RunOutcome, type RunSetup, executeRun, executeTrace } from '../properties/check/execute';
 import { traceOf } from '../properties/check/shrink';
-import { runPool } from '../properties/check/pool';
+import { type PoolResult, startPool } from '../properties/check/pool';
 import { type CheckPlan, type FailureReport, loadInvariants, planConfig, selectChecks } from '../properties/check/runs';
 import {
   type JUnitCase, SHORT, addressNames, counterexampleTrace, coverageTable, describeEvent, junitXML, mergeCells,
@@ -326,9 +326,28 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
   const skipReason = (n: string) => (applicableInvariants(invariants.filter((i) => i.name === n), boot).length > 0
     ? 'needs the impl, which --kernel spec does not run' : `not checked under variant ${JSON.stringify(planConfig(plan).variant)}`);
 
+  // The runs start now on the worker threads, while this thread replays the earlier failures and
+  // the corpus (then joins them); a failing corpus trace cancels them (their results are not wanted).
+  let done = 0;
+  let live = 0;
+  let show = () => {};
+  const lanes = startPool(plan, () => {
+    done++;
+    show();
+  }, (count) => {
+    live += count;
+    show();
+  });
+
   // Earlier failures first, then the regression corpus.
-  const earlier = o.replayFailures === false ? [] : replayFailures(plan, invariants, plan.kernel === 'spec' ? undefined : await loadImpl());
-  const regressions = [...earlier, ...(o.regressions === false ? [] : await runRegressions(plan.kernel, invariants, o.corpus))];
+  let regressions: Regression[];
+  try {
+    const earlier = o.replayFailures === false ? [] : replayFailures(plan, invariants, plan.kernel === 'spec' ? undefined : await loadImpl());
+    regressions = [...earlier, ...(o.regressions === false ? [] : await runRegressions(plan.kernel, invariants, o.corpus))];
+  } catch (e) {
+    await lanes.cancel();
+    throw e;
+  }
   let events = regressions.reduce((a, r) => a + r.steps, 0);
   for (const r of regressions) log(o.json, `${r.ok ? pc.green('ok  ') : pc.red('FAIL')} ${r.file}: ${r.detail}`);
   // A corpus trace failing one of the user's own invariants (--invariants) is reported, and the runs
@@ -339,18 +358,18 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
 
   // Then the runs.
   const cells: Cells = new Map();
-  let pool: Awaited<ReturnType<typeof runPool>> | undefined;
-  if (!badRegression) {
+  let pool: PoolResult | undefined;
+  if (badRegression) await lanes.cancel();
+  else {
     const bar = o.json || !process.stderr.isTTY ? undefined : new SingleBar({
       format: 'runs {bar} {value}/{total} | {events} events | {rate} events/s | {left} left',
       stream: process.stderr, hideCursor: true, clearOnComplete: true,
     });
     const total = Math.ceil((plan.runs - (plan.shard.index - 1)) / plan.shard.count);
-    let done = 0;
-    let live = events;
+    live += events;
     bar?.start(total, 0, { events: 0, rate: 0, left: '?' });
     // The bar counts finished runs; its events move while runs are under way (workers report every 256).
-    const show = () => {
+    show = () => {
       const elapsed = (Date.now() - started) / 1000;
       const left = done === 0 ? '?' : `${Math.ceil((elapsed / done) * (total - done))}s`;
       bar?.update(done, { events: live, rate: Math.round(live / elapsed), left });
@@ -368,13 +387,8 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
     };
     process.once('SIGINT', interrupted);
     try {
-      pool = await runPool(plan, () => {
-        done++;
-        show();
-      }, (count) => {
-        live += count;
-        show();
-      });
+      show();
+      pool = await lanes.finish();
     } finally {
       process.off('SIGINT', interrupted);
     }

@@ -96,8 +96,21 @@ export function workOrder(indexes: readonly number[]): number[] {
   return [...indexes].sort((a, b) => FILL_COST[asidFillOfRun(b)] - FILL_COST[asidFillOfRun(a)] || a - b);
 }
 
-/** Runs the plan; `onReport` sees every finished run and `onEvents` the events of runs under way (for progress). */
-export async function runPool(plan: CheckPlan, onReport: (r: RunReport) => void, onEvents: (count: number) => void = () => {}): Promise<PoolResult> {
+/** A pool under way (startPool): its workers take runs while this thread does something else. */
+export interface StartedPool {
+  /** This thread joins the workers until the queue is empty; the result of the runs. */
+  finish(): Promise<PoolResult>;
+  /** Stops every run at once (their results are not wanted) and ends the workers. */
+  cancel(): Promise<void>;
+}
+
+/**
+ * Starts the plan's runs on --workers N lanes: this thread and N - 1 worker threads, which begin
+ * as soon as they are loaded, while this thread goes on with what it has to do first (check
+ * replays the corpus), then joins them (finish). `onReport` sees every finished run and
+ * `onEvents` the events of runs under way (for progress), on this thread's event loop.
+ */
+export function startPool(plan: CheckPlan, onReport: (r: RunReport) => void, onEvents: (count: number) => void = () => {}): StartedPool {
   const indexes = shardIndexes(plan);
   const all: RunReport[] = [];
   let firstFail = Infinity;
@@ -109,23 +122,37 @@ export async function runPool(plan: CheckPlan, onReport: (r: RunReport) => void,
   };
   const n = Math.max(1, Math.min(plan.workers, indexes.length));
   const shared = sharedState(n === 1 ? indexes : workOrder(indexes));
-  if (n === 1) {
-    const setup = await makeSetup(plan);
-    await runLoop(shared, plan, setup, (m) => (m.type === 'run' ? take(m.report) : m.type === 'events' && onEvents(m.count)), deadline);
-  } else {
-    await Promise.all(Array.from({ length: n }, () => new Promise<void>((resolve, reject) => {
-      const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { plan, cells: shared.cells, order: shared.order, deadline } });
-      worker.on('message', (m: ToMain) => {
-        if (m.type === 'events') onEvents(m.count);
-        else if (m.type === 'run') take(m.report);
-        else if (m.type === 'error') reject(new Error(m.message));
-        else if (m.type === 'done') void worker.terminate().then(() => resolve());
-      });
-      worker.on('error', reject);
-    })));
-  }
-  const reports = all.filter((r) => r.index <= firstFail).sort((a, b) => a.index - b.index);
-  const done = new Set(all.map((r) => r.index));
-  const notRun = firstFail === Infinity ? indexes.filter((i) => !done.has(i)).length : 0;
-  return { reports, failure: reports.find((r) => r.failure), notRun };
+  const workers = Array.from({ length: n - 1 }, () => new Promise<void>((resolve, reject) => {
+    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { plan, cells: shared.cells, order: shared.order, deadline } });
+    worker.on('message', (m: ToMain) => {
+      if (m.type === 'events') onEvents(m.count);
+      else if (m.type === 'run') take(m.report);
+      else if (m.type === 'error') reject(new Error(m.message));
+      else if (m.type === 'done') void worker.terminate().then(() => resolve());
+    });
+    worker.on('error', reject);
+  }));
+  const ended = Promise.all(workers);
+  // Seen by finish or cancel; until then a worker's error must not be an unhandled rejection.
+  ended.catch(() => {});
+  return {
+    async finish() {
+      const setup = await makeSetup(plan);
+      await runLoop(shared, plan, setup, (m) => (m.type === 'run' ? take(m.report) : m.type === 'events' && onEvents(m.count)), deadline);
+      await ended;
+      const reports = all.filter((r) => r.index <= firstFail).sort((a, b) => a.index - b.index);
+      const done = new Set(all.map((r) => r.index));
+      const notRun = firstFail === Infinity ? indexes.filter((i) => !done.has(i)).length : 0;
+      return { reports, failure: reports.find((r) => r.failure), notRun };
+    },
+    async cancel() {
+      postFailure(shared, -1);
+      await ended;
+    },
+  };
+}
+
+/** Runs the plan (startPool, then finish at once). */
+export async function runPool(plan: CheckPlan, onReport: (r: RunReport) => void, onEvents: (count: number) => void = () => {}): Promise<PoolResult> {
+  return startPool(plan, onReport, onEvents).finish();
 }
