@@ -16,10 +16,10 @@ import { DEFAULT_GENERATOR_OPTIONS, EVENT_KINDS, UNRECORDABLE_KINDS, type EventK
 import { type Cells, type RunOutcome, type RunSetup, executeRun, executeTrace } from '../properties/check/execute';
 import { traceOf } from '../properties/check/shrink';
 import { type PoolResult, startPool } from '../properties/check/pool';
-import { type CheckPlan, type FailureReport, loadInvariants, planConfig, selectChecks } from '../properties/check/runs';
+import { type CheckPlan, type FailureReport, GENERATED_RAN_FLOOR, loadInvariants, planConfig, selectChecks } from '../properties/check/runs';
 import {
   type JUnitCase, SHORT, addressNames, counterexampleTrace, coverageTable, describeEvent, junitXML, mergeCells,
-  missingCells, nameEvidence, vitestSnippet, writeCounterexample,
+  missingCells, nameEvidence, vitestSnippet, writeCounterexample, generatedShare,
 } from '../properties/check/report';
 import { CheckedKernel, type ImplModule, type KernelChoice } from '../properties/check/steppers';
 import { ALL_CHECKS } from '../properties/checks';
@@ -436,7 +436,12 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
   const wanted = o.minRuns === undefined ? runsRun + (pool?.notRun ?? 0) : Number(o.minRuns);
   const tooFew = !failedCheck && pool !== undefined && pool.notRun > 0 && runsRun < wanted
     ? `--time-limit stopped the check after ${runsRun} of ${runsRun + pool.notRun} runs, fewer than --min-runs ${wanted}` : undefined;
-  const ok = !failedCheck && !tooFew;
+  // Nor pass having run little of what it generated: the share of generated thread events that
+  // ran, over the runs and in the worst run (docs/check.md "Vacuity").
+  const generated = generatedShare(pool?.reports ?? []);
+  const vacuous = !failedCheck && generated.lowest !== undefined && generated.lowest.share < GENERATED_RAN_FLOOR
+    ? `run ${generated.lowest.run} ran ${(100 * generated.lowest.share).toFixed(1)}% of its ${generated.lowest.fed} generated thread events, below the floor of ${100 * GENERATED_RAN_FLOOR}%: its threads were beyond the watchdog's help (reproduce: l4check check ${reproduceArgs(plan, String(generated.lowest.run)).join(' ')})` : undefined;
+  const ok = !failedCheck && !tooFew && !vacuous;
   const reproduce = failure ? `l4check check ${reproduceArgs(plan, failure.path).join(' ')}` : undefined;
   const regressionEvents = regressions.reduce((a, r) => a + r.steps, 0);
 
@@ -444,6 +449,7 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
     ...regressions.map((r) => ({ name: `regression ${r.file}`, failure: r.ok ? undefined : r.detail })),
     ...checkNames.map((n) => ({ name: n, failure: failedCheck === n ? `step ${counterexample?.step}: ${counterexample?.evidence}\ncounterexample: ${counterexample?.path}\nseed: ${plan.seed}\nreproduce: ${reproduce}` : undefined, skipped: badRegression ? 'not run: a regression failed' : undefined })),
     ...(tooFew ? [{ name: 'min-runs', failure: tooFew }] : []),
+    ...(pool ? [{ name: 'generated-events-ran', failure: vacuous }] : []),
     ...skippedNames.map((n) => ({ name: n, skipped: skipReason(n) })),
     ...(failure && !checkNames.includes(failure.original.check) ? [{ name: failure.original.check, failure: counterexample?.evidence ?? '' }] : []),
   ];
@@ -452,9 +458,10 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
 
   if (o.json) {
     process.stdout.write(JSON.stringify({
-      ok, version: VERSION, ...(tooFew ? { error: tooFew } : {}),
+      ok, version: VERSION, ...(tooFew || vacuous ? { error: tooFew ?? vacuous } : {}),
       seed: plan.seed, runs: plan.runs, steps: g.steps, shard: plan.shard, kernel: plan.kernel, variant: planConfig(plan).variant, platform: plan.platform,
       runsRun, notRun: pool?.notRun ?? 0, events, regressionEvents, randomEvents: events - regressionEvents, seconds, eventsPerSecond: Math.round(events / seconds),
+      generatedEvents: { fed: generated.fed, ran: generated.ran, share: generated.share, floor: GENERATED_RAN_FLOOR, lowest: generated.lowest ?? null },
       checks: Object.fromEntries(checkNames.map((n) => [n, failedCheck === n ? 'fail' : badRegression ? 'not run' : 'pass'])),
       skipped: skippedNames, regressions, coverage: Object.fromEntries([...cells].map(([r, s]) => [r, [...s].sort()])), missing,
       failure: counterexample && failure ? {
@@ -484,6 +491,7 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
   for (const n of skippedNames) log(false, `${pc.dim('skip')}  ${n} ${pc.dim(`(${skipReason(n)})`)}`);
   if (failure && !checkNames.includes(failure.original.check)) log(false, `${pc.red('FAIL')}  ${failure.original.check}`);
   log(false, `${events.toLocaleString('en')} events checked in ${runsRun} runs${regressions.length ? ` and ${regressions.length} regression traces` : ''}, ${seconds.toFixed(1)} s, ${Math.round(events / seconds).toLocaleString('en')} events/s${pool?.notRun ? pc.yellow(` (time limit: ${pool.notRun} runs not run)`) : ''}`);
+  if (pool) log(false, `generated thread events run: ${(100 * generated.share).toFixed(1)}% of ${generated.fed.toLocaleString('en')}${generated.lowest ? `, lowest ${(100 * generated.lowest.share).toFixed(1)}% (run ${generated.lowest.run})` : ''}; floor ${100 * GENERATED_RAN_FLOOR}% per run`);
   log(false, `seed ${plan.seed}`);
   // The failure last, so that it is what a terminal or a CI log shows at its end.
   if (counterexample && failure) {
@@ -499,6 +507,7 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
     log(false, `${pc.bold('reproduce')}: ${reproduce}`);
   }
   if (tooFew) process.stderr.write(`l4check check: ${tooFew}\n`);
+  if (vacuous) process.stderr.write(`l4check check: ${vacuous}\n`);
   if (badRegression) process.stderr.write(`l4check check: ${badRegression.file}: ${badRegression.detail}\n`);
   return ok ? 0 : 1;
 }

@@ -1,6 +1,7 @@
 // Short human-readable descriptions of events and observations for tables and reports.
 
 import type { Observation, ThreadObservation } from '../abi/events';
+import { isNonce } from '../properties/generators/driver';
 
 export { describeRawEvent } from '../properties/view/describe';
 
@@ -9,7 +10,7 @@ function describeThread(t: ThreadObservation): string {
   if (t.error !== undefined) bits.push(`error=${t.error}`);
   if (t.badge !== undefined) bits.push(`badge=${t.badge}`);
   if (t.info !== undefined) bits.push(`label=${t.info.label}`);
-  if (t.mrs !== undefined && t.mrs.length > 0) bits.push(`mrs=[${t.mrs.join(',')}]`);
+  if (t.mrs !== undefined && t.mrs.length > 0) bits.push(`mrs=[${t.mrs.map((w) => (isNonce(w) ? `0x${(w >>> 0).toString(16)}` : String(w))).join(',')}]`);
   if (t.loaded !== undefined) bits.push(`loaded=${t.loaded}`);
   return bits.join(' ');
 }

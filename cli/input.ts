@@ -20,9 +20,14 @@ export function loadTrace(path: string, overrides: ConfigOverrides = {}): Trace 
   try {
     return parseTraceText(text, overrides);
   } catch (e) {
-    if (e instanceof TraceError) throw new UsageError(`${path}: ${e.message}`);
+    if (e instanceof TraceError) throw new UsageError(`${path}: ${stepNumbered(e.message)}`);
     throw e;
   }
+}
+
+/** A problem in events[i] also names its step (i + 1), the number replay and check print. */
+export function stepNumbered(message: string): string {
+  return message.replace(/^events\[(\d+)\]/, (m, i: string) => `step ${Number(i) + 1}: ${m}`);
 }
 
 /**

@@ -6,6 +6,7 @@ import { describeFailure, replay } from '../properties/replay';
 import { type KernelName, loadImpl } from '../refinement/kernels';
 import { setSpecFreeze } from '../spec';
 import { describeChanges, describeRawEvent } from './describe';
+import { CapNamer } from '../properties/view/names';
 import { regressCommand } from './regress';
 import { type BenchOpts, benchCommand } from './bench';
 import { type CheckOpts, checkCommand } from './check';
@@ -59,12 +60,17 @@ async function replayCommand(file: string, opts: ReplayOpts, argv: readonly stri
   // The spec state after each step (index 0: after boot), for --state and --explain.
   const states: KernelState[] = [];
   let prev: (typeof r.observations)[number] | undefined;
-  if (!opts.json) process.stdout.write(pc.dim(`${'step'.padStart(4)}  ${'event'.padEnd(36)}  ${'running'.padEnd(10)}  what changed\n`));
+  // Each event's caps by name, looked up in the issuing thread's CSpace (spec state only).
+  const caps = new CapNamer();
+  let capName: ((cptr: unknown) => string | undefined) | undefined;
+  if (!opts.json) process.stdout.write(pc.dim(`${'step'.padStart(4)}  ${'by'.padEnd(10)}  ${'event'.padEnd(36)}  ${'then runs'.padEnd(10)}  what changed\n`));
   const r = replay(trace, {
-    onStep: stateAt !== undefined || opts.explain ? (_e, before, after) => {
+    onStep: (_e, before, after) => {
+      capName = (c) => caps.capName(before, before.curThread, c);
+      if (stateAt === undefined && !opts.explain) return;
       if (states.length === 0) states.push(before);
       states.push(after);
-    } : undefined,
+    },
     kernel: opts.kernel as KernelName,
     check: opts.check,
     invariants: await invariantsWith(opts.invariants),
@@ -73,9 +79,14 @@ async function replayCommand(file: string, opts: ReplayOpts, argv: readonly stri
       if (opts.json) {
         process.stdout.write(JSON.stringify(o) + '\n');
       } else {
-        const ev = o.step === 0 ? 'boot' : describeRawEvent(trace.events[o.step - 1].raw);
+        const raw = o.step === 0 ? undefined : (trace.events[o.step - 1].raw as Record<string, unknown>);
+        const device = raw !== undefined && (raw.irq !== undefined || raw.tick !== undefined);
+        const ev = raw === undefined ? 'boot' : describeRawEvent(raw, device ? undefined : capName);
+        // Who issued the event: the thread running before it (a device for irqs and ticks).
+        const by = raw === undefined ? '' : device ? 'device' : (prev?.current ?? '');
         const changes = describeChanges(prev, o);
-        process.stdout.write(`${String(o.step).padStart(4)}  ${ev.padEnd(36)}  ${o.current.padEnd(10)}  ${o.skipped ? pc.dim('(skipped) ') : ''}${changes}\n`);
+        process.stdout.write(`${String(o.step).padStart(4)}  ${by.padEnd(10)}  ${ev.padEnd(36)}  ${o.current.padEnd(10)}  ${o.skipped ? pc.dim('(skipped) ') : ''}${changes}\n`);
+        capName = undefined;
       }
       prev = o;
     },

@@ -28,12 +28,12 @@ describe('l4check replay', () => {
     expect(lines[1].threads.root).toMatchObject({ state: 'Running', error: 'InvalidCapability', mrs: [0] });
   });
 
-  it('malformed files: one line naming the JSON path, exit 2', () => {
+  it('malformed files: one line naming the step and the JSON path, exit 2', () => {
     const bad = { ...ok, events: [{ invoke: 'CNode_Mint', cap: 2, args: { destIndex: 1, destDepth: 32, srcRoot: 2, srcIndex: 3, srcDepth: 32, rights: 'RW', badge: -1 } }] };
     const r = run(['replay', file('bad.json', bad)]);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toContain('events[0].args.badge: expected u32, got -1');
+    expect(r.stderr).toContain('step 1: events[0].args.badge: expected u32, got -1');
     const j = run(['replay', file('notjson.json', '{"format": ')]);
     expect(j.code).toBe(2);
     expect(j.stderr.trim().split('\n')).toHaveLength(1);

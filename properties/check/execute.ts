@@ -37,6 +37,8 @@ export interface RunOutcome {
   checked: string[];
   /** Stopped by RecordOptions.abandon: neither passed nor failed. */
   abandoned?: boolean;
+  /** A generated run's thread events: how many were fed, and how many ran (TraceDriver.generated). */
+  generated?: { fed: number; ran: number };
 }
 
 export interface RecordOptions {
@@ -128,6 +130,7 @@ export function executeRun(run: GeneratedRun, setup: RunSetup, world: World = la
       break;
     }
   }
+  out.generated = driver.generated;
   return finish();
 }
 

@@ -14,6 +14,7 @@ import type { KernelState } from '../../spec';
 import { type RawEvent, SLOT_INDEX_ARG, type World } from '../generators';
 import type { Cells } from './execute';
 import { COVERAGE_PATHS, type CoveragePath, PATH_ROW } from '../coverage';
+import { VACUITY_MIN_FED } from './runs';
 
 const PATHS = Object.keys(COVERAGE_PATHS) as CoveragePath[];
 
@@ -214,4 +215,22 @@ export function junitXML(suite: string, cases: JUnitCase[], seconds: number, pro
     '</testsuites>',
     '',
   ].join('\n');
+}
+
+/**
+ * Generated thread events fed and run over the runs, and the run with the least share among those
+ * fed at least VACUITY_MIN_FED (shorter runs say too little).
+ */
+export function generatedShare(reports: readonly { index: number; generated?: { fed: number; ran: number } }[]) {
+  let fed = 0;
+  let ran = 0;
+  let lowest: { run: number; share: number; fed: number } | undefined;
+  for (const r of reports) {
+    if (r.generated === undefined) continue;
+    fed += r.generated.fed;
+    ran += r.generated.ran;
+    const share = r.generated.ran / r.generated.fed;
+    if (r.generated.fed >= VACUITY_MIN_FED && (lowest === undefined || share < lowest.share)) lowest = { run: r.index, share, fed: r.generated.fed };
+  }
+  return { fed, ran, share: fed === 0 ? 1 : ran / fed, lowest };
 }

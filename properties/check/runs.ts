@@ -57,10 +57,19 @@ export function shardIndexes(plan: Pick<CheckPlan, 'runs' | 'shard' | 'path'>): 
 /** Most executions of one run's property while shrinking (a count, so that results stay reproducible). */
 export const MAX_SHRINK_RUNS = 400;
 
+/**
+ * The least share of a run's generated thread events that must run (docs/check.md "Vacuity"),
+ * judged on runs fed at least VACUITY_MIN_FED of them: below it the run checked too little.
+ */
+export const GENERATED_RAN_FLOOR = 0.5;
+export const VACUITY_MIN_FED = 100;
+
 /** What one run reports to the aggregator. */
 export interface RunReport {
   index: number;
   steps: number;
+  /** Its generated thread events fed and run (the unshrunk run). */
+  generated?: { fed: number; ran: number };
   cells: [string, string[]][];
   checked: string[];
   failure?: FailureReport;
@@ -115,7 +124,7 @@ export function checkIndex(index: number, plan: CheckPlan, setup: RunSetup, dead
     if (first) {
       first = false;
       const r = executeRun(run, setup, world, { cells, progress, abandon: hooks.abandon });
-      report = { index, steps: r.steps, cells: [...cells].map(([k, v]) => [k, [...v]]), checked: r.checked, ...(r.abandoned ? { abandoned: true } : {}) };
+      report = { index, steps: r.steps, generated: r.generated, cells: [...cells].map(([k, v]) => [k, [...v]]), checked: r.checked, ...(r.abandoned ? { abandoned: true } : {}) };
       if (!r.failure) return true;
       report.failure = { seed: plan.seed, path: String(index), numShrinks: 0, original: r.failure, originalSteps: r.steps, detectedAt: Date.now(), counterexample: run };
       // Told before shrinking: the pool stops the runs above this index now, not when the shrink ends.

@@ -194,6 +194,17 @@ export class TraceDriver {
 
   /** Generated events fed so far: the clock of the back-off. */
   private fed = 0;
+  /** Generated events that ran (as some world thread's next event), the rest dropped. */
+  private ranTotal = 0;
+
+  /**
+   * How many generated thread events (bursts counted by their events; irqs and ticks not) were fed
+   * and how many ran: a run whose threads are all beyond the watchdog's help drops the rest, and
+   * checks nothing while it stays green (check's floor, docs/check.md "Vacuity").
+   */
+  get generated(): { fed: number; ran: number } {
+    return { fed: this.fed, ran: this.ranTotal };
+  }
 
   /** Whether the watchdog would help a stopped thread now: not while it waits out its back-off. */
   private eligible(p: PPtr): boolean {
@@ -215,12 +226,12 @@ export class TraceDriver {
     this.helped.set(p, { ran, backoff, until: this.fed + backoff });
   }
 
-  /** The world's threads (root's slot and the threads' slots) that are stopped, by TCB address and slot. */
+  /** The world's threads (root and the world's threads, by the harness's caps to them) that are stopped, by TCB address and slot. */
   private stoppedThreads(s: KernelState): { p: PPtr; slot: number; t: TCB }[] {
     const w = this.wake!;
     const root = bootLayout(s.config).rootCNode;
     const out: { p: PPtr; slot: number; t: TCB }[] = [];
-    for (const slot of [1, ...w.tcbs]) {
+    for (const slot of w.harnessTcbs) {
       const c = s.ctes[root + 16 * slot]?.cap as { ptr?: number; tag: string } | undefined;
       if (c?.tag !== 'ThreadCap' || c.ptr === undefined) continue;
       const t = s.objects[c.ptr];
@@ -326,6 +337,7 @@ export class TraceDriver {
       if (recordable && !recordableStep(s, e, { stoppedAtAccess: this.stoppedAtAccess })) break;
       if (recordable && faultingAccess(s, e)) this.stoppedAtAccess.add(s.curThread);
       this.ran.set(s.curThread, (this.ran.get(s.curThread) ?? 0) + 1);
+      this.ranTotal++;
       return this.issue(e, e);
     }
     this.dropped++;

@@ -57,10 +57,14 @@ function arbDoomedBurst(w: World): fc.Arbitrary<RawEvent> {
 function arbServerBurst(w: World): fc.Arbitrary<RawEvent> {
   const eps = [...w.eps, ...w.badgedEps];
   const bindable = [...w.ntfns.slice(1), ...w.badgedNtfns.slice(1)];
-  return fc.tuple(pick(eps), pick(bindable.length > 0 ? bindable : w.ntfns), fc.array(fc.nat({ max: 99 }), { maxLength: 3 })).map(([ep, n, mrs]) => ({
+  const shared = Array.from({ length: LAST_SLOT - w.firstFree + 1 }, (_, i) => w.firstFree + i);
+  // Now and then the call carries an endpoint cap (the same endpoint's, unwrapped, or another's,
+  // transferred into the receiver's slot).
+  const carried = fc.option(fc.tuple(pick(eps), pick(shared)), { freq: 2 });
+  return fc.tuple(pick(eps), pick(bindable.length > 0 ? bindable : w.ntfns), fc.array(fc.nat({ max: 99 }), { maxLength: 3 }), carried).map(([ep, n, mrs, c]) => ({
     burst: [
-      { syscall: 'Call', cap: ep, info: { label: 0 }, mrs: [] },
-      { syscall: 'Recv', cap: ep },
+      c === null ? { syscall: 'Call', cap: ep, info: { label: 0 }, mrs: [] } : { syscall: 'Call', cap: ep, info: { label: 0 }, mrs: [], extraCaps: [c[0]] },
+      c === null ? { syscall: 'Recv', cap: ep } : { syscall: 'Recv', cap: ep, receive: { root: ROOT_SLOTS.cnode, index: c[1], depth: 32 } },
       { syscall: 'Send', cap: n, info: { label: 0 }, mrs: [] },
       { syscall: 'ReplyRecv', cap: ep, info: { label: 0 }, mrs },
     ],

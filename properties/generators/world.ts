@@ -106,7 +106,13 @@ export interface World {
   probes: Probes;
   /** Names of the slots, for reports. */
   slotNames: Map<number, string>;
-  /** Slots random events never draw: the harness (the watchdog, its notification and IRQ handler, their untyped). */
+  /**
+   * The harness's own caps to root's and each world thread's TCB ([root, ...tcbs]), from which the
+   * watchdog helps them: the originals, moved here in setup, while the world's slots (1, `tcbs`)
+   * hold copies that random events may delete, move or revoke without leaving a thread beyond help.
+   */
+  harnessTcbs: number[];
+  /** Slots random events never draw: the harness (the watchdog, its notification and IRQ handler, their untyped, its thread caps). */
   harness: number[];
   threadNames: string[];
   /** GeneratorOptions.recordable. */
@@ -155,6 +161,8 @@ export const STALE_VADDR = MAPPED_PT_VADDR + 0x40000;
 /** Where orphanFrame is mapped in orphanPD. */
 const ORPHAN_VADDR = 0x00800000;
 const PROBES_BASE = 64;
+/** The harness's thread caps (World.harnessTcbs): root CNode slots above every random pool. */
+const HARNESS_TCBS_BASE = 200;
 /** The slots of the fills: untypeds and pools (table fill), page directories (pool fill). */
 const TABLE_FILL_UNTYPED = 512;
 const TABLE_FILL_POOL = 640;
@@ -175,7 +183,7 @@ export function layoutWorld(o: GeneratorOptions): World {
     eps: take(o.endpoints), ntfns: take(o.notifications), tcbs: take(o.threads), cnodes: take(o.cspaces),
     frames: take(o.threads + 2), pageTable: next++, pageDirectory: next++, untyped: next++,
     badgedEps: [], badgedNtfns: [], irqHandler: 0, irqLine: IRQ_LINE, irqProbe: 0, epReduced: 0, epDoomed: 0, epNoWrite: 0, watchdog: 0, watchdogNtfn: 0, firstFree: 0, probes: undefined as unknown as Probes,
-    slotNames: new Map(), harness: [], threadNames: Array.from({ length: o.threads }, (_, i) => `t${i + 1}`),
+    slotNames: new Map(), harnessTcbs: [], harness: [], threadNames: Array.from({ length: o.threads }, (_, i) => `t${i + 1}`),
     recordable: o.recordable === true,
   };
   w.badgedEps = take(o.endpoints);
@@ -207,7 +215,9 @@ export function layoutWorld(o: GeneratorOptions): World {
   name(w.badgedNtfns, 'ntfn_badged');
   w.slotNames.set(w.pageTable, 'pt').set(w.pageDirectory, 'pd').set(w.untyped, 'ut').set(w.irqHandler, 'irqHandler').set(w.irqProbe, 'irqProbe').set(w.watchdog, 'tcb_watchdog').set(w.watchdogNtfn, 'ntfn_watchdog')
     .set(w.epReduced, 'ep_reduced').set(w.epDoomed, 'ep_doomed').set(w.epNoWrite, 'ep_nowrite');
-  w.harness = [w.irqHandler, w.watchdog, w.watchdogNtfn, HARNESS_UNTYPED];
+  w.harnessTcbs = Array.from({ length: o.threads + 1 }, (_, i) => HARNESS_TCBS_BASE + i);
+  w.harnessTcbs.forEach((s, i) => w.slotNames.set(s, `harness_tcb_${i === 0 ? 'root' : w.threadNames[i - 1]}`));
+  w.harness = [w.irqHandler, w.watchdog, w.watchdogNtfn, HARNESS_UNTYPED, ...w.harnessTcbs];
   const P = w.probes;
   name(P.spareFrames, 'frame_spare');
   for (const k of ['largePage', 'section', 'pageTable2', 'pageDirectory2', 'mappedPT', 'ptCopy', 'orphanPD', 'poolUntyped', 'parentUntyped', 'parentChild', 'orphanFrame', 'staleFrame', 'overFrame', 'utDoomed', 'nest', 'readOnlyNtfn', 'weakEp'] as const) w.slotNames.set(P[k], k);
@@ -266,6 +276,11 @@ export function worldSetup(w: World, p: WorldParams): RawEvent[] {
   retypeAt('Endpoint', 0, w.eps);
   retypeAt('Notification', 0, w.ntfns);
   retypeAt('TCB', 0, w.tcbs);
+  // The harness keeps the original thread caps (World.harnessTcbs); the world's slots get copies.
+  [1, ...w.tcbs].forEach((t, i) => out.push(
+    inv('CNode_Move', 2, { destIndex: w.harnessTcbs[i], destDepth: 32, srcRoot: 2, srcIndex: t, srcDepth: 32 }),
+    inv('CNode_Copy', 2, { destIndex: t, destDepth: 32, srcRoot: 2, srcIndex: w.harnessTcbs[i], srcDepth: 32, rights: 'RWGP' }),
+  ));
   retypeAt('CNode', OWN_CNODE_RADIX, w.cnodes);
   retypeAt('SmallPage', 0, w.frames);
   retypeAt('PageTable', 0, [w.pageTable]);

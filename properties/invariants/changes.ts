@@ -24,7 +24,18 @@ export interface StepChanges {
   readyQueues: boolean;
 }
 
-const cache = new WeakMap<KernelState, { before: KernelState; changes: StepChanges }>();
+/**
+ * stepChanges' memo, by the state after: the state before is named by a number, since a reference
+ * would keep every earlier state alive back to boot (each entry's value the previous entry's key).
+ */
+const cache = new WeakMap<KernelState, { before: number; changes: StepChanges }>();
+const stateIds = new WeakMap<KernelState, number>();
+let lastStateId = 0;
+function stateId(s: KernelState): number {
+  let id = stateIds.get(s);
+  if (id === undefined) stateIds.set(s, (id = ++lastStateId));
+  return id;
+}
 
 /** The numeric keys of a state table, cached per table (tables are never written after a step). */
 const keyCache = new WeakMap<object, number[]>();
@@ -48,11 +59,11 @@ function diffKeys<T>(before: Record<PPtr, T>, after: Record<PPtr, T>, changed: P
 /** The objects and slots that differ between two states (memoised per pair). */
 export function stepChanges(before: KernelState, after: KernelState): StepChanges {
   const hit = cache.get(after);
-  if (hit && hit.before === before) return hit.changes;
+  if (hit && hit.before === stateIds.get(before)) return hit.changes;
   const c: StepChanges = { objects: [], removedObjects: [], newObjects: [], slots: [], readyQueues: before.readyQueues !== after.readyQueues };
   diffKeys(before.objects, after.objects, c.objects, c.removedObjects, c.newObjects);
   diffKeys(before.ctes, after.ctes, c.slots);
-  cache.set(after, { before, changes: c });
+  cache.set(after, { before: stateId(before), changes: c });
   return c;
 }
 

@@ -9,6 +9,7 @@ import type { KernelState } from '../../spec';
 import type { PPtr } from '../../spec/api/types';
 import type { TCB } from '../../spec/object/structures';
 import { describeRawEvent } from './describe';
+import { CapNamer } from './names';
 import { type ReplayFailure, describeFailure, replay } from '../replay';
 import type { Invariant } from '../invariants/types';
 import { loadImpl } from '../../refinement/kernels';
@@ -137,6 +138,7 @@ export async function traceView(trace: Trace, file: string, o: { check?: boolean
   };
   let current = '';
   const finalName = new Map<PPtr, string>();
+  const caps = new CapNamer();
   const threadStates = (st: KernelState) => Object.fromEntries(tcbs(st).filter(([p]) => p !== st.idleThread).map(([p, t]) => [key(p), t.state.tag]));
   const r = replay(trace, {
     check,
@@ -162,7 +164,7 @@ export async function traceView(trace: Trace, file: string, o: { check?: boolean
       }
       const running = key(after.curThread);
       steps.push({
-        step: steps.length, event: describeRawEvent(raw), actor, running, ...pic,
+        step: steps.length, event: describeRawEvent(raw, device ? undefined : (c) => caps.capName(before, before.curThread, c)), actor, running, ...pic,
         ...(raw.tick !== undefined ? { tick: true } : {}), ...(running !== current ? { switched: true } : {}),
         ...(before === after ? { skipped: true } : {}),
         states: threadStates(after), state: stateParts(stateView(after)),

@@ -182,8 +182,31 @@ export const tcbAddressCache = new WeakMap<object, readonly PPtr[]>();
 /** Objects tables made by `runStep`: never written again, so their TCB list may be cached. */
 export const stepObjectTables = new WeakSet<object>();
 
-/** For an objects or ctes table made by `runStep`: the table it was made from, and the keys the step took for writing. */
-const tableWrites = new WeakMap<object, { from: object; keys: ReadonlySet<PPtr> }>();
+/**
+ * A table's number, so that what is recorded about how a table was made names the tables it came
+ * from without holding them: a reference would keep every earlier table, and so every earlier
+ * state, alive back to boot (a WeakMap entry's value lives as long as its key, and each value
+ * would be the previous key).
+ */
+const tableIds = new WeakMap<object, number>();
+let lastTableId = 0;
+function tableId(t: object): number {
+  let id = tableIds.get(t);
+  if (id === undefined) tableIds.set(t, (id = ++lastTableId));
+  return id;
+}
+
+/** One step of a table's making: the table it was made from, and the keys that step took for writing. */
+interface TableWrite {
+  from: number;
+  keys: ReadonlySet<PPtr>;
+}
+
+/** How far back the making of a table is remembered: one event runs a few kernel entries at most (a syscall, then IRQs). */
+const WRITE_LINKS = 8;
+
+/** For an objects or ctes table made by `runStep`: its last steps of making, most recent first. */
+const tableWrites = new WeakMap<object, readonly TableWrite[]>();
 
 /**
  * The keys that may differ between two objects or ctes tables, when `after` was made from
@@ -191,23 +214,23 @@ const tableWrites = new WeakMap<object, { from: object; keys: ReadonlySet<PPtr> 
  * undefined when that is not known, and the caller must compare the tables whole.
  */
 function writtenKeys(before: object, after: object): ReadonlySet<PPtr> | undefined {
+  const links = tableWrites.get(after);
+  const from = tableIds.get(before);
+  if (links === undefined || from === undefined) return undefined;
+  if (links[0].from === from) return links[0].keys;
   // One event may run several kernel entries (an IRQ after a syscall): follow the chain of tables.
-  let w = tableWrites.get(after);
-  if (w === undefined) return undefined;
-  if (w.from === before) return w.keys;
-  const keys = new Set(w.keys);
-  for (let links = 0; links < 8; links++) {
-    w = tableWrites.get(w.from);
-    if (w === undefined) return undefined;
-    for (const k of w.keys) keys.add(k);
-    if (w.from === before) return keys;
+  const keys = new Set(links[0].keys);
+  for (let i = 1; i < links.length; i++) {
+    for (const k of links[i].keys) keys.add(k);
+    if (links[i].from === from) return keys;
   }
   return undefined;
 }
 
 /** Records that table `after` was made from `before` by writing only `keys` (for differingKeys). */
 export function noteWrittenKeys(before: object, after: object, keys: ReadonlySet<PPtr>): void {
-  tableWrites.set(after, { from: before, keys });
+  const earlier = tableWrites.get(before) ?? [];
+  tableWrites.set(after, [{ from: tableId(before), keys }, ...earlier.slice(0, WRITE_LINKS - 1)]);
 }
 
 /**

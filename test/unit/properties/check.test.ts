@@ -14,9 +14,9 @@ import {
 } from '../../../properties/generators';
 import { executeRun, executeTrace, type RunSetup } from '../../../properties/check/execute';
 import { CheckedKernel } from '../../../properties/check/steppers';
-import { type CheckPlan, checkIndex, planConfig, shardIndexes } from '../../../properties/check/runs';
+import { type CheckPlan, GENERATED_RAN_FLOOR, checkIndex, planConfig, shardIndexes } from '../../../properties/check/runs';
 import { runPool } from '../../../properties/check/pool';
-import { counterexampleTrace, junitXML, writeCounterexample } from '../../../properties/check/report';
+import { counterexampleTrace, generatedShare, junitXML, writeCounterexample } from '../../../properties/check/report';
 import type { Invariant } from '../../../properties/invariants/types';
 import { loadImpl } from '../../../refinement/kernels';
 import { setSpecFreeze } from '../../../spec';
@@ -126,6 +126,41 @@ describe('TraceDriver', () => {
     expect(reissue.comment).toBe('re-issue after restart');
     expect(reissue.mrs).toEqual(send.mrs);
     expect(evs[evs.length - 1].syscall).toBe('Yield');
+  });
+});
+
+describe('vacuity', () => {
+  it('the watchdog still helps threads whose caps random events deleted: it holds caps of its own, and the run does not go vacuous', () => {
+    const k = new CheckedKernel(config, 'spec', []);
+    k.boot();
+    const d = new TraceDriver((raw) => {
+      k.step(parseEvent(raw, 'e', config).event);
+      return true;
+    }, () => k.state, world);
+    // No fault handlers: each exception leaves its thread Inactive, for the watchdog to resume.
+    const p = { priorities: [100, 100, 100, 100], rootPriority: 255, faultHandler: [false, false, false, false], boundTo: [-1, -1], asidFill: 'none' as const };
+    for (const raw of worldSetup(world, p)) d.feed(raw);
+    const before = d.generated;
+    // Root runs first: it deletes every thread cap of the world's slots, its own included.
+    for (const slot of [1, ...world.tcbs]) d.feed({ invoke: 'CNode_Delete', cap: 2, args: { index: slot, depth: 32 } });
+    for (let i = 0; i < 100; i++) d.feed({ exception: 0 });
+    const fed = d.generated.fed - before.fed;
+    const ran = d.generated.ran - before.ran;
+    expect(fed).toBe(105);
+    // 10% before the harness held caps of its own (the world's threads were beyond help after the deletes).
+    expect(ran / fed).toBeGreaterThan(0.8);
+  });
+
+  it('the share of generated events run, over the runs and in the worst run judged (at least VACUITY_MIN_FED fed)', () => {
+    const g = generatedShare([
+      { index: 0, generated: { fed: 200, ran: 200 } },
+      { index: 1, generated: { fed: 300, ran: 60 } },
+      { index: 2, generated: { fed: 50, ran: 0 } },
+      { index: 3 },
+    ]);
+    expect(g).toEqual({ fed: 550, ran: 260, share: 260 / 550, lowest: { run: 1, share: 0.2, fed: 300 } });
+    expect(g.lowest!.share).toBeLessThan(GENERATED_RAN_FLOOR);
+    expect(generatedShare([]).lowest).toBeUndefined();
   });
 });
 

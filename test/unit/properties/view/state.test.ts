@@ -62,8 +62,26 @@ describe('replay --state / --explain', () => {
     writeFileSync(f, JSON.stringify({ format: 'l4check-trace/1', events: [{ as: 'root', invoke: 'TCB_Suspend', cap: 100 }], expect: [{ step: 1, threads: { root: { error: 'NoError' } } }] }));
     const r = run(['replay', f, '--explain']);
     expect(r.code).toBe(1);
-    expect(r.stdout.split('\n')[0]).toMatch(/^step\s+event\s+running\s+what changed$/);
+    expect(r.stdout.split('\n')[0]).toMatch(/^step\s+by\s+event\s+then runs\s+what changed$/);
     expect(r.stdout).toContain('state after boot (before the failing step)');
     expect(r.stdout).toMatch(/state after step 1, where it failed: step 1: threads\.root\.error/);
+  });
+
+  it("replay's table names each event's issuer and its caps (looked up in the issuer's CSpace), and shows nonces in hex", () => {
+    const f = join(mkdtempSync(join(tmpdir(), 'l4check-view-')), 'named.json');
+    writeFileSync(f, JSON.stringify({ format: 'l4check-trace/1', events: [
+      { invoke: 'Untyped_Retype', cap: 17, args: { type: 'Notification', sizeBits: 0, root: 2, nodeIndex: 0, nodeDepth: 0, nodeOffset: 40, numObjects: 1 } },
+      { invoke: 'CNode_Mint', cap: 2, args: { destIndex: 41, destDepth: 32, srcRoot: 2, srcIndex: 40, srcDepth: 32, rights: 'RW', badge: 3 } },
+      { syscall: 'Send', cap: 41, mrs: ['0xc0de0007', 5] },
+      { syscall: 'NBRecv', cap: 40 },
+      { tick: 1 },
+    ] }));
+    const r = run(['replay', f]);
+    expect(r.code).toBe(0);
+    const row = (k: number) => r.stdout.split('\n').find((l) => l.trimStart().startsWith(`${k} `))!;
+    expect(row(2)).toMatch(/^\s*2\s+root\s+CNode_Mint cap=2\(cnode0\) destIndex=41 .*srcRoot=2\(cnode0\) srcIndex=40/);
+    expect(row(3)).toMatch(/^\s*3\s+root\s+Send cap=41\(ntfn0#3\) mrs=\[0xc0de0007,5\]/);
+    expect(row(4)).toMatch(/^\s*4\s+root\s+NBRecv cap=40\(ntfn0\)\s+root\s+root: Running badge=3/);
+    expect(row(5)).toMatch(/^\s*5\s+device\s+tick=1/);
   });
 });
