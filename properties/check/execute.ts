@@ -8,7 +8,7 @@ import { parseEvent, type Trace } from '../../abi/trace';
 import { PATH_ROW, coverageOutcome, coveragePaths, coverageRow } from '../coverage';
 import { type GeneratedRun, type GeneratorOptions, type RawEvent, TraceDriver, type World, layoutWorld, recordConsumed, runConfig, worldSetup } from '../generators';
 import type { Invariant } from '../invariants/types';
-import { type CheckFailure, CheckedKernel, type ImplModule, type KernelSnapshot, type StepperChoice } from './steppers';
+import { type CheckFailure, CheckedKernel, type ImplModule, type KernelSnapshot, type StepperChoice, hasSnapshots } from './steppers';
 
 export interface RunSetup {
   config: Config;
@@ -67,8 +67,8 @@ export interface SetupPoint {
  * then run from boot, where they fail at the same step).
  */
 export function takeSetupPoint(params: GeneratedRun['world'], setup: RunSetup, world: World): SetupPoint | undefined {
+  if (!hasSnapshots(setup.kernel)) return undefined;
   const k = new CheckedKernel(runConfig(setup.config, params), setup.kernel, setup.invariants, setup.impl);
-  if (!k.snapshots) return undefined;
   k.recordForSnapshot();
   const out = executeRun({ world: params, events: [] }, setup, world, { trace: true }, undefined, k);
   return out.failure ? undefined : { snapshot: out.snapshot!, events: out.events! };

@@ -142,6 +142,11 @@ function restoreGhost(k: ImplKernel, g: GhostSnapshot): void {
   k.observed = undefined;
 }
 
+/** Kernel choices with snapshots: the spec alone, or both kernels without refinement (the refinement checker's own state is not saved). */
+export function hasSnapshots(kernel: StepperChoice): boolean {
+  return kernel === 'spec' || kernel === 'pair';
+}
+
 /** CheckedKernel.snapshot's value (CheckedKernel.resume restarts from it, any number of times). */
 export interface KernelSnapshot {
   readonly config: Config;
@@ -230,9 +235,9 @@ export class CheckedKernel {
     return { observation, failure: failure ?? this.monitors.boot(this.stateNow) };
   }
 
-  /** Whether snapshot() works for this kernel choice: the spec alone, or both kernels without refinement. */
+  /** Whether snapshot() works for this kernel choice (hasSnapshots). */
   get snapshots(): boolean {
-    return this.kernel === 'spec' || this.kernel === 'pair';
+    return hasSnapshots(this.kernel);
   }
 
   /** Keep what snapshot() needs from now on (call before boot). */
