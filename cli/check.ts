@@ -15,7 +15,7 @@ import { parseEvent, parseTrace } from '../abi/trace';
 import { DEFAULT_GENERATOR_OPTIONS, EVENT_KINDS, UNRECORDABLE_KINDS, type EventKind, type GeneratorOptions, type RawEvent, type World, layoutWorld, runConfig, worldSetup } from '../properties/generators';
 import { type Cells, type RunOutcome, type RunSetup, executeRun, executeTrace } from '../properties/check/execute';
 import { traceOf } from '../properties/check/shrink';
-import { runPool } from '../properties/check/pool';
+import { type PoolResult, startPool } from '../properties/check/pool';
 import { type CheckPlan, type FailureReport, GENERATED_RAN_FLOOR, expectedRunEvents, loadInvariants, planConfig, selectChecks, shardIndexes } from '../properties/check/runs';
 import {
   type JUnitCase, SHORT, addressNames, counterexampleTrace, coverageTable, describeEvent, junitXML, mergeCells,
@@ -329,11 +329,38 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
   const skipReason = (n: string) => (applicableInvariants(invariants.filter((i) => i.name === n), boot).length > 0
     ? 'needs the impl, which --kernel spec does not run' : `not checked under variant ${JSON.stringify(planConfig(plan).variant)}`);
 
+  // The runs start now on the worker threads, while this thread replays the earlier failures and
+  // the corpus (then joins them); a failing corpus trace cancels them (their results are not wanted).
+  let done = 0;
+  let live = 0;
+  let show = () => {};
+  // The time left: the time so far, scaled by the expected cost of the runs still to finish
+  // against that of the runs finished (runs with an ASID fill cost several ordinary runs).
+  const indexes = shardIndexes(plan);
+  const runsStarted = Date.now();
+  const expected = indexes.reduce((a, i) => a + expectedRunEvents(i, g), 0);
+  let expectedDone = 0;
+  const lanes = startPool(plan, (r) => {
+    done++;
+    expectedDone += expectedRunEvents(r.index, g);
+    show();
+  }, (count) => {
+    live += count;
+    show();
+  });
+
   // Earlier failures first, then the regression corpus.
-  const earlier = o.replayFailures === false ? [] : replayFailures(plan, invariants, plan.kernel === 'spec' ? undefined : await loadImpl());
+  let regressions: Regression[];
   const corpusBar = o.json || !process.stderr.isTTY ? undefined : new SingleBar({ format: '{phase} {bar} {value}/{total} traces', stream: process.stderr, hideCursor: true, clearOnComplete: true });
-  const regressions = [...earlier, ...(o.regressions === false ? [] : await runRegressions(plan.kernel, invariants, o.corpus, corpusBar))];
-  corpusBar?.stop();
+  try {
+    const earlier = o.replayFailures === false ? [] : replayFailures(plan, invariants, plan.kernel === 'spec' ? undefined : await loadImpl());
+    regressions = [...earlier, ...(o.regressions === false ? [] : await runRegressions(plan.kernel, invariants, o.corpus, corpusBar))];
+  } catch (e) {
+    await lanes.cancel();
+    throw e;
+  } finally {
+    corpusBar?.stop();
+  }
   let events = regressions.reduce((a, r) => a + r.steps, 0);
   for (const r of regressions) log(o.json, `${r.ok ? pc.green('ok  ') : pc.red('FAIL')} ${r.file}: ${r.detail}`);
   // A corpus trace failing one of the user's own invariants (--invariants) is reported, and the runs
@@ -344,24 +371,18 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
 
   // Then the runs.
   const cells: Cells = new Map();
-  let pool: Awaited<ReturnType<typeof runPool>> | undefined;
-  if (!badRegression) {
+  let pool: PoolResult | undefined;
+  if (badRegression) await lanes.cancel();
+  else {
     const bar = o.json || !process.stderr.isTTY ? undefined : new SingleBar({
       format: '{phase} {bar} {value}/{total} | {events} events | {rate} events/s | {left} left',
       stream: process.stderr, hideCursor: true, clearOnComplete: true,
     });
-    const indexes = shardIndexes(plan);
     const total = indexes.length;
-    let done = 0;
-    let live = events;
-    // The time left: the time so far, scaled by the expected cost of the runs still to finish
-    // against that of the runs finished (runs with an ASID fill cost several ordinary runs).
-    const runsStarted = Date.now();
-    const expected = indexes.reduce((a, i) => a + expectedRunEvents(i, g), 0);
-    let expectedDone = 0;
+    live += events;
     bar?.start(total, 0, { phase: 'runs', events: 0, rate: 0, left: '?' });
     // The bar counts finished runs; its events move while runs are under way (workers report every 256).
-    const show = () => {
+    show = () => {
       const elapsed = (Date.now() - started) / 1000;
       const left = expectedDone === 0 ? '?' : `${Math.ceil(((Date.now() - runsStarted) / 1000) * ((expected - expectedDone) / expectedDone))}s`;
       bar?.update(done, { events: live, rate: Math.round(live / elapsed), left });
@@ -379,14 +400,8 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
     };
     process.once('SIGINT', interrupted);
     try {
-      pool = await runPool(plan, (r) => {
-        done++;
-        expectedDone += expectedRunEvents(r.index, g);
-        show();
-      }, (count) => {
-        live += count;
-        show();
-      });
+      show();
+      pool = await lanes.finish();
     } finally {
       process.off('SIGINT', interrupted);
     }
@@ -465,6 +480,7 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
       failure: counterexample && failure ? {
         ...counterexample, evidence: parsedEvidence(counterexample.evidence), run: Number(failure.path.split(':')[0]),
         seed: failure.seed, fastCheckPath: failure.path, numShrinks: failure.numShrinks, reproduce,
+        ...(failure.shrink ? { shrink: failure.shrink } : {}),
         // Before shrinking: the corpus and the runs up to the failing one, and the time it was found.
         foundAfter: {
           events: regressions.reduce((a, r) => a + r.steps, 0) + (pool?.reports ?? []).reduce((a, r) => a + (r.failure ? r.failure.originalSteps : r.steps), 0),

@@ -1,6 +1,6 @@
 /** The modeled machine: see docs/machine.md. machine/ imports nothing of the project. */
 
-export { Machine, DEFAULT_MACHINE_OPTIONS, type MachineOptions } from './machine';
+export { Machine, DEFAULT_MACHINE_OPTIONS, type MachineOptions, type MachineSnapshot } from './machine';
 export { MachineException, type MachineExceptionKind } from './exception';
 export { PhysicalMemory, LINE_BYTES, DIRTY_CHUNK_BYTES, DIRTY_CHUNK_BITS } from './memory';
 export { Counters, COUNTER_NAMES, zeroCounters, type CounterName, type CounterValues } from './counters';

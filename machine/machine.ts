@@ -13,7 +13,8 @@ import { Counters, type CounterValues } from './counters';
 import { Cpu, type CpuMode } from './cpu';
 import { MachineException } from './exception';
 import { InterruptController, TIMER_IRQ } from './interrupts';
-import { PhysicalMemory } from './memory';
+import { type MemorySnapshot, PhysicalMemory } from './memory';
+import { type PartSnapshot, restorePart, savePart } from './snapshot';
 import { Mmu, type Translation } from './mmu';
 import { Tlb } from './tlb';
 
@@ -26,6 +27,14 @@ export interface MachineOptions {
   readonly irqLines: number;
   /** The line the timer raises, in [0, irqLines); TIMER_IRQ (0) when not given. */
   readonly timerIrq?: number;
+}
+
+/** Machine.save's value: everything restore needs to bring a machine of the same options back to that point. */
+export interface MachineSnapshot {
+  readonly options: MachineOptions;
+  readonly memory: MemorySnapshot;
+  /** cpu, tlb, mmu, irq, counters, in that order. */
+  readonly parts: readonly PartSnapshot[];
 }
 
 export const DEFAULT_MACHINE_OPTIONS: MachineOptions = { memoryBits: 24, tlbEntries: 64, irqLines: 32 };
@@ -72,6 +81,31 @@ export class Machine extends PhysicalMemory {
     this.irq.reset();
     this.counters.powerOn();
     this.counters.openWindow();
+  }
+
+  /**
+   * The whole machine state as a value (memory as saveMemory takes it, and every field of the
+   * CPU, TLB, MMU, interrupt controller and counters), for restarting runs from one point without
+   * replaying what led there (check's shrinking restarts every candidate after the setup).
+   */
+  save(): MachineSnapshot {
+    const shared = new Set<object>([this, this.cpu, this.tlb, this.mmu, this.irq, this.counters]);
+    return { options: { ...this.options }, memory: this.saveMemory(), parts: this.parts().map((p) => savePart(p, shared)) };
+  }
+
+  /** Back to the state `s` was saved in, on this machine or another of the same options: indistinguishable through the API. */
+  restore(s: MachineSnapshot): void {
+    const a = s.options;
+    const b = this.options;
+    if (a.memoryBits !== b.memoryBits || a.tlbEntries !== b.tlbEntries || a.irqLines !== b.irqLines || (a.timerIrq ?? TIMER_IRQ) !== (b.timerIrq ?? TIMER_IRQ)) {
+      throw new RangeError(`Machine.restore: a snapshot of ${JSON.stringify(a)} on a machine of ${JSON.stringify(b)}`);
+    }
+    this.restoreMemory(s.memory);
+    this.parts().forEach((p, i) => restorePart(p, s.parts[i]));
+  }
+
+  private parts(): object[] {
+    return [this.cpu, this.tlb, this.mmu, this.irq, this.counters];
   }
 
   /** Physical memory (load32, store32, load8, store8, zero, copy, peek32, dirty tracking): the machine itself. */

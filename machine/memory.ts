@@ -26,6 +26,18 @@ export const DIRTY_CHUNK_BYTES = 1 << DIRTY_CHUNK_BITS;
 export const WRITTEN_BLOCK_BITS = 10;
 const CHUNKS_PER_BLOCK_BITS = WRITTEN_BLOCK_BITS - DIRTY_CHUNK_BITS;
 
+/** PhysicalMemory.saveMemory's value (immutable by convention: restoring does not consume it). */
+export interface MemorySnapshot {
+  readonly bytes: number;
+  /** Written block indices, and their words, block after block. */
+  readonly blocks: Uint32Array;
+  readonly contents: Uint32Array;
+  /** Dirty chunk indices in order of first write. */
+  readonly dirty: Uint32Array;
+  /** Lines stamped in the current window (counted already). */
+  readonly lines: Uint32Array;
+}
+
 export class PhysicalMemory {
   readonly bytes: number;
   private readonly words: Uint32Array;
@@ -190,6 +202,38 @@ export class PhysicalMemory {
     this.writtenN = 0;
     this.resetDirty();
     this.newEpoch();
+  }
+
+  /**
+   * The memory's state as a value: the contents of the blocks written since power-on, the dirty
+   * chunks (in order of first write) and the lines already counted in the current window.
+   * restoreMemory(s), on this memory or another of the same size, makes it indistinguishable
+   * through this API from this one now. O(blocks written) plus a scan of the line stamps.
+   */
+  saveMemory(): MemorySnapshot {
+    const perBlock = 1 << (WRITTEN_BLOCK_BITS - 2);
+    const blocks = this.writtenList.slice(0, this.writtenN);
+    const contents = new Uint32Array(blocks.length * perBlock);
+    for (let i = 0; i < blocks.length; i++) contents.set(this.words.subarray(blocks[i] * perBlock, (blocks[i] + 1) * perBlock), i * perBlock);
+    const lines: number[] = [];
+    for (let l = 0; l < this.lineStamp.length; l++) if (this.lineStamp[l] === this.epoch) lines.push(l);
+    return { bytes: this.bytes, blocks, contents, dirty: this.dirtyList.slice(0, this.dirtyN), lines: Uint32Array.from(lines) };
+  }
+
+  /** Back to the state saveMemory() took (see there); O(blocks written now and then). */
+  restoreMemory(s: MemorySnapshot): void {
+    if (s.bytes !== this.bytes) throw new RangeError(`restoreMemory: a snapshot of ${s.bytes} bytes on a memory of ${this.bytes}`);
+    this.powerOn();
+    const perBlock = 1 << (WRITTEN_BLOCK_BITS - 2);
+    for (let i = 0; i < s.blocks.length; i++) {
+      this.words.set(s.contents.subarray(i * perBlock, (i + 1) * perBlock), s.blocks[i] * perBlock);
+      this.markWritten(s.blocks[i]);
+    }
+    for (const chunk of s.dirty) {
+      // markDirty also records the chunk's block, written already.
+      this.markDirty(chunk);
+    }
+    for (const line of s.lines) this.lineStamp[line] = this.epoch;
   }
 
   /** Number of 2^WRITTEN_BLOCK_BITS-byte blocks written since construction or the last powerOn (what it will zero). */

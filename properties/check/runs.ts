@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { applyPlatform, defaultConfig, type Config, type PlatformName, type Variant } from '../../abi/config';
 import { type AsidFill, arbFullRun, type GeneratedRun, type GeneratorOptions, type RawEvent, layoutWorld, runConfig, worldSetup } from '../generators';
-import { shrinkTrace } from './shrink';
+import { Candidates, type ShrinkStats, shrinkTrace } from './shrink';
 import { loadInvariantsFile, type Invariant } from '../invariants';
 import { ALL_CHECKS } from '../checks';
 import { type Cells, type RunSetup, executeRun } from './execute';
@@ -74,6 +74,8 @@ export interface RunReport {
   cells: [string, [string, number][]][];
   checked: string[];
   failure?: FailureReport;
+  /** Stopped unfinished (IndexHooks.abandon): the aggregator drops it, a lower index failed. */
+  abandoned?: boolean;
 }
 
 export interface FailureReport {
@@ -90,6 +92,8 @@ export interface FailureReport {
   counterexample: GeneratedRun;
   /** The shrunk run's events as run, shrunk again as a trace (shrink.ts), without `as`. */
   trace?: RawEvent[];
+  /** What shrinking ran, and its wall time in seconds (measurements: docs/performance.md). */
+  shrink?: ShrinkStats & { seconds: number };
 }
 
 /**
@@ -119,48 +123,67 @@ export function expectedRunEvents(index: number, generator: GeneratorOptions): n
  * else on both kernels without refinement (the impl's cost bound); refinement shrinks as it ran. Only the failed invariant's monitor
  * runs while shrinking.
  */
-export function checkIndex(index: number, plan: CheckPlan, setup: RunSetup, deadline?: number, progress?: (events: number) => void): RunReport {
+export function checkIndex(index: number, plan: CheckPlan, setup: RunSetup, deadline?: number, progress?: (events: number) => void, hooks: IndexHooks = {}): RunReport {
   const cells: Cells = new Map();
   const world = layoutWorld(setup.generator);
   let first = true;
   let report: RunReport = { index, steps: 0, cells: [], checked: [] };
   let executions = 0;
-  let shrinkSetup = setup;
+  let candidates: Candidates | undefined;
+  let shrinkStart = 0;
   const prop = fc.property(arbFullRun(setup.generator, setup.config, asidFillOfRun(index)), (run) => {
     if (first) {
       first = false;
-      const r = executeRun(run, setup, world, { cells, progress });
-      report = { index, steps: r.steps, generated: r.generated, cells: [...cells].map(([k, v]) => [k, [...v]]), checked: r.checked };
+      const r = executeRun(run, setup, world, { cells, progress, abandon: hooks.abandon });
+      report = { index, steps: r.steps, generated: r.generated, cells: [...cells].map(([k, v]) => [k, [...v]]), checked: r.checked, ...(r.abandoned ? { abandoned: true } : {}) };
       if (!r.failure) return true;
       report.failure = { seed: plan.seed, path: String(index), numShrinks: 0, original: r.failure, originalSteps: r.steps, detectedAt: Date.now(), counterexample: run };
+      // Told before shrinking: the pool stops the runs above this index now, not when the shrink ends.
+      hooks.onFailure?.(index);
+      shrinkStart = performance.now();
       // Shrink with the failed invariant's monitor alone (monitors are independent), on the spec alone if that reproduces it.
-      shrinkSetup = { ...setup, invariants: setup.invariants.filter((i) => i.name === r.failure!.check) };
+      let shrinkSetup: RunSetup = { ...setup, invariants: setup.invariants.filter((i) => i.name === r.failure!.check) };
+      const stats: ShrinkStats = { candidates: 0, events: 0, setupEvents: 0, snapshots: 0 };
       if (setup.kernel === 'both' && r.failure.check !== 'refinement') {
         for (const kernel of ['spec', 'pair'] as const) {
-          if (executeRun(run, { ...shrinkSetup, kernel }, world).failure?.check !== r.failure.check) continue;
+          if (new Candidates({ ...shrinkSetup, kernel }, world, false, stats).run(run).failure?.check !== r.failure.check) continue;
           shrinkSetup = { ...shrinkSetup, kernel };
           break;
         }
       }
+      candidates = new Candidates(shrinkSetup, world, hooks.fromSnapshots ?? true, stats);
       return false;
     }
     // A deterministic bound on shrinking: past it, every candidate counts as passing. So does
     // every candidate past --time-limit's deadline (the one bound that is not reproducible).
     if (++executions > MAX_SHRINK_RUNS || (deadline !== undefined && Date.now() > deadline)) return true;
-    return executeRun(run, shrinkSetup, world).failure?.check !== report.failure!.original.check;
+    return candidates!.run(run).failure?.check !== report.failure!.original.check;
   });
   const d = fc.check(prop, { seed: plan.seed, path: String(index), numRuns: 1 });
-  if (d.failed && report.failure && d.counterexample) {
+  if (d.failed && report.failure && d.counterexample && candidates) {
     const f = report.failure;
+    const c = candidates;
     f.counterexample = d.counterexample[0];
     f.path = d.counterexamplePath ?? String(index);
     f.numShrinks = d.numShrinks;
     // Then shrink the events as run (the setup kept whole), on the same kernels and monitor.
-    const ran = executeRun(f.counterexample, shrinkSetup, world, { trace: true }).events!.map(({ as: _, ...e }) => e);
+    const ran = c.run(f.counterexample, true).events!.map(({ as: _, ...e }) => e);
     const keep = worldSetup(world, f.counterexample.world).length;
-    f.trace = shrinkTrace(runConfig(setup.config, f.counterexample.world), ran, keep, f.original.check, shrinkSetup, deadline);
+    const params = f.counterexample.world;
+    f.trace = shrinkTrace(runConfig(setup.config, params), ran, keep, f.original.check, c.setup, deadline, undefined, (h, t) => c.trace(params, h, t));
+    f.shrink = { ...c.stats, seconds: (performance.now() - shrinkStart) / 1000 };
   }
   return report;
+}
+
+/** checkIndex's optional hooks. */
+export interface IndexHooks {
+  /** Told the index as soon as its run fails, before shrinking. */
+  onFailure?: (index: number) => void;
+  /** Shrink candidates from a snapshot after their setup (default), or from boot. */
+  fromSnapshots?: boolean;
+  /** Asked during the run (executeRun's RecordOptions.abandon): stop, the result is not wanted (a lower index failed). */
+  abandon?: () => boolean;
 }
 
 /** The project's invariants and contracts, plus those of the user's file when one is given (--invariants). */

@@ -15,13 +15,14 @@ import { IncrementalAbstraction } from '../../refinement/incremental';
 import { diffs } from '../../refinement/diff';
 import { noteWrittenKeys } from '../../spec/model/state';
 import { activationProbe } from '../../spec/kernel/thread';
-import type { EntryCost, Invariant } from '../invariants/types';
+import type { EntryCost, Invariant, StepContext } from '../invariants/types';
 import { InvariantThrew, MonitorSet, entryCost } from '../invariants/run';
 import { ALL_CHECKS } from '../checks';
 
 export type ImplModule = Awaited<ReturnType<typeof loadImpl>>;
 /** The impl's machine (properties/ reaches the machine only through the kernels). */
 type Machine = ImplRunner['kernel']['m'];
+type MachineSnapshot = ReturnType<Machine['save']>;
 
 /**
  * Machines of finished runs, by options, for the next run to boot on after a power-on reset:
@@ -72,10 +73,10 @@ class Monitors {
       return v ? { step: 0, check: v.invariant, evidence: v.evidence } : undefined;
     });
   }
-  step(step: number, event: KernelEvent, before: KernelState, after: KernelState, observation: Observation, cost?: EntryCost): CheckFailure | undefined {
-    return caught(step, () => {
-      const v = this.set.step({ step, event, before, after, observation, cost });
-      return v ? { step, check: v.invariant, evidence: v.evidence } : undefined;
+  step(ctx: StepContext): CheckFailure | undefined {
+    return caught(ctx.step, () => {
+      const v = this.set.step(ctx);
+      return v ? { step: ctx.step, check: v.invariant, evidence: v.evidence } : undefined;
     });
   }
 }
@@ -103,6 +104,62 @@ const implProblems = (step: number, problems: string[]): CheckFailure => ({ step
 
 const divergenceFailure = (d: Divergence): CheckFailure => ({ step: d.step, check: 'refinement', evidence: { kind: d.kind, diffs: d.diffs }, divergence: d });
 
+type ImplKernel = ImplRunner['kernel'];
+
+/** The impl kernel's JavaScript-side state besides its machine (ghost records, instrumentation). */
+interface GhostSnapshot {
+  objects: [number, { type: string; sizeBits: number }][];
+  names: [number, string][];
+  delivered: [number, unknown][];
+  scheduleLoads: number;
+}
+
+/**
+ * The Kernel fields a snapshot covers: saveGhost throws on any other, so that a field added to
+ * the impl's Kernel cannot be left out of snapshots unnoticed. `observed` is a cache (rebuilt
+ * when cleared) and `onRestart` a listener.
+ */
+const GHOST_FIELDS = new Set(['m', 'config', 'objects', 'names', 'delivered', 'scheduleLoads', 'onRestart', 'observed']);
+
+function saveGhost(k: ImplKernel): GhostSnapshot {
+  for (const f of Object.keys(k)) if (!GHOST_FIELDS.has(f)) throw new Error(`CheckedKernel.snapshot: the impl Kernel's field ${f} is not covered by snapshots`);
+  return {
+    objects: [...k.objects].map(([p, o]) => [p, { ...o }]),
+    names: [...k.names],
+    delivered: structuredClone([...k.delivered]),
+    scheduleLoads: k.scheduleLoads,
+  };
+}
+
+function restoreGhost(k: ImplKernel, g: GhostSnapshot): void {
+  k.objects.clear();
+  for (const [p, o] of g.objects) k.objects.set(p, { ...o } as Parameters<ImplKernel['objects']['set']>[1]);
+  k.names.clear();
+  for (const [p, n] of g.names) k.names.set(p, n);
+  k.delivered.clear();
+  for (const [p, d] of structuredClone(g.delivered)) k.delivered.set(p, d as Parameters<ImplKernel['delivered']['set']>[1]);
+  k.scheduleLoads = g.scheduleLoads;
+  k.observed = undefined;
+}
+
+/** Kernel choices with snapshots: the spec alone, or both kernels without refinement (the refinement checker's own state is not saved). */
+export function hasSnapshots(kernel: StepperChoice): boolean {
+  return kernel === 'spec' || kernel === 'pair';
+}
+
+/** CheckedKernel.snapshot's value (CheckedKernel.resume restarts from it, any number of times). */
+export interface KernelSnapshot {
+  readonly config: Config;
+  readonly kernel: StepperChoice;
+  readonly steps: number;
+  readonly boot: KernelState;
+  readonly state: KernelState;
+  readonly current: string;
+  readonly contexts: readonly StepContext[];
+  readonly machine?: MachineSnapshot;
+  readonly ghost?: GhostSnapshot;
+}
+
 /** Both kernels, refinement, invariants (or fewer, by `kernel`), one event at a time. */
 export class CheckedKernel {
   private readonly checker?: RefinementChecker;
@@ -112,6 +169,9 @@ export class CheckedKernel {
   /** The impl's maintained abstraction (`impl`: no spec to compare with). */
   private abs?: IncrementalAbstraction;
   private stateNow!: KernelState;
+  private bootState!: KernelState;
+  /** The monitors' inputs since boot, kept when snapshots are asked for (recordForSnapshot). */
+  private contexts?: StepContext[];
   steps = 0;
 
   constructor(readonly config: Config, readonly kernel: StepperChoice, private readonly invariants: readonly Invariant[], implModule?: ImplModule) {
@@ -170,8 +230,57 @@ export class CheckedKernel {
       this.stateNow = a.state;
       if (a.problems.length > 0) failure = implProblems(0, a.problems);
     }
+    this.bootState = this.stateNow;
     this.monitors = new Monitors(this.invariants, this.stateNow, this.kernel !== 'spec');
     return { observation, failure: failure ?? this.monitors.boot(this.stateNow) };
+  }
+
+  /** Whether snapshot() works for this kernel choice (hasSnapshots). */
+  get snapshots(): boolean {
+    return hasSnapshots(this.kernel);
+  }
+
+  /** Keep what snapshot() needs from now on (call before boot). */
+  recordForSnapshot(): void {
+    if (!this.snapshots) throw new Error(`CheckedKernel: no snapshots of kernel ${this.kernel}`);
+    this.contexts = [];
+  }
+
+  /**
+   * The run's state now, after boot and the events stepped since, none of them failed: the spec
+   * state (a value), the impl's machine and ghost records, and the monitors' inputs since boot
+   * (monitors keep state in closures, so resume() builds fresh ones and feeds them those inputs
+   * again: the invariants are functions of what they were shown). `current` is the thread the
+   * last observation said was running.
+   */
+  snapshot(current: string): KernelSnapshot {
+    if (this.contexts === undefined) throw new Error('CheckedKernel.snapshot: recordForSnapshot() was not called before boot');
+    const k = this.impl?.kernel;
+    return {
+      config: this.config, kernel: this.kernel, steps: this.steps, boot: this.bootState, state: this.stateNow, current,
+      contexts: this.contexts.slice(), machine: k?.m.save(), ghost: k && saveGhost(k),
+    };
+  }
+
+  /**
+   * Instead of boot(): the state `s` was taken in, as if the events before it had been stepped
+   * here (the same verdicts, observations and costs from here on as a run from boot gives).
+   */
+  resume(s: KernelSnapshot): void {
+    if (s.kernel !== this.kernel || s.config !== this.config) throw new Error('CheckedKernel.resume: a snapshot of another kernel choice or configuration');
+    if (this.spec) this.spec.state = s.state;
+    if (this.impl) {
+      this.impl.kernel.m.restore(s.machine!);
+      restoreGhost(this.impl.kernel, s.ghost!);
+    }
+    this.stateNow = this.bootState = s.boot;
+    this.monitors = new Monitors(this.invariants, s.boot, this.kernel !== 'spec');
+    let failure = this.monitors.boot(s.boot);
+    this.contexts = this.contexts && [...s.contexts];
+    for (const ctx of s.contexts) failure ??= this.monitors.step(ctx);
+    if (failure) throw new Error(`CheckedKernel.resume: ${failure.check} fails at step ${failure.step} on the snapshot's own steps (a monitor that is not a function of its inputs)`);
+    this.stateNow = s.state;
+    this.steps = s.steps;
   }
 
   /** One event; a kernel's exception is a failure ('internal'), not an exception. */
@@ -208,7 +317,9 @@ export class CheckedKernel {
     }
     const after = this.stateNow;
     if (!failure) {
-      failure = this.monitors.step(n, event, before, after, observation, cost);
+      const ctx: StepContext = { step: n, event, before, after, observation, cost };
+      this.contexts?.push(ctx);
+      failure = this.monitors.step(ctx);
     }
     return { observation, before, after, failure };
   }

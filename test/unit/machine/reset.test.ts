@@ -1,4 +1,5 @@
 // Machine.reset() is a power-on reset: a reused machine must be indistinguishable from a new one.
+// Machine.save/restore: a restored machine is indistinguishable from the one saved, on the same or another machine.
 // storeWords / loadWords must count and mark exactly what the equivalent store32 / load32 calls do.
 
 import { describe, expect, it } from 'vitest';
@@ -83,6 +84,36 @@ describe('Machine.reset', () => {
       expect(snapshot(a)).toEqual(snapshot(b));
     },
   );
+});
+
+describe('Machine.save / restore', () => {
+  test.prop([fc.array(fc.integer({ min: 1, max: 0xfffff }), { maxLength: 40 }), fc.array(fc.integer({ min: 1, max: 0xfffff }), { maxLength: 40 })], { seed: 0x5a7e, numRuns: 30 })(
+    'back to the saved point, then behaving alike (counters, lines, dirty order, translations)',
+    (first, then) => {
+      const a = new Machine(OPTS);
+      scribble(a, first);
+      const saved = a.save();
+      const at = snapshot(a);
+      scribble(a, then);
+      a.restore(saved);
+      expect(snapshot(a)).toEqual(at);
+      // On another machine of the same options, after other writes, and a second time.
+      const b = new Machine(OPTS);
+      scribble(b, then);
+      b.restore(saved);
+      expect(snapshot(b)).toEqual(at);
+      const c = new Machine(OPTS);
+      scribble(c, first);
+      for (const m of [a, b, c]) scribble(m, then);
+      expect(snapshot(a)).toEqual(snapshot(c));
+      expect(snapshot(b)).toEqual(snapshot(c));
+    },
+  );
+
+  it('refuses a machine of other options', () => {
+    const saved = new Machine(OPTS).save();
+    expect(() => new Machine({ ...OPTS, tlbEntries: 16 }).restore(saved)).toThrow(/restore/);
+  });
 });
 
 describe('storeWords / loadWords', () => {

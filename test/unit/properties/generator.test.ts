@@ -10,7 +10,7 @@ import { DEFAULT_GENERATOR_OPTIONS, RECOVERY_PC, arbFullRun, arbWorldEvent, layo
 import { HARNESS_UNTYPED } from '../../../properties/generators/world';
 import { type Cells, type RunSetup, executeRun } from '../../../properties/check/execute';
 import { type CheckPlan, asidFillOfRun, checkIndex, planConfig } from '../../../properties/check/runs';
-import { FILL_COST, shareIndexes } from '../../../properties/check/pool';
+import { FILL_COST, workOrder } from '../../../properties/check/pool';
 import { mergeCells, missingCells } from '../../../properties/check/report';
 import { coverageOutcome, coverageRow } from '../../../properties/coverage';
 import { replaySpec } from '../../../properties/replay';
@@ -154,16 +154,13 @@ describe('fill runs', () => {
     expect(fills.filter((f) => f === 'table').length).toBe(10);
   });
 
-  it('are spread over workers by expected cost; the shares partition the indexes, each ascending', () => {
+  it('come first in the workers\' order (costliest first), which holds every index once', () => {
     const indexes = Array.from({ length: 200 }, (_, r) => r);
-    for (const n of [1, 2, 3]) {
-      const shares = shareIndexes(indexes, n);
-      expect(shares.flat().sort((a, b) => a - b)).toEqual(indexes);
-      for (const s of shares) expect(s).toEqual([...s].sort((a, b) => a - b));
-      const cost = (s: number[]) => s.reduce((c, r) => c + FILL_COST[asidFillOfRun(r)], 0);
-      const loads = shares.map(cost);
-      expect(Math.max(...loads) - Math.min(...loads)).toBeLessThanOrEqual(FILL_COST.pool);
-    }
+    const order = workOrder(indexes);
+    expect([...order].sort((a, b) => a - b)).toEqual(indexes);
+    const costs = order.map((r) => FILL_COST[asidFillOfRun(r)]);
+    expect(costs).toEqual([...costs].sort((a, b) => b - a));
+    expect(order.slice(0, 3)).toEqual([99, 199, 9]);
   });
 });
 
