@@ -112,6 +112,7 @@ interface GhostSnapshot {
   names: [number, string][];
   delivered: [number, unknown][];
   scheduleLoads: number;
+  sweptEntries: number[];
 }
 
 /**
@@ -119,7 +120,7 @@ interface GhostSnapshot {
  * the impl's Kernel cannot be left out of snapshots unnoticed. `observed` is a cache (rebuilt
  * when cleared) and `onRestart` a listener.
  */
-const GHOST_FIELDS = new Set(['m', 'config', 'objects', 'names', 'delivered', 'scheduleLoads', 'onRestart', 'observed']);
+const GHOST_FIELDS = new Set(['m', 'config', 'objects', 'names', 'delivered', 'scheduleLoads', 'sweptEntries', 'onRestart', 'observed']);
 
 function saveGhost(k: ImplKernel): GhostSnapshot {
   for (const f of Object.keys(k)) if (!GHOST_FIELDS.has(f)) throw new Error(`CheckedKernel.snapshot: the impl Kernel's field ${f} is not covered by snapshots`);
@@ -128,6 +129,7 @@ function saveGhost(k: ImplKernel): GhostSnapshot {
     names: [...k.names],
     delivered: structuredClone([...k.delivered]),
     scheduleLoads: k.scheduleLoads,
+    sweptEntries: [...k.sweptEntries],
   };
 }
 
@@ -139,6 +141,8 @@ function restoreGhost(k: ImplKernel, g: GhostSnapshot): void {
   k.delivered.clear();
   for (const [p, d] of structuredClone(g.delivered)) k.delivered.set(p, d as Parameters<ImplKernel['delivered']['set']>[1]);
   k.scheduleLoads = g.scheduleLoads;
+  k.sweptEntries.length = 0;
+  k.sweptEntries.push(...g.sweptEntries);
   k.observed = undefined;
 }
 
