@@ -16,7 +16,7 @@ import { DEFAULT_GENERATOR_OPTIONS, EVENT_KINDS, UNRECORDABLE_KINDS, type EventK
 import { type Cells, type RunOutcome, type RunSetup, executeRun, executeTrace } from '../properties/check/execute';
 import { traceOf } from '../properties/check/shrink';
 import { type PoolResult, startPool } from '../properties/check/pool';
-import { type CheckPlan, type FailureReport, GENERATED_RAN_FLOOR, expectedRunEvents, loadInvariants, planConfig, selectChecks, shardIndexes } from '../properties/check/runs';
+import { type CheckPlan, type FailureReport, GENERATED_RAN_FLOOR, MAX_SHRINK_RUNS, expectedRunEvents, loadInvariants, planConfig, selectChecks, shardIndexes } from '../properties/check/runs';
 import {
   type JUnitCase, SHORT, addressNames, counterexampleTrace, coverageTable, describeEvent, junitXML, mergeCells,
   missingCells, nameEvidence, vitestSnippet, writeCounterexample, generatedShare, cellsJSON,
@@ -334,6 +334,8 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
   let done = 0;
   let live = 0;
   let show = () => {};
+  // The phase the bar shows: runs, or the shrink of a failing run (its candidates so far).
+  let shrinking: string | undefined;
   // The time left: the time so far, scaled by the expected cost of the runs still to finish
   // against that of the runs finished (runs with an ASID fill cost several ordinary runs).
   const indexes = shardIndexes(plan);
@@ -346,6 +348,9 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
     show();
   }, (count) => {
     live += count;
+    show();
+  }, (index, candidate) => {
+    shrinking = `shrinking run ${index}: ${candidate}/${MAX_SHRINK_RUNS}`;
     show();
   });
 
@@ -385,7 +390,7 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
     show = () => {
       const elapsed = (Date.now() - started) / 1000;
       const left = expectedDone === 0 ? '?' : `${Math.ceil(((Date.now() - runsStarted) / 1000) * ((expected - expectedDone) / expectedDone))}s`;
-      bar?.update(done, { events: live, rate: Math.round(live / elapsed), left });
+      bar?.update(done, { phase: shrinking ?? 'runs', events: live, rate: Math.round(live / elapsed), left: shrinking ? '?' : left });
     };
     // Ctrl-C: a partial summary (what ran, and how to go on) and a partial JUnit file, exit 130.
     const interrupted = () => {

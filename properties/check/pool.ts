@@ -9,7 +9,7 @@ import { loadImpl } from '../../refinement/kernels';
 import { type CheckPlan, type RunReport, asidFillOfRun, checkIndex, loadInvariants, planConfig, selectChecks, shardIndexes } from './runs';
 import type { RunSetup } from './execute';
 
-export type ToMain = { type: 'run'; report: RunReport } | { type: 'events'; count: number } | { type: 'done' } | { type: 'error'; message: string };
+export type ToMain = { type: 'run'; report: RunReport } | { type: 'events'; count: number } | { type: 'shrink'; index: number; candidate: number } | { type: 'done' } | { type: 'error'; message: string };
 
 /**
  * What the workers share with the main thread (one SharedArrayBuffer, read and written with
@@ -68,6 +68,7 @@ export async function runLoop(shared: Shared, plan: CheckPlan, setup: RunSetup, 
     if (deadline !== undefined && Date.now() > deadline) break;
     const report = checkIndex(i, plan, setup, deadline, (count) => post({ type: 'events', count }), {
       onFailure: (index) => postFailure(shared, index),
+      onShrink: (candidate) => post({ type: 'shrink', index: i, candidate }),
       abandon: () => firstFailure(shared) < i,
     });
     post({ type: 'run', report });
@@ -110,7 +111,7 @@ export interface StartedPool {
  * replays the corpus), then joins them (finish). `onReport` sees every finished run and
  * `onEvents` the events of runs under way (for progress), on this thread's event loop.
  */
-export function startPool(plan: CheckPlan, onReport: (r: RunReport) => void, onEvents: (count: number) => void = () => {}): StartedPool {
+export function startPool(plan: CheckPlan, onReport: (r: RunReport) => void, onEvents: (count: number) => void = () => {}, onShrink: (index: number, candidate: number) => void = () => {}): StartedPool {
   const indexes = shardIndexes(plan);
   const all: RunReport[] = [];
   let firstFail = Infinity;
@@ -126,6 +127,7 @@ export function startPool(plan: CheckPlan, onReport: (r: RunReport) => void, onE
     const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: { plan, cells: shared.cells, order: shared.order, deadline } });
     worker.on('message', (m: ToMain) => {
       if (m.type === 'events') onEvents(m.count);
+      else if (m.type === 'shrink') onShrink(m.index, m.candidate);
       else if (m.type === 'run') take(m.report);
       else if (m.type === 'error') reject(new Error(m.message));
       else if (m.type === 'done') void worker.terminate().then(() => resolve());
@@ -138,7 +140,11 @@ export function startPool(plan: CheckPlan, onReport: (r: RunReport) => void, onE
   return {
     async finish() {
       const setup = await makeSetup(plan);
-      await runLoop(shared, plan, setup, (m) => (m.type === 'run' ? take(m.report) : m.type === 'events' && onEvents(m.count)), deadline);
+      await runLoop(shared, plan, setup, (m) => {
+        if (m.type === 'run') take(m.report);
+        else if (m.type === 'events') onEvents(m.count);
+        else if (m.type === 'shrink') onShrink(m.index, m.candidate);
+      }, deadline);
       await ended;
       const reports = all.filter((r) => r.index <= firstFail).sort((a, b) => a.index - b.index);
       const done = new Set(all.map((r) => r.index));

@@ -157,6 +157,7 @@ export function checkIndex(index: number, plan: CheckPlan, setup: RunSetup, dead
     // A deterministic bound on shrinking: past it, every candidate counts as passing. So does
     // every candidate past --time-limit's deadline (the one bound that is not reproducible).
     if (++executions > MAX_SHRINK_RUNS || (deadline !== undefined && Date.now() > deadline)) return true;
+    hooks.onShrink?.(executions);
     return candidates!.run(run).failure?.check !== report.failure!.original.check;
   });
   const d = fc.check(prop, { seed: plan.seed, path: String(index), numRuns: 1 });
@@ -180,6 +181,8 @@ export function checkIndex(index: number, plan: CheckPlan, setup: RunSetup, dead
 export interface IndexHooks {
   /** Told the index as soon as its run fails, before shrinking. */
   onFailure?: (index: number) => void;
+  /** Told each shrink candidate's number (up to MAX_SHRINK_RUNS), for the progress bar. */
+  onShrink?: (candidate: number) => void;
   /** Shrink candidates from a snapshot after their setup (default), or from boot. */
   fromSnapshots?: boolean;
   /** Asked during the run (executeRun's RecordOptions.abandon): stop, the result is not wanted (a lower index failed). */

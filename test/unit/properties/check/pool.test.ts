@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_GENERATOR_OPTIONS } from '../../../../properties/generators';
-import { runPool, workOrder } from '../../../../properties/check/pool';
+import { runPool, startPool, workOrder } from '../../../../properties/check/pool';
 import type { CheckPlan } from '../../../../properties/check/runs';
 import { setSpecFreeze } from '../../../../spec';
 
@@ -52,6 +52,14 @@ describe('the pool', () => {
     expect(results[0].failure?.index).toBeGreaterThan(0);
     expect(results[1]).toEqual(results[0]);
     expect(results[2]).toEqual(results[0]);
+  });
+
+  it("tells the progress bar each shrink candidate of the failing run, counting up from 1", async () => {
+    const told: [number, number][] = [];
+    const r = await startPool(plan, () => {}, () => {}, (index, candidate) => told.push([index, candidate])).finish();
+    expect(told.length).toBeGreaterThan(0);
+    expect(told.every(([index]) => index === r.failure?.index)).toBe(true);
+    expect(told.map(([, c]) => c)).toEqual(told.map((_, i) => i + 1));
   });
 
   it('orders the work costliest first, every index once', () => {
