@@ -354,13 +354,29 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
     show();
   });
 
+  // Ctrl-C, from here on (the corpus replay included): a partial summary (what ran, and how to go
+  // on) and a partial JUnit file, exit 130.
+  let regressions: Regression[] = [];
+  let bar: SingleBar | undefined;
+  const interrupted = () => {
+    bar?.stop();
+    const what = `interrupted after ${((Date.now() - started) / 1000).toFixed(1)} s: seed ${plan.seed}, ${done} of ${indexes.length} runs finished, ${live.toLocaleString('en')} events checked, no check failed so far`;
+    process.stderr.write(`\nl4check check: ${what}\n`);
+    if (o.junit) {
+      const cases = [...regressions.map((r) => ({ name: `regression ${r.file}`, failure: r.ok ? undefined : r.detail })), { name: 'interrupted', failure: what }];
+      writeFileSync(o.junit, junitXML('l4check check (interrupted)', cases, (Date.now() - started) / 1000, { seed: String(plan.seed), shard: `${plan.shard.index}/${plan.shard.count}`, version: VERSION }));
+    }
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+
   // Earlier failures first, then the regression corpus.
-  let regressions: Regression[];
   const corpusBar = o.json || !process.stderr.isTTY ? undefined : new SingleBar({ format: '{phase} {bar} {value}/{total} traces', stream: process.stderr, hideCursor: true, clearOnComplete: true });
   try {
     const earlier = o.replayFailures === false ? [] : replayFailures(plan, invariants, plan.kernel === 'spec' ? undefined : await loadImpl());
     regressions = [...earlier, ...(o.regressions === false ? [] : await runRegressions(plan.kernel, invariants, o.corpus, corpusBar))];
   } catch (e) {
+    process.off('SIGINT', interrupted);
     await lanes.cancel();
     throw e;
   } finally {
@@ -377,9 +393,11 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
   // Then the runs.
   const cells: Cells = new Map();
   let pool: PoolResult | undefined;
-  if (badRegression) await lanes.cancel();
-  else {
-    const bar = o.json || !process.stderr.isTTY ? undefined : new SingleBar({
+  if (badRegression) {
+    process.off('SIGINT', interrupted);
+    await lanes.cancel();
+  } else {
+    bar = o.json || !process.stderr.isTTY ? undefined : new SingleBar({
       format: '{phase} {bar} {value}/{total} | {events} events | {rate} events/s | {left} left',
       stream: process.stderr, hideCursor: true, clearOnComplete: true,
     });
@@ -392,18 +410,6 @@ export async function checkCommand(o: CheckOpts): Promise<number> {
       const left = expectedDone === 0 ? '?' : `${Math.ceil(((Date.now() - runsStarted) / 1000) * ((expected - expectedDone) / expectedDone))}s`;
       bar?.update(done, { phase: shrinking ?? 'runs', events: live, rate: Math.round(live / elapsed), left: shrinking ? '?' : left });
     };
-    // Ctrl-C: a partial summary (what ran, and how to go on) and a partial JUnit file, exit 130.
-    const interrupted = () => {
-      bar?.stop();
-      const what = `interrupted after ${((Date.now() - started) / 1000).toFixed(1)} s: seed ${plan.seed}, ${done} of ${total} runs finished, ${live.toLocaleString('en')} events checked, no check failed so far`;
-      process.stderr.write(`\nl4check check: ${what}\n`);
-      if (o.junit) {
-        const cases = [...regressions.map((r) => ({ name: `regression ${r.file}`, failure: r.ok ? undefined : r.detail })), { name: 'interrupted', failure: what }];
-        writeFileSync(o.junit, junitXML('l4check check (interrupted)', cases, (Date.now() - started) / 1000, { seed: String(plan.seed), shard: `${plan.shard.index}/${plan.shard.count}`, version: VERSION }));
-      }
-      process.exit(130);
-    };
-    process.once('SIGINT', interrupted);
     try {
       show();
       pool = await lanes.finish();

@@ -111,10 +111,18 @@ export function asidFillOfRun(index: number): AsidFill {
  * generated events, for the progress bar's estimate of the time left (runs differ 5x in cost).
  */
 export function expectedRunEvents(index: number, generator: GeneratorOptions): number {
-  const w = layoutWorld(generator);
-  const params = { priorities: [], rootPriority: 255, faultHandler: [], boundTo: [], asidFill: asidFillOfRun(index) };
-  return worldSetup(w, params).length + generator.steps;
+  const fill = asidFillOfRun(index);
+  // Three setups only (by fill): a check of 10^5 runs asks 10^5 times.
+  let byFill = setupLengths.get(generator);
+  if (byFill === undefined) setupLengths.set(generator, (byFill = new Map()));
+  let n = byFill.get(fill);
+  if (n === undefined) {
+    const params = { priorities: [], rootPriority: 255, faultHandler: [], boundTo: [], asidFill: fill };
+    byFill.set(fill, (n = worldSetup(layoutWorld(generator), params).length));
+  }
+  return n + generator.steps;
 }
+const setupLengths = new WeakMap<GeneratorOptions, Map<AsidFill, number>>();
 
 /**
  * Runs one index: the generated run, and when it fails the shrink. Shrinking keeps the failed
