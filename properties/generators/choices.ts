@@ -14,10 +14,15 @@ export const often = <T, U = T>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<U>, goo
 export const rarely = <T>(x: fc.Arbitrary<T>, n: number): fc.Arbitrary<T | null> =>
   fc.oneof({ weight: n - 1, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: x });
 
+/** The free slots every CSpace has at the same index (from the first free one to an own CNode's last). */
+export function sharedFreeSlots(w: World): number[] {
+  return Array.from({ length: LAST_SLOT - w.firstFree + 1 }, (_, i) => w.firstFree + i);
+}
+
 /** Everything the world-aware arbitraries draw cap pointers from. */
 export function slotPools(w: World) {
   // Slots every CSpace has, and as many again that only the root CNode has.
-  const shared = Array.from({ length: LAST_SLOT - w.firstFree + 1 }, (_, i) => w.firstFree + i);
+  const shared = sharedFreeSlots(w);
   const free = [...shared, ...Array.from({ length: shared.length }, (_, i) => ROOT_FREE.first + i * Math.floor(ROOT_FREE.count / shared.length))];
   const all = [...w.slotNames.keys()].filter((x) => !w.harness.includes(x)).sort((a, b) => a - b);
   const any = often(pick(all), fc.oneof(pick(free), fc.constant(0), u32), 5);

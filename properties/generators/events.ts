@@ -6,7 +6,7 @@ import { ROOT_SLOTS } from '../../abi/boot';
 import { METHODS, type MethodName } from '../../abi/invocations';
 import { defaultConfig, type IrqConfig } from '../../abi/config';
 import { type RawEvent, arbDeviceLine, arbEvent } from './basic';
-import { often, pick, rarely, slotPools } from './choices';
+import { often, pick, rarely, sharedFreeSlots, slotPools } from './choices';
 import { arbWorldInvoke } from './invocations';
 import { UNRECORDABLE_KINDS, isRecordableKind } from './recordable';
 import { ASID_METHODS, type AsidFill, inv, ROOT_UNTYPED, BUFFER_BASE, EVENT_KINDS, LAST_SLOT, MAPPED_PT_VADDR, STALE_VADDR, SLOT_INDEX_ARG, type EventKind, type GeneratorOptions, type World, type WorldParams, arbWorldParams, layoutWorld } from './world';
@@ -57,7 +57,7 @@ function arbDoomedBurst(w: World): fc.Arbitrary<RawEvent> {
 function arbServerBurst(w: World): fc.Arbitrary<RawEvent> {
   const eps = [...w.eps, ...w.badgedEps];
   const bindable = [...w.ntfns.slice(1), ...w.badgedNtfns.slice(1)];
-  const shared = Array.from({ length: LAST_SLOT - w.firstFree + 1 }, (_, i) => w.firstFree + i);
+  const shared = sharedFreeSlots(w);
   // Now and then the call carries an endpoint cap (the same endpoint's, unwrapped, or another's,
   // transferred into the receiver's slot), sometimes after IRQControl's, which does not derive
   // (the transfer stops there).
@@ -80,7 +80,7 @@ function arbServerBurst(w: World): fc.Arbitrary<RawEvent> {
  * are ones every CSpace has at the same index.
  */
 function arbGrantlessReplyBurst(w: World): fc.Arbitrary<RawEvent> {
-  const shared = Array.from({ length: LAST_SLOT - w.firstFree + 1 }, (_, i) => w.firstFree + i);
+  const shared = sharedFreeSlots(w);
   const caps = [...w.eps, ...w.ntfns, ...w.badgedNtfns];
   const ep = w.badgedEps[w.badgedEps.length - 1];
   return fc.tuple(pick(ep === undefined ? [w.epReduced] : [w.epReduced, ep]), pick(shared), fc.array(pick(caps), { minLength: 1, maxLength: 2 }), fc.array(fc.nat({ max: 99 }), { maxLength: 2 }))
@@ -125,7 +125,7 @@ function arbUnmapBurst(w: World): fc.Arbitrary<RawEvent> {
  * The slots are ones every CSpace has at the same index, the badge one no setup cap has.
  */
 function arbBadgedBurst(w: World): fc.Arbitrary<RawEvent> {
-  const shared = Array.from({ length: LAST_SLOT - w.firstFree + 1 }, (_, i) => w.firstFree + i);
+  const shared = sharedFreeSlots(w);
   const root = ROOT_SLOTS.cnode;
   const mint = (dest: number, src: number, badge: number) => inv('CNode_Mint', root, { destIndex: dest, destDepth: 32, srcRoot: root, srcIndex: src, srcDepth: 32, rights: 'RWGP', badge });
   const copy = (dest: number, src: number) => inv('CNode_Copy', root, { destIndex: dest, destDepth: 32, srcRoot: root, srcIndex: src, srcDepth: 32, rights: 'RWGP' });
@@ -177,7 +177,7 @@ function arbRetypeAtEnd(w: World): fc.Arbitrary<RawEvent> {
  * Random invocations rarely delete a cap whose next entry, not previous one, is the other cap.
  */
 function arbCopiedEndpointBurst(w: World): fc.Arbitrary<RawEvent> {
-  const shared = Array.from({ length: LAST_SLOT - w.firstFree + 1 }, (_, i) => w.firstFree + i);
+  const shared = sharedFreeSlots(w);
   const root = ROOT_SLOTS.cnode;
   return fc.tuple(fc.uniqueArray(pick(shared), { minLength: 2, maxLength: 2 }), fc.array(fc.nat({ max: 99 }), { maxLength: 2 })).map(([[a, b], mrs]) => ({
     burst: [
@@ -207,7 +207,7 @@ function arbBufferlessBurst(w: World): fc.Arbitrary<RawEvent> {
 
 /** A mint of an own CSpace's CNode cap with cap data that sets a guard (seL4_CNode_CapData: 0x108 is guard 1 of 1 bit; 0x2108 has guard bits above its size). */
 function arbGuardedCNodeMint(w: World): fc.Arbitrary<RawEvent> {
-  const shared = Array.from({ length: LAST_SLOT - w.firstFree + 1 }, (_, i) => w.firstFree + i);
+  const shared = sharedFreeSlots(w);
   const root = ROOT_SLOTS.cnode;
   return fc.tuple(pick(w.cnodes.length > 0 ? w.cnodes : [root]), pick(shared), fc.constantFrom(0x108, 0x2108))
     .map(([cn, a, data]) => inv('CNode_Mint', root, { destIndex: a, destDepth: 32, srcRoot: root, srcIndex: cn, srcDepth: 32, rights: 'RWGP', badge: data }));
