@@ -76,10 +76,11 @@ export function mergeCells(into: Cells, from: Iterable<[string, [string, number]
 
 /** The matrix for --json: each row's outcomes reached (sorted), and with the times each was reached. */
 export function cellsJSON(cells: Cells): { coverage: Record<string, string[]>; coverageCounts: Record<string, Record<string, number>> } {
-  const rows = [...cells].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const byKey = ([a]: [string, unknown], [b]: [string, unknown]) => (a < b ? -1 : a > b ? 1 : 0);
+  const rows = [...cells].sort(byKey);
   return {
     coverage: Object.fromEntries(rows.map(([r, s]) => [r, [...s.keys()].sort()])),
-    coverageCounts: Object.fromEntries(rows.map(([r, s]) => [r, Object.fromEntries([...s].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))])),
+    coverageCounts: Object.fromEntries(rows.map(([r, s]) => [r, Object.fromEntries([...s].sort(byKey))])),
   };
 }
 

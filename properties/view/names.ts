@@ -32,7 +32,7 @@ export class CapNamer {
     if (SINGLE.has(cap.tag)) return STEM[cap.tag];
     if (cap.tag === 'ThreadCap') {
       const t = s.objects[cap.ptr];
-      if (t?.tag === 'TCB' && t.name !== undefined && t.name !== null && t.name !== '') return t.name;
+      if (t?.tag === 'TCB' && t.name) return t.name;
     }
     if (cap.tag === 'ReplyCap') {
       const t = s.objects[cap.tcb];
